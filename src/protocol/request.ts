@@ -1,0 +1,64 @@
+import { ProtocolEncodeError } from './errors.js';
+import type { Reader } from './reader.js';
+import { Writer } from './writer.js';
+
+/** API keys a Kafka 0.8 broker understands for clients (keys 4-7 are broker-to-broker). */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  Offsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  ConsumerMetadata: 10,
+} as const;
+export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
+
+/**
+ * Everything a connection needs to send one request and decode its answer, without knowing
+ * which API it is. Built by the per-API factories (`metadataRequest(...)`, `fetchRequest(...)`).
+ */
+export interface KafkaRequest<T> {
+  readonly apiKey: ApiKey;
+  readonly apiVersion: number;
+  /** Writes the request body (everything after the client id). */
+  encodeBody(w: Writer): void;
+  /**
+   * Decodes the response body: the reader starts just after the correlation id and spans the
+   * rest of the frame; the decoder must consume it exactly (`r.expectEnd`).
+   */
+  decodeResponse(r: Reader): T;
+  /** Produce with RequiredAcks 0 gets no response from the broker. */
+  readonly expectsResponse: boolean;
+}
+
+export interface RequestHeader {
+  apiKey: ApiKey;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string;
+}
+
+/** Encodes a complete frame: int32 size, then ApiKey, ApiVersion, CorrelationId, ClientId, body. */
+export function encodeRequestFrame(header: RequestHeader, encodeBody: (w: Writer) => void): Buffer {
+  const w = new Writer(128);
+  w.sized((w) => {
+    w.int16(header.apiKey, 'RequestHeader.apiKey');
+    w.int16(header.apiVersion, 'RequestHeader.apiVersion');
+    w.int32(header.correlationId, 'RequestHeader.correlationId');
+    w.string(header.clientId, 'RequestHeader.clientId');
+    encodeBody(w);
+  });
+  return w.toBuffer();
+}
+
+/** Encodes `request` as a frame with the given correlation id and client id. */
+export function encodeRequest<T>(request: KafkaRequest<T>, correlationId: number, clientId: string): Buffer {
+  if (!Number.isInteger(correlationId) || correlationId < 0 || correlationId > 0x7fffffff) {
+    throw new ProtocolEncodeError('RequestHeader.correlationId', `${correlationId} is not in [0, 2^31)`);
+  }
+  return encodeRequestFrame(
+    { apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId, clientId },
+    (w) => request.encodeBody(w),
+  );
+}
