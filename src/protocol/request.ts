@@ -1,4 +1,4 @@
-import { ProtocolEncodeError } from './errors.js';
+import { CorruptError, ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
@@ -61,4 +61,39 @@ export function encodeRequest<T>(request: KafkaRequest<T>, correlationId: number
     { apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId, clientId },
     (w) => request.encodeBody(w),
   );
+}
+
+const API_KEYS: ReadonlySet<number> = new Set(Object.values(ApiKey));
+
+/**
+ * Decodes the header of a request frame (the reader starts after the int32 size). The codec
+ * only sends requests; this is for a loopback fake broker that must read what we send.
+ */
+export function decodeRequestHeader(r: Reader): RequestHeader {
+  const at = r.pos;
+  const apiKey = r.int16('RequestHeader.apiKey');
+  if (!API_KEYS.has(apiKey)) {
+    throw new CorruptError(
+      'bad-value',
+      `api key ${apiKey} is not a 0.8 client API`,
+      at,
+      'RequestHeader.apiKey',
+    );
+  }
+  return {
+    apiKey: apiKey as ApiKey,
+    apiVersion: r.int16('RequestHeader.apiVersion'),
+    correlationId: r.int32('RequestHeader.correlationId'),
+    clientId: r.string('RequestHeader.clientId'),
+  };
+}
+
+/** Encodes a complete response frame: int32 size, CorrelationId, body (fake-broker side). */
+export function encodeResponseFrame(correlationId: number, encodeBody: (w: Writer) => void): Buffer {
+  const w = new Writer(128);
+  w.sized((w) => {
+    w.int32(correlationId, 'ResponseHeader.correlationId');
+    encodeBody(w);
+  });
+  return w.toBuffer();
 }

@@ -1,0 +1,164 @@
+/**
+ * Fetch v0 (api key 1).
+ *
+ *   FetchRequest  => ReplicaId:int32 MaxWaitTime:int32 MinBytes:int32 Topics
+ *     Topics      => [TopicName:string Partitions]
+ *     Partitions  => [Partition:int32 FetchOffset:int64 MaxBytes:int32]
+ *
+ *   FetchResponse => Topics
+ *     Topics      => [TopicName:string Partitions]
+ *     Partitions  => [Partition:int32 ErrorCode:int16 HighwaterMarkOffset:int64
+ *                     MessageSetSize:int32 MessageSet:bytes(MessageSetSize)]
+ *
+ * The MessageSet stays an opaque zero-copy view here: it may end in a partial entry and its
+ * parser lives elsewhere. Each one is cut from its own `MessageSetSize` sub-region, so a bad
+ * set cannot make this decoder misread the partitions that follow it.
+ */
+import { inContext, writeArray, writeBytes, writeRequiredString } from './codec-util.js';
+import { ProtocolEncodeError } from './errors.js';
+import type { Reader } from './reader.js';
+import { ApiKey, type KafkaRequest } from './request.js';
+import type { Writer } from './writer.js';
+
+/** ReplicaId of an ordinary consumer; -2 is the "debugging consumer" that may read a follower. */
+export const CONSUMER_REPLICA_ID = -1;
+export const DEBUGGING_REPLICA_ID = -2;
+
+export interface FetchRequestPartition {
+  partition: number;
+  fetchOffset: bigint;
+  /** Per-partition cap; a message larger than this is never returned whole by a v0 broker. */
+  maxBytes: number;
+}
+
+export interface FetchRequestTopic {
+  topic: string;
+  partitions: FetchRequestPartition[];
+}
+
+export interface FetchRequest {
+  /** -1 (default) or -2. A value >= 0 would make the broker treat us as a follower replica. */
+  replicaId?: number;
+  maxWaitMs: number;
+  minBytes: number;
+  topics: FetchRequestTopic[];
+}
+
+export interface FetchResponsePartition {
+  partition: number;
+  errorCode: number;
+  /** Offset of the next message to be committed; -1 with an error. */
+  highWatermark: bigint;
+  /** Raw MessageSet bytes (a view into the response frame), possibly ending in a partial entry. */
+  messageSet: Buffer;
+}
+
+export interface FetchResponseTopic {
+  topic: string;
+  partitions: FetchResponsePartition[];
+}
+
+export interface FetchResponse {
+  topics: FetchResponseTopic[];
+}
+
+export function fetchRequest(req: FetchRequest): KafkaRequest<FetchResponse> {
+  return {
+    apiKey: ApiKey.Fetch,
+    apiVersion: 0,
+    expectsResponse: true,
+    encodeBody: (w) => encodeFetchRequestBody(w, req),
+    decodeResponse: decodeFetchResponseBody,
+  };
+}
+
+/** Only consumer replica ids may be sent; shared with the Offsets request. */
+export function writeConsumerReplicaId(w: Writer, replicaId: number | undefined, field: string): void {
+  const id = replicaId ?? CONSUMER_REPLICA_ID;
+  if (id !== CONSUMER_REPLICA_ID && id !== DEBUGGING_REPLICA_ID) {
+    throw new ProtocolEncodeError(field, `${id} is not a consumer replica id (-1 or -2)`);
+  }
+  w.int32(id, field);
+}
+
+const RQ = 'FetchRequest.topics[]';
+const RQP = 'FetchRequest.topics[].partitions[]';
+
+export function encodeFetchRequestBody(w: Writer, req: FetchRequest): void {
+  writeConsumerReplicaId(w, req.replicaId, 'FetchRequest.replicaId');
+  w.int32(req.maxWaitMs, 'FetchRequest.maxWaitMs');
+  w.int32(req.minBytes, 'FetchRequest.minBytes');
+  writeArray(w, req.topics, 'FetchRequest.topics', (t) =>
+    inContext({ topic: t.topic }, () => {
+      writeRequiredString(w, t.topic, `${RQ}.topic`);
+      writeArray(w, t.partitions, `${RQ}.partitions`, (p) =>
+        inContext({ partition: p.partition, offset: p.fetchOffset }, () => {
+          w.int32(p.partition, `${RQP}.partition`);
+          w.int64(p.fetchOffset, `${RQP}.fetchOffset`);
+          w.int32(p.maxBytes, `${RQP}.maxBytes`);
+        }),
+      );
+    }),
+  );
+}
+
+export function decodeFetchRequestBody(r: Reader): FetchRequest {
+  const replicaId = r.int32('FetchRequest.replicaId');
+  const maxWaitMs = r.int32('FetchRequest.maxWaitMs');
+  const minBytes = r.int32('FetchRequest.minBytes');
+  // Minimum element sizes: topic 2+4, partition 4+8+4.
+  const topics = r.array('FetchRequest.topics', 6, (r): FetchRequestTopic => {
+    const topic = r.string(`${RQ}.topic`);
+    const partitions = inContext({ topic }, () =>
+      r.array(`${RQ}.partitions`, 16, (r) => ({
+        partition: r.int32(`${RQP}.partition`),
+        fetchOffset: r.int64(`${RQP}.fetchOffset`),
+        maxBytes: r.int32(`${RQP}.maxBytes`),
+      })),
+    );
+    return { topic, partitions };
+  });
+  r.expectEnd('FetchRequest');
+  return { replicaId, maxWaitMs, minBytes, topics };
+}
+
+const T = 'FetchResponse.topics[]';
+const P = 'FetchResponse.topics[].partitions[]';
+
+export function encodeFetchResponseBody(w: Writer, resp: FetchResponse): void {
+  writeArray(w, resp.topics, 'FetchResponse.topics', (t) =>
+    inContext({ topic: t.topic }, () => {
+      writeRequiredString(w, t.topic, `${T}.topic`);
+      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
+        inContext({ partition: p.partition }, () => {
+          w.int32(p.partition, `${P}.partition`);
+          w.int16(p.errorCode, `${P}.errorCode`);
+          w.int64(p.highWatermark, `${P}.highWatermark`);
+          writeBytes(w, p.messageSet, `${P}.messageSet`);
+        }),
+      );
+    }),
+  );
+}
+
+export function decodeFetchResponseBody(r: Reader): FetchResponse {
+  // Minimum element sizes: topic 2+4, partition 4+2+8+4.
+  const topics = r.array('FetchResponse.topics', 6, (r): FetchResponseTopic => {
+    const topic = r.string(`${T}.topic`);
+    const partitions = inContext({ topic }, () =>
+      r.array(`${T}.partitions`, 18, (r): FetchResponsePartition => {
+        const partition = r.int32(`${P}.partition`);
+        return inContext({ partition }, () => {
+          const errorCode = r.int16(`${P}.errorCode`);
+          const highWatermark = r.int64(`${P}.highWatermark`);
+          const size = r.int32(`${P}.messageSetSize`);
+          const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
+          return { partition, errorCode, highWatermark, messageSet };
+        });
+      }),
+    );
+    return { topic, partitions };
+  });
+  r.expectEnd('FetchResponse');
+  return { topics };
+}

@@ -1,0 +1,146 @@
+/**
+ * Produce v0 (api key 0).
+ *
+ *   ProduceRequest  => RequiredAcks:int16 Timeout:int32 Topics
+ *     Topics        => [TopicName:string Partitions]
+ *     Partitions    => [Partition:int32 MessageSetSize:int32 MessageSet:bytes(MessageSetSize)]
+ *
+ *   ProduceResponse => Topics
+ *     Topics        => [TopicName:string Partitions]
+ *     Partitions    => [Partition:int32 ErrorCode:int16 Offset:int64]
+ *
+ * RequiredAcks 0 gets no response at all (on error the broker closes the connection), so the
+ * request says `expectsResponse: false`. The MessageSet is encoded elsewhere; here it is opaque.
+ * Offset in the response is the offset given to the first appended message.
+ */
+import { inContext, writeArray, writeBytes, writeRequiredString } from './codec-util.js';
+import { ProtocolEncodeError } from './errors.js';
+import type { Reader } from './reader.js';
+import { ApiKey, type KafkaRequest } from './request.js';
+import type { Writer } from './writer.js';
+
+export interface ProduceRequestPartition {
+  partition: number;
+  /** A complete, already-encoded MessageSet. */
+  messageSet: Uint8Array;
+}
+
+export interface ProduceRequestTopic {
+  topic: string;
+  partitions: ProduceRequestPartition[];
+}
+
+export interface ProduceRequest {
+  /** 0 = no response, 1 = leader only, -1 = all in-sync replicas. */
+  requiredAcks: number;
+  timeoutMs: number;
+  topics: ProduceRequestTopic[];
+}
+
+export interface ProduceResponsePartition {
+  partition: number;
+  errorCode: number;
+  offset: bigint;
+}
+
+export interface ProduceResponseTopic {
+  topic: string;
+  partitions: ProduceResponsePartition[];
+}
+
+export interface ProduceResponse {
+  topics: ProduceResponseTopic[];
+}
+
+export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceResponse> {
+  checkAcks(req.requiredAcks);
+  return {
+    apiKey: ApiKey.Produce,
+    apiVersion: 0,
+    expectsResponse: req.requiredAcks !== 0,
+    encodeBody: (w) => encodeProduceRequestBody(w, req),
+    decodeResponse: decodeProduceResponseBody,
+  };
+}
+
+function checkAcks(acks: number): void {
+  // Values above 1 are deprecated in 0.8.2 and anything below -1 means nothing.
+  if (acks !== -1 && acks !== 0 && acks !== 1) {
+    throw new ProtocolEncodeError('ProduceRequest.requiredAcks', `${acks} is not -1, 0 or 1`);
+  }
+}
+
+const RQ = 'ProduceRequest.topics[]';
+const RQP = 'ProduceRequest.topics[].partitions[]';
+
+export function encodeProduceRequestBody(w: Writer, req: ProduceRequest): void {
+  checkAcks(req.requiredAcks);
+  w.int16(req.requiredAcks, 'ProduceRequest.requiredAcks');
+  w.int32(req.timeoutMs, 'ProduceRequest.timeoutMs');
+  writeArray(w, req.topics, 'ProduceRequest.topics', (t) =>
+    inContext({ topic: t.topic }, () => {
+      writeRequiredString(w, t.topic, `${RQ}.topic`);
+      writeArray(w, t.partitions, `${RQ}.partitions`, (p) =>
+        inContext({ partition: p.partition }, () => {
+          w.int32(p.partition, `${RQP}.partition`);
+          writeBytes(w, p.messageSet, `${RQP}.messageSet`);
+        }),
+      );
+    }),
+  );
+}
+
+export function decodeProduceRequestBody(r: Reader): ProduceRequest {
+  const requiredAcks = r.int16('ProduceRequest.requiredAcks');
+  const timeoutMs = r.int32('ProduceRequest.timeoutMs');
+  // Minimum element sizes: topic 2+4, partition 4+4.
+  const topics = r.array('ProduceRequest.topics', 6, (r): ProduceRequestTopic => {
+    const topic = r.string(`${RQ}.topic`);
+    const partitions = inContext({ topic }, () =>
+      r.array(`${RQ}.partitions`, 8, (r): ProduceRequestPartition => {
+        const partition = r.int32(`${RQP}.partition`);
+        const size = r.int32(`${RQP}.messageSetSize`);
+        const messageSet = r.sub(size, `${RQP}.messageSet`, { topic, partition }).rest();
+        return { partition, messageSet };
+      }),
+    );
+    return { topic, partitions };
+  });
+  r.expectEnd('ProduceRequest');
+  return { requiredAcks, timeoutMs, topics };
+}
+
+const T = 'ProduceResponse.topics[]';
+const P = 'ProduceResponse.topics[].partitions[]';
+
+export function encodeProduceResponseBody(w: Writer, resp: ProduceResponse): void {
+  writeArray(w, resp.topics, 'ProduceResponse.topics', (t) =>
+    inContext({ topic: t.topic }, () => {
+      writeRequiredString(w, t.topic, `${T}.topic`);
+      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
+        inContext({ partition: p.partition }, () => {
+          w.int32(p.partition, `${P}.partition`);
+          w.int16(p.errorCode, `${P}.errorCode`);
+          w.int64(p.offset, `${P}.offset`);
+        }),
+      );
+    }),
+  );
+}
+
+export function decodeProduceResponseBody(r: Reader): ProduceResponse {
+  // Minimum element sizes: topic 2+4, partition 4+2+8.
+  const topics = r.array('ProduceResponse.topics', 6, (r): ProduceResponseTopic => {
+    const topic = r.string(`${T}.topic`);
+    const partitions = inContext({ topic }, () =>
+      r.array(`${T}.partitions`, 14, (r) => ({
+        partition: r.int32(`${P}.partition`),
+        errorCode: r.int16(`${P}.errorCode`),
+        offset: r.int64(`${P}.offset`),
+      })),
+    );
+    return { topic, partitions };
+  });
+  r.expectEnd('ProduceResponse');
+  return { topics };
+}
