@@ -1,0 +1,317 @@
+import { decompress } from './compression/index.js';
+import { crc32 } from './crc32.js';
+import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
+
+/**
+ * Decoder for magic-0 message sets (Kafka 0.8.x), the consumer's hot path.
+ *
+ * Entry: Offset int64 | MessageSize int32 | Crc uint32 | Magic int8 | Attributes int8 |
+ * Key bytes | Value bytes. The CRC covers Magic to the end of Value.
+ *
+ * - A fetch may end in the middle of an entry; that is normal and reported as `partialTail`.
+ * - A compressed wrapper (codec in Attributes) holds a complete inner set whose offsets are
+ *   absolute in magic 0. Inner messages below `fetchOffset` are dropped (a fetch landing inside
+ *   a wrapper returns the whole wrapper). Nesting deeper than one level is rejected as corrupt:
+ *   Kafka never produces it, and refusing it keeps the decompression budget simple.
+ * - Everything else wrong raises {@link CorruptError} with the byte position, the field, and the
+ *   topic / partition / offset when known. Node's RangeError/TypeError never escape.
+ */
+
+export interface Message {
+  readonly offset: bigint;
+  /** Zero-copy view into the fetch buffer (or the decompressed set); null is distinct from empty. */
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface DecodeMessageSetOptions {
+  /** Verify each message's CRC (outer and inner). Default true. */
+  verifyCrc?: boolean;
+  /** The offset the fetch asked for: messages below it are dropped. Default: keep everything. */
+  fetchOffset?: bigint;
+  /** Total decompressed bytes one call may produce, across all wrappers. Default 64 MiB. */
+  maxDecompressedBytes?: number;
+  /** Error context only. */
+  topic?: string;
+  partition?: number;
+}
+
+export interface MessageSetSummary {
+  /** The set ends in an incomplete entry (normal at the end of a fetch). */
+  partialTail: boolean;
+  /** Where the next fetch resumes: offset of the last complete outer entry + 1; null if none. */
+  nextOffset: bigint | null;
+  /**
+   * Set only when the set holds no complete entry and the first entry's 12-byte header was
+   * complete: that entry's full size in bytes (12 + MessageSize). The fetch size must be at least
+   * this for the consumer to make progress.
+   */
+  firstEntrySize: number | undefined;
+  /** Bytes of complete outer entries at the start of the buffer. */
+  validBytes: number;
+}
+
+export interface DecodedMessageSet extends MessageSetSummary {
+  messages: Message[];
+}
+
+export type MessageVisitor = (offset: bigint, key: Buffer | null, value: Buffer | null) => void;
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+const HEADER = 12;
+const MIN_MESSAGE_SIZE = 14;
+const TWO_32 = 4294967296;
+
+interface ScanState {
+  verifyCrc: boolean;
+  fetchOffset: bigint | undefined;
+  /** Decompressed bytes this call may still produce. */
+  budget: number;
+  topic: string | undefined;
+  partition: number | undefined;
+  visit: MessageVisitor;
+}
+
+function corrupt(
+  st: ScanState,
+  reason: CorruptReason,
+  message: string,
+  position: number,
+  field: string,
+  offset?: bigint,
+  cause?: unknown,
+): never {
+  throw new CorruptError(
+    reason,
+    message,
+    position,
+    field,
+    { topic: st.topic, partition: st.partition, offset },
+    cause,
+  );
+}
+
+function int32(b: Buffer, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+/** Offsets below 2^53 (all real ones) become a bigint with one allocation instead of readBigInt64BE's several. */
+function readOffset(b: Buffer, i: number): bigint {
+  const hi = int32(b, i);
+  if (hi >= 0 && hi < 0x200000) return BigInt(hi * TWO_32 + (int32(b, i + 4) >>> 0));
+  return b.readBigInt64BE(i);
+}
+
+/**
+ * Walks the entries of `buf[start, end)`. `inner` is true for a decompressed wrapper value, whose
+ * set must be complete and uncompressed. Returns the outer summary (unused for inner sets).
+ */
+function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boolean): MessageSetSummary {
+  const field = inner ? 'MessageSet[].value.MessageSet[]' : 'MessageSet[]';
+  let pos = start;
+  let lastOffset: bigint | null = null;
+  let partialTail = false;
+  let firstEntrySize: number | undefined;
+  while (pos < end) {
+    if (end - pos < HEADER) {
+      partialTail = true;
+      break;
+    }
+    const size = int32(buf, pos + 8);
+    if (size < MIN_MESSAGE_SIZE) {
+      corrupt(
+        st,
+        'bad-length',
+        `MessageSize ${size} is below the minimum ${MIN_MESSAGE_SIZE}`,
+        pos + 8,
+        `${field}.MessageSize`,
+        readOffset(buf, pos),
+      );
+    }
+    if (end - pos - HEADER < size) {
+      partialTail = true;
+      if (lastOffset === null) firstEntrySize = HEADER + size;
+      break;
+    }
+    const m = pos + HEADER;
+    const mEnd = m + size;
+    const magic = buf[m + 4]!;
+    // Magic is checked before the CRC: newer formats keep their CRC elsewhere, so "wrong format"
+    // is the accurate diagnosis for them, not "bad CRC".
+    if (magic !== 0) {
+      corrupt(
+        st,
+        'bad-magic',
+        `magic byte ${magic}, only 0 is supported`,
+        m + 4,
+        `${field}.MagicByte`,
+        readOffset(buf, pos),
+      );
+    }
+    if (st.verifyCrc) {
+      const stored = int32(buf, m) >>> 0;
+      const computed = crc32(buf, m + 4, mEnd);
+      if (stored !== computed) {
+        corrupt(
+          st,
+          'bad-crc',
+          `stored CRC ${stored.toString(16)} != computed ${computed.toString(16)}`,
+          m,
+          `${field}.Crc`,
+          readOffset(buf, pos),
+        );
+      }
+    }
+    const codec = buf[m + 5]! & 0x07;
+    if (codec > 3) {
+      corrupt(
+        st,
+        'bad-codec',
+        `unknown compression codec ${codec}`,
+        m + 5,
+        `${field}.Attributes`,
+        readOffset(buf, pos),
+      );
+    }
+    let p = m + 6;
+    const keyLen = int32(buf, p);
+    p += 4;
+    let key: Buffer | null = null;
+    if (keyLen !== -1) {
+      // 4 more bytes are always needed for the value length.
+      if (keyLen < -1 || keyLen > mEnd - p - 4) {
+        corrupt(
+          st,
+          'bad-length',
+          `key length ${keyLen} does not fit the message`,
+          p - 4,
+          `${field}.Key`,
+          readOffset(buf, pos),
+        );
+      }
+      key = buf.subarray(p, p + keyLen);
+      p += keyLen;
+    }
+    const valueLen = int32(buf, p);
+    p += 4;
+    let value: Buffer | null = null;
+    if (valueLen !== -1) {
+      if (valueLen !== mEnd - p) {
+        corrupt(
+          st,
+          'bad-length',
+          `value length ${valueLen} does not end the message (${mEnd - p} bytes left)`,
+          p - 4,
+          `${field}.Value`,
+          readOffset(buf, pos),
+        );
+      }
+      value = buf.subarray(p, mEnd);
+    } else if (p !== mEnd) {
+      corrupt(
+        st,
+        'bad-length',
+        `${mEnd - p} bytes after a null value`,
+        p,
+        `${field}.Value`,
+        readOffset(buf, pos),
+      );
+    }
+    const offset = readOffset(buf, pos);
+    if (codec === 0) {
+      if (st.fetchOffset === undefined || offset >= st.fetchOffset) st.visit(offset, key, value);
+    } else if (inner) {
+      corrupt(
+        st,
+        'bad-codec',
+        `nested compression (codec ${codec} inside a compressed set)`,
+        m + 5,
+        `${field}.Attributes`,
+        offset,
+      );
+    } else {
+      unwrap(st, codec as 1 | 2 | 3, value, m, offset);
+    }
+    lastOffset = offset;
+    pos = mEnd;
+  }
+  if (inner && partialTail) {
+    corrupt(st, 'bad-length', 'decompressed message set ends in a partial entry', pos, field);
+  }
+  return {
+    partialTail,
+    nextOffset: lastOffset === null ? null : lastOffset + 1n,
+    firstEntrySize,
+    validBytes: pos - start,
+  };
+}
+
+function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number, offset: bigint): void {
+  const field = 'MessageSet[].value';
+  if (value === null) corrupt(st, 'bad-compression', 'compressed wrapper has a null value', m, field, offset);
+  let inner: Buffer;
+  try {
+    inner = decompress(codec, value, st.budget);
+  } catch (cause) {
+    const reason = cause instanceof CorruptError ? cause.reason : 'bad-compression';
+    const detail = cause instanceof Kafka08Error ? cause.message : 'decompression failed';
+    corrupt(st, reason, detail, m, field, offset, cause);
+  }
+  st.budget -= inner.length;
+  try {
+    scan(inner, 0, inner.length, st, true);
+  } catch (cause) {
+    // Re-anchor the inner position to the wrapper so the error points into the fetch buffer.
+    if (cause instanceof CorruptError && cause.position !== m) {
+      corrupt(
+        st,
+        cause.reason,
+        `in decompressed set at byte ${cause.position}: ${cause.message}`,
+        m,
+        cause.field,
+        cause.offset ?? offset,
+        cause,
+      );
+    }
+    throw cause;
+  }
+}
+
+function state(visit: MessageVisitor, options: DecodeMessageSetOptions | undefined): ScanState {
+  return {
+    verifyCrc: options?.verifyCrc ?? true,
+    fetchOffset: options?.fetchOffset,
+    budget: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    topic: options?.topic,
+    partition: options?.partition,
+    visit,
+  };
+}
+
+/**
+ * Calls `visit` for every message of the set in order, without building a message array; the
+ * throughput form of {@link decodeMessageSet}. Key and value are zero-copy views.
+ */
+export function forEachMessage(
+  buf: Buffer,
+  visit: MessageVisitor,
+  options?: DecodeMessageSetOptions,
+): MessageSetSummary {
+  return scan(buf, 0, buf.length, state(visit, options), false);
+}
+
+/**
+ * Decodes one partition's MessageSet bytes (as found in a Fetch v0 response) into messages.
+ * Throws only {@link CorruptError}; a partial trailing entry is reported, not thrown.
+ */
+export function decodeMessageSet(buf: Buffer, options?: DecodeMessageSetOptions): DecodedMessageSet {
+  const messages: Message[] = [];
+  const summary = forEachMessage(
+    buf,
+    (offset, key, value) => {
+      messages.push({ offset, key, value });
+    },
+    options,
+  );
+  return { messages, ...summary };
+}
