@@ -1,0 +1,109 @@
+import { type BrokerAddress, type ForeignProtocol, FrameSizeError, NotKafkaError } from './errors.js';
+
+const SIZE_BYTES = 4;
+/** The smallest response frame: just the correlation id. */
+export const MIN_FRAME_BYTES = 4;
+
+/**
+ * Recognises a few well-known protocols from the first four bytes a peer sent, so that a wrong
+ * port gives a message naming the mistake instead of "frame size 1213486160 is too large".
+ */
+export function sniffForeignProtocol(head: Buffer): ForeignProtocol | undefined {
+  if (head.length < 4) return undefined;
+  const ascii = head.toString('latin1', 0, 4);
+  if (ascii === 'HTTP') return 'HTTP';
+  if (ascii === 'SSH-') return 'SSH';
+  // A TLS record header: content type 20-23 (change_cipher_spec, alert, handshake, application
+  // data), then the major version 3 shared by SSL 3.0 and every TLS version.
+  const type = head[0]!;
+  if (type >= 0x14 && type <= 0x17 && head[1] === 0x03 && head[2]! <= 0x04) return 'TLS';
+  return undefined;
+}
+
+/**
+ * Splits a TCP byte stream into response frames (int32 size prefix, then that many bytes).
+ *
+ * Sizes are validated before anything is allocated, so a hostile prefix costs nothing. A frame
+ * lying wholly inside one chunk is handed out as a zero-copy view; otherwise one buffer of the
+ * announced size is allocated and filled as chunks arrive, so a 100 MiB fetch response arriving
+ * in 64 KiB pieces is copied once instead of being re-concatenated on every chunk.
+ */
+export class FrameDecoder {
+  private readonly maxFrameBytes: number;
+  private readonly address: BrokerAddress;
+  private readonly head = Buffer.alloc(SIZE_BYTES);
+  private headFilled = 0;
+  private frame: Buffer | null = null;
+  private frameFilled = 0;
+  private framesSeen = 0;
+
+  constructor(maxFrameBytes: number, address: BrokerAddress) {
+    this.maxFrameBytes = maxFrameBytes;
+    this.address = address;
+  }
+
+  /** Bytes of an incomplete frame (prefix included) held back, waiting for more input. */
+  get pendingBytes(): number {
+    return this.frame === null ? this.headFilled : SIZE_BYTES + this.frameFilled;
+  }
+
+  /** The announced size of the frame being assembled, if its prefix is complete. */
+  get pendingFrameSize(): number | undefined {
+    return this.frame?.length;
+  }
+
+  /**
+   * Feeds one chunk and calls `onFrame` for every frame it completes (the frame excludes the
+   * size prefix). Throws {@link FrameSizeError} or {@link NotKafkaError}; after a throw the
+   * stream is out of step and the decoder must be discarded. An exception from `onFrame`
+   * propagates and stops the loop.
+   */
+  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.frame === null) {
+        if (this.headFilled === 0 && chunk.length - at >= SIZE_BYTES) {
+          const size = this.checkSize(chunk.subarray(at, at + SIZE_BYTES));
+          if (chunk.length - at - SIZE_BYTES >= size) {
+            at += SIZE_BYTES;
+            this.framesSeen++;
+            onFrame(chunk.subarray(at, at + size));
+            at += size;
+            continue;
+          }
+        }
+        const n = Math.min(SIZE_BYTES - this.headFilled, chunk.length - at);
+        chunk.copy(this.head, this.headFilled, at, at + n);
+        this.headFilled += n;
+        at += n;
+        if (this.headFilled < SIZE_BYTES) return;
+        this.frame = Buffer.allocUnsafe(this.checkSize(this.head));
+        this.frameFilled = 0;
+      }
+      const n = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
+      chunk.copy(this.frame, this.frameFilled, at, at + n);
+      this.frameFilled += n;
+      at += n;
+      if (this.frameFilled === this.frame.length) {
+        const done = this.frame;
+        this.frame = null;
+        this.headFilled = 0;
+        this.framesSeen++;
+        onFrame(done);
+      }
+    }
+  }
+
+  private checkSize(head: Buffer): number {
+    const size = head.readInt32BE(0);
+    const valid = size >= MIN_FRAME_BYTES && size <= this.maxFrameBytes;
+    // Only the first frame is sniffed when the size is plausible: later on, any four bytes are
+    // a legitimate size, and a 0x16030100-byte frame is merely large, not TLS.
+    if (!valid || this.framesSeen === 0) {
+      const foreign = sniffForeignProtocol(head);
+      if (foreign !== undefined) throw new NotKafkaError(this.address, foreign);
+    }
+    if (!valid) throw new FrameSizeError(this.address, size, this.maxFrameBytes);
+    return size;
+  }
+}
