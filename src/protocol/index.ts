@@ -1,7 +1,11 @@
+export { Codec } from './compression/index.js';
 export * from './consumer-metadata.js';
+export { crc32 } from './crc32.js';
 export * from './error-codes.js';
 export * from './errors.js';
 export * from './fetch.js';
+export * from './message-set.js';
+export * from './message-set-encode.js';
 export * from './metadata.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';
