@@ -88,7 +88,7 @@ describe('corrupt input gives typed errors', () => {
 
   it('bad CRC, with position, field and topic/partition/offset context', () => {
     const bad = Buffer.from(good);
-    bad[bad.length - 1] ^= 1;
+    bad[bad.length - 1]! ^= 1;
     const err = expectCorrupt(bad, 'bad-crc', { topic: 't', partition: 3 });
     expect(err).toMatchObject({ position: 12, topic: 't', partition: 3, offset: 7n });
     expect(err.field).toContain('Crc');
@@ -150,7 +150,7 @@ describe('corrupt input gives typed errors', () => {
 
   it('inner messages are CRC-checked too', () => {
     const inner = encodeMessageSet([{ value: Buffer.from('inner') }]);
-    inner[inner.length - 1] ^= 0x20;
+    inner[inner.length - 1]! ^= 0x20;
     const err = expectCorrupt(rawEntry({ attributes: Codec.Gzip, value: zlib.gzipSync(inner) }), 'bad-crc');
     expect(err.position).toBe(12);
   });

@@ -50,7 +50,7 @@ describe.each(codecs)('round trip with codec %s', (_name, codec) => {
       const want = sample[i]!;
       // Buffer.equals, not toEqual: deep-equality on 200 KB buffers takes seconds.
       const same = (a: Buffer | null, b: Uint8Array | null | undefined) =>
-        b === null || b === undefined ? a === null : a !== null && a.equals(b);
+        b === null || b === undefined ? a === null : a?.equals(b) === true;
       expect(same(m.key, want.key), `key of message ${i}`).toBe(true);
       expect(same(m.value, want.value), `value of message ${i}`).toBe(true);
     });
