@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KafkaVersion } from './versions.js';
+
+/** Large enough for the tens-of-MB messages our tests send, small enough to stay sane. */
+export const MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
+
+function props(entries: Record<string, string | number | boolean>): string {
+  return `${Object.entries(entries)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('\n')}\n`;
+}
+
+/** Each JVM logs to a file in its own directory; without this config log4j prints nothing. */
+export function writeLog4j(dir: string, logFile: string): string {
+  const path = join(dir, 'log4j.properties');
+  writeFileSync(
+    path,
+    props({
+      'log4j.rootLogger': 'INFO, file',
+      'log4j.appender.file': 'org.apache.log4j.FileAppender',
+      'log4j.appender.file.File': logFile,
+      'log4j.appender.file.Append': 'true',
+      'log4j.appender.file.layout': 'org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern': '[%d] %p %m (%c)%n',
+      'log4j.logger.kafka.request.logger': 'WARN',
+      'log4j.logger.state.change.logger': 'WARN',
+      'log4j.logger.org.I0Itec.zkclient': 'WARN',
+    }),
+  );
+  return path;
+}
+
+export function writeZookeeperConfig(dir: string, dataDir: string, port: number): string {
+  const path = join(dir, 'zookeeper.properties');
+  writeFileSync(
+    path,
+    props({
+      dataDir,
+      clientPort: port,
+      clientPortAddress: '127.0.0.1',
+      // Short ticks let brokers use short sessions, so a killed broker is noticed quickly.
+      tickTime: 500,
+      maxClientCnxns: 0,
+    }),
+  );
+  return path;
+}
+
+export interface BrokerConfigInput {
+  version: KafkaVersion;
+  id: number;
+  port: number;
+  logDir: string;
+  zookeeper: string;
+  brokerCount: number;
+}
+
+export function writeBrokerConfig(dir: string, c: BrokerConfigInput): string {
+  const path = join(dir, 'server.properties');
+  const common: Record<string, string | number | boolean> = {
+    'broker.id': c.id,
+    port: c.port,
+    'host.name': '127.0.0.1',
+    'advertised.host.name': '127.0.0.1',
+    'advertised.port': c.port,
+    'log.dirs': c.logDir,
+    'zookeeper.connect': c.zookeeper,
+    'zookeeper.session.timeout.ms': 6000,
+    'zookeeper.connection.timeout.ms': 10000,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'auto.create.topics.enable': true,
+    'controlled.shutdown.enable': false,
+    'num.network.threads': 2,
+    'num.io.threads': 2,
+    'log.flush.interval.messages': 10000,
+    'log.retention.hours': 168,
+    'log.cleaner.enable': false,
+    'message.max.bytes': MAX_MESSAGE_BYTES,
+    'replica.fetch.max.bytes': MAX_MESSAGE_BYTES + 1024 * 1024,
+    'socket.request.max.bytes': MAX_MESSAGE_BYTES + 4 * 1024 * 1024,
+    'replica.lag.time.max.ms': 10000,
+    'replica.socket.timeout.ms': 10000,
+    'controller.socket.timeout.ms': 10000,
+    // A restarted broker takes its preferred leaderships back within seconds.
+    'auto.leader.rebalance.enable': true,
+    'leader.imbalance.check.interval.seconds': 5,
+  };
+  const v082: Record<string, string | number | boolean> =
+    c.version === '0.8.2.2'
+      ? {
+          'delete.topic.enable': true,
+          'offsets.topic.num.partitions': 3,
+          'offsets.topic.replication.factor': Math.min(3, c.brokerCount),
+          'offsets.topic.segment.bytes': 10 * 1024 * 1024,
+          'offsets.commit.required.acks': -1,
+        }
+      : {};
+  writeFileSync(path, props({ ...common, ...v082 }));
+  return path;
+}
