@@ -51,7 +51,7 @@ export class PortInUseError extends RigError {
   readonly port: number;
   readonly logFile: string | undefined;
   constructor(port: number, role: string, logFile?: string) {
-    super(`port 127.0.0.1:${port} for ${role} is already in use` + (logFile ? ` (see ${logFile})` : ''));
+    super(`port 127.0.0.1:${port} for ${role} is already in use${logFile ? ` (see ${logFile})` : ''}`);
     this.port = port;
     this.logFile = logFile;
   }

@@ -108,7 +108,12 @@ export function watchExits(
     }
   });
   failed.catch(() => {});
-  return { failed, dispose: () => cleanups.forEach((c) => c()) };
+  return {
+    failed,
+    dispose: () => {
+      for (const c of cleanups) c();
+    },
+  };
 }
 
 /** ZooKeeper answers the four-letter word `ruok` with `imok` once it serves clients. */

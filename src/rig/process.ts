@@ -81,7 +81,7 @@ export function findMarkedPids(clusterId: string, role?: string): number[] {
     const pid = Number(e);
     if (pid === process.pid) continue;
     const cmd = cmdlineOf(pid);
-    if (!cmd || !cmd.includes(`${want[0]} `)) continue;
+    if (!cmd?.includes(`${want[0]} `)) continue;
     if (role !== undefined && !cmd.includes(`${want[1]} `)) continue;
     pids.push(pid);
   }
