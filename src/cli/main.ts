@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Kafka08Error } from '../protocol/errors.js';
+import { brokerCommand } from './broker.js';
+import { UsageError } from './usage.js';
+
+/** Each subcommand takes the arguments after its name and resolves to an exit code. */
+export type Subcommand = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Subcommand; summary: string }> = {
+  broker: { run: brokerCommand, summary: 'broker up|down   run a local Kafka 0.8 cluster in the background' },
+};
+
+function usage(): string {
+  return `usage: kafka08 <command> ...\n${Object.values(COMMANDS)
+    .map((c) => `  kafka08 ${c.summary}`)
+    .join('\n')}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')})`);
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Mistakes and known failures get one clear message, never a stack trace.
+    if (err instanceof UsageError) process.stderr.write(`kafka08: ${err.message}\n`);
+    else if (err instanceof Kafka08Error) process.stderr.write(`kafka08: ${err.name}: ${err.message}\n`);
+    else
+      process.stderr.write(
+        `kafka08: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);
