@@ -145,8 +145,8 @@ describe('BrokerConnection connecting', () => {
     expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
   });
 
-  // Loopback cannot produce a handshake that hangs from inside this process (Node accepts every
-  // pending connection itself), so the socket factory hands over a socket that never connects.
+  // The socket factory seam gives a socket that never connects; connect-timeout.test.ts does the
+  // same against a real listener whose accept queue is full.
   it('gives up connecting after connectTimeoutMs', async () => {
     const never = new Socket();
     connect({ createSocket: () => never, connectTimeoutMs: 40 });
