@@ -15,7 +15,7 @@
  */
 import { inContext, writeArray, writeNullableString, writeRequiredString } from './codec-util.js';
 import { ErrorCode } from './error-codes.js';
-import { ProtocolEncodeError } from './errors.js';
+import { CorruptError, ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
 import type { Writer } from './writer.js';
@@ -91,7 +91,10 @@ export function encodeOffsetFetchRequestBody(w: Writer, req: OffsetFetchRequest)
 }
 
 /** `apiVersion` comes from the request header; both versions share these bytes. */
-export function decodeOffsetFetchRequestBody(r: Reader, apiVersion: 0 | 1): OffsetFetchRequest {
+export function decodeOffsetFetchRequestBody(r: Reader, apiVersion: number): OffsetFetchRequest {
+  if (apiVersion !== 0 && apiVersion !== 1) {
+    throw new CorruptError('bad-value', `unsupported version ${apiVersion}`, r.pos, 'OffsetFetchRequest');
+  }
   const consumerGroupId = r.string('OffsetFetchRequest.consumerGroupId');
   const topics = r.array('OffsetFetchRequest.topics', 6, (r): OffsetFetchRequestTopic => {
     const topic = r.string(`${RQ}.topic`);

@@ -6,6 +6,7 @@ import {
   decodeFetchResponseBody,
   decodeMetadataResponseBody,
   decodeOffsetCommitRequestBody,
+  decodeOffsetFetchRequestBody,
   decodeProduceRequestBody,
   decodeRequestHeader,
   ProtocolDecodeError,
@@ -109,6 +110,11 @@ describe('hostile lengths and nulls', () => {
 
   it('an OffsetCommit body under an unknown version is refused, not guessed', () => {
     const e = decodeError((r) => decodeOffsetCommitRequestBody(r, 2), bytes(str('g'), count(0)));
+    expect(e).toBeInstanceOf(CorruptError);
+  });
+
+  it('an OffsetFetch body under an unknown version is refused', () => {
+    const e = decodeError((r) => decodeOffsetFetchRequestBody(r, 2), bytes(str('g'), count(0)));
     expect(e).toBeInstanceOf(CorruptError);
   });
 
