@@ -52,7 +52,14 @@ export interface ProduceResponse {
   topics: ProduceResponseTopic[];
 }
 
-export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceResponse> {
+/**
+ * With RequiredAcks 0 the broker sends nothing back, so the connection resolves such a request
+ * with `undefined` once written; the overloads make that visible in the type.
+ */
+export function produceRequest(req: ProduceRequest & { requiredAcks: 0 }): KafkaRequest<undefined>;
+export function produceRequest(req: ProduceRequest & { requiredAcks: -1 | 1 }): KafkaRequest<ProduceResponse>;
+export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceResponse | undefined>;
+export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceResponse | undefined> {
   checkAcks(req.requiredAcks);
   return {
     apiKey: ApiKey.Produce,
