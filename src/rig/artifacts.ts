@@ -116,7 +116,12 @@ async function compileTool(
   try {
     const out = join(work, 'classes');
     mkdirSync(out);
-    const res = await run(java.javac, ['-nowarn', '-cp', `${libDir}/*`, '-d', out, TOOL_SOURCE], work);
+    // --release 11: classes in the shared cache must load on any JDK 11+, whichever compiled them.
+    const res = await run(
+      java.javac,
+      ['-nowarn', '--release', '11', '-cp', `${libDir}/*`, '-d', out, TOOL_SOURCE],
+      work,
+    );
     if (res.spawnError) throw new ToolCompileError(`cannot run ${java.javac}: ${res.spawnError.message}`);
     if (res.code !== 0) throw new ToolCompileError(tail(res.output));
     writeFileSync(join(out, MARKER), 'ok\n');

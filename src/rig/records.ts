@@ -1,4 +1,4 @@
-import { RigConfigError } from './errors.js';
+import { RigConfigError, RigError } from './errors.js';
 
 export interface RigRecord {
   partition?: number;
@@ -40,12 +40,21 @@ export function encodeRecordsFile(records: readonly RigRecord[]): Buffer {
 
 /** The helper's fetch output: repeated [int64 offset][int32 keyLen|-1][key][int32 valueLen|-1][value]. */
 export function decodeFetchFile(buf: Buffer): FetchedRecord[] {
+  try {
+    return decodeUnchecked(buf);
+  } catch (e) {
+    throw new RigError(`the JVM helper wrote a malformed fetch file (${buf.length} bytes)`, {}, { cause: e });
+  }
+}
+
+function decodeUnchecked(buf: Buffer): FetchedRecord[] {
   const out: FetchedRecord[] = [];
   let pos = 0;
   const field = (): Buffer | null => {
     const len = buf.readInt32BE(pos);
     pos += 4;
     if (len < 0) return null;
+    if (pos + len > buf.length) throw new RangeError('field runs past the end');
     const b = buf.subarray(pos, pos + len);
     pos += len;
     return b;
