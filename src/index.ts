@@ -1,1 +1,2 @@
 export * from './protocol/errors.js';
+export * from './simple-consumer/index.js';

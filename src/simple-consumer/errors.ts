@@ -113,3 +113,99 @@ export class NotKafkaError extends ConnectionError {
     this.protocol = protocol;
   }
 }
+
+// ---- Cluster metadata and SimpleConsumer errors (appended by the SimpleConsumer port) ----
+
+/** The seed broker list could not be parsed (`host:port[,host:port...]`). */
+export class InvalidSeedBrokersError extends Kafka08Error {
+  readonly input: string;
+
+  constructor(input: string, message: string) {
+    super(`invalid seed brokers ${JSON.stringify(input)}: ${message}`);
+    this.input = input;
+  }
+}
+
+/** Every known broker and every seed failed to answer a metadata request; `causes` says why each did. */
+export class NoBrokerAvailableError extends Kafka08Error {
+  readonly tried: BrokerAddress[];
+  readonly causes: unknown[];
+
+  constructor(
+    tried: BrokerAddress[],
+    causes: unknown[],
+    context: { topic?: string; partition?: number } = {},
+  ) {
+    const list = tried.map((a) => `${a.host}:${a.port}`).join(', ');
+    super(`no broker answered a metadata request (tried ${list || 'nothing'})`, context, {
+      cause: causes[causes.length - 1],
+    });
+    this.tried = tried;
+    this.causes = causes;
+  }
+}
+
+/** The cluster says the topic does not exist (metadata error 3, i.e. auto-creation is off). */
+export class UnknownTopicError extends Kafka08Error {
+  constructor(topic: string) {
+    super(`topic ${topic} does not exist`, { topic });
+  }
+}
+
+/** The topic exists but has no partition with this id. */
+export class UnknownPartitionError extends Kafka08Error {
+  /** The partition ids the topic does have, sorted. */
+  readonly known: number[];
+
+  constructor(topic: string, partition: number, known: number[]) {
+    super(`topic ${topic} has no partition ${partition} (it has ${known.length})`, { topic, partition });
+    this.known = known;
+  }
+}
+
+/**
+ * No leader after the configured number of metadata refreshes: an election that did not finish,
+ * a topic still being auto-created, or a partition whose replicas are all down. `partition` is
+ * undefined when the whole topic had no leaders yet (auto-creation).
+ */
+export class LeaderNotAvailableError extends Kafka08Error {
+  readonly attempts: number;
+
+  constructor(topic: string, partition: number | undefined, attempts: number) {
+    const what = partition === undefined ? `topic ${topic}` : `topic ${topic} partition ${partition}`;
+    super(`no leader for ${what} after ${attempts} metadata request(s)`, { topic, partition });
+    this.attempts = attempts;
+  }
+}
+
+export type KafkaBrokerGeneration = '0.8.1' | '0.8.2';
+
+/**
+ * The request needs a newer broker than the one configured. 0.8 brokers cannot be asked which
+ * APIs they have, and a 0.8.1 broker would misparse an OffsetCommit v1 without complaint, so the
+ * client refuses before sending.
+ */
+export class UnsupportedByBrokerVersionError extends Kafka08Error {
+  readonly request: string;
+  readonly brokerVersion: KafkaBrokerGeneration;
+  readonly requiredVersion: KafkaBrokerGeneration;
+
+  constructor(request: string, brokerVersion: KafkaBrokerGeneration, requiredVersion: KafkaBrokerGeneration) {
+    super(
+      `${request} needs a Kafka ${requiredVersion} broker; this client is configured for ${brokerVersion}`,
+    );
+    this.request = request;
+    this.brokerVersion = brokerVersion;
+    this.requiredVersion = requiredVersion;
+  }
+}
+
+/** An Offsets answer for earliest/latest carried no offset at all (the broker always sends one). */
+export class MissingOffsetError extends Kafka08Error {
+  readonly timeMs: bigint;
+
+  constructor(topic: string, partition: number, timeMs: bigint) {
+    super(`the broker returned no offset for time ${timeMs}`, { topic, partition });
+    this.timeMs = timeMs;
+  }
+}
