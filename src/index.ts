@@ -1,2 +1,2 @@
-export * from './protocol/errors.js';
+export * from './protocol/index.js';
 export * from './simple-consumer/index.js';
