@@ -10,6 +10,7 @@ import {
   ConnectionError,
   LeaderNotAvailableError,
   NoBrokerAvailableError,
+  UnknownBrokerError,
   UnknownPartitionError,
   UnknownTopicError,
 } from './errors.js';
@@ -189,6 +190,28 @@ export class ClusterMetadata {
   /** Live brokers as last reported, by node id. */
   brokers(): BrokerEndpoint[] {
     return [...this.brokerById.values()].sort((a, b) => a.nodeId - b.nodeId).map((b) => ({ ...b }));
+  }
+
+  /** The cached leader's node id, without any request; undefined when unknown or leaderless. */
+  leaderId(topic: string, partition: number): number | undefined {
+    const p = this.topics.get(topic)?.partitions.get(partition);
+    return p === undefined ? undefined : this.usableLeader(p)?.nodeId;
+  }
+
+  /** A broker from the last metadata answer. */
+  broker(nodeId: number): BrokerEndpoint | undefined {
+    const b = this.brokerById.get(nodeId);
+    return b === undefined ? undefined : { ...b };
+  }
+
+  /**
+   * The pooled connection to a broker by node id.
+   * @throws UnknownBrokerError when the last metadata answer did not list that node.
+   */
+  connection(nodeId: number): BrokerConnection {
+    const b = this.brokerById.get(nodeId);
+    if (b === undefined) throw new UnknownBrokerError(nodeId);
+    return this.pool.connectionFor(b);
   }
 
   /** The pooled connection to a partition's leader (see {@link leaderFor}). */

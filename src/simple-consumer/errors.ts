@@ -209,3 +209,13 @@ export class MissingOffsetError extends Kafka08Error {
     this.timeMs = timeMs;
   }
 }
+
+/** A node id that the last metadata answer did not list (the broker left, or metadata is stale). */
+export class UnknownBrokerError extends Kafka08Error {
+  readonly nodeId: number;
+
+  constructor(nodeId: number) {
+    super(`broker ${nodeId} is not in the cluster metadata`);
+    this.nodeId = nodeId;
+  }
+}
