@@ -1,0 +1,217 @@
+import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
+import { Kafka08Error } from '../../protocol/errors.js';
+import { type FetchResponse, fetchRequest } from '../../protocol/fetch.js';
+import { decodeMessageSet } from '../../protocol/message-set.js';
+import { ConnectionError } from '../errors.js';
+import type { EngineContext } from './context.js';
+import { ResponseHold } from './delivery-queue.js';
+import { OffsetOutOfRangeError } from './errors.js';
+import { grownFetchSize } from './fetch-size.js';
+import { resetTarget } from './offset-reset.js';
+import type { PartitionState } from './partition-state.js';
+
+/** Fetch error codes that mean "this broker is the wrong place now": find the leader again. */
+const LEADER_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.UNKNOWN_SERVER_ERROR,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_FOR_PARTITION,
+  ErrorCode.BROKER_NOT_AVAILABLE,
+  ErrorCode.REPLICA_NOT_AVAILABLE,
+]);
+
+interface Requested {
+  state: PartitionState;
+  epoch: number;
+  offset: bigint;
+  size: number;
+}
+
+/**
+ * The fetch loop of one broker: one Fetch in flight at a time for the partitions it leads, the
+ * next one sent as soon as the previous answer is queued (not handed out), within the budget.
+ */
+export class BrokerFetcher {
+  readonly brokerId: number;
+  private readonly ctx: EngineContext;
+  /** Rotates which partitions go first, so a small budget still serves all of them in turn. */
+  private cursor = 0;
+  readonly done: Promise<void>;
+
+  constructor(ctx: EngineContext, brokerId: number) {
+    this.ctx = ctx;
+    this.brokerId = brokerId;
+    this.done = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.ctx;
+    while (!signal.aborted) {
+      const picked = this.pick();
+      if (picked === undefined) {
+        await this.ctx.changed.wait(signal);
+        continue;
+      }
+      await this.fetchOnce(picked);
+    }
+  }
+
+  /** Partitions for the next request: those that fit the budget, starting at the cursor. */
+  private pick(): Requested[] | undefined {
+    const mine: PartitionState[] = [];
+    for (const s of this.ctx.partitions()) if (s.fetchable && s.leader === this.brokerId) mine.push(s);
+    if (mine.length === 0) return undefined;
+    const { budget } = this.ctx;
+    let room = budget.availableBytes;
+    const picked: Requested[] = [];
+    const start = this.cursor % mine.length;
+    for (let i = 0; i < mine.length; i++) {
+      const s = mine[(start + i) % mine.length]!;
+      const alone = picked.length === 0 && budget.idle;
+      if (s.fetchSize > room && !alone) continue;
+      picked.push({ state: s, epoch: s.epoch, offset: s.fetchOffset!, size: s.fetchSize });
+      room -= s.fetchSize;
+    }
+    if (picked.length === 0) return undefined;
+    this.cursor = start + picked.length;
+    return picked;
+  }
+
+  private async fetchOnce(parts: Requested[]): Promise<void> {
+    const { budget, config, signal } = this.ctx;
+    const reserved = parts.reduce((n, p) => n + p.size, 0);
+    budget.reserve(reserved);
+    const byTopic = new Map<string, Requested[]>();
+    for (const p of parts) {
+      const list = byTopic.get(p.state.topic);
+      if (list === undefined) byTopic.set(p.state.topic, [p]);
+      else list.push(p);
+    }
+    let response: FetchResponse;
+    try {
+      const conn = this.ctx.cluster.connection(this.brokerId);
+      response = await conn.send(
+        fetchRequest({
+          maxWaitMs: config.maxWaitMs,
+          minBytes: config.minBytes,
+          topics: [...byTopic].map(([topic, list]) => ({
+            topic,
+            partitions: list.map((p) => ({
+              partition: p.state.partition,
+              fetchOffset: p.offset,
+              maxBytes: p.size,
+            })),
+          })),
+        }),
+        { timeoutMs: config.socketTimeoutMs, signal },
+      );
+    } catch (err) {
+      budget.release(reserved);
+      if (signal.aborted) return;
+      this.transportFailed(err);
+      return;
+    }
+    let received = 0;
+    for (const t of response.topics) for (const p of t.partitions) received += p.messageSet.length;
+    // The frame is held until its last batch is handed out; the over-reservation is freed now.
+    if (received < reserved) budget.release(reserved - received);
+    else budget.reserve(received - reserved);
+    const hold = new ResponseHold(received, budget);
+    for (const p of parts) {
+      const answer = response.topics
+        .find((t) => t.topic === p.state.topic)
+        ?.partitions.find((x) => x.partition === p.state.partition);
+      this.handlePartition(p, answer, hold);
+    }
+    hold.seal();
+    this.ctx.changed.notify();
+  }
+
+  /** The whole broker is unreachable: every partition it led goes back to the leader finder. */
+  private transportFailed(err: unknown): void {
+    const error =
+      err instanceof Kafka08Error
+        ? err
+        : new ConnectionError({ host: `broker ${this.brokerId}`, port: 0 }, 'fetch failed', err);
+    // An undecodable answer is handled the same way: nothing in that frame can be trusted.
+    let moved = 0;
+    for (const s of [...this.ctx.partitions()]) {
+      if (s.leader !== this.brokerId || s.status !== 'ready' || s.removed) continue;
+      this.ctx.lookupLeader(s, error, this.brokerId);
+      moved++;
+    }
+    if (moved === 0) this.ctx.report(error, { brokerId: this.brokerId });
+  }
+
+  private handlePartition(
+    p: Requested,
+    answer: { errorCode: number; highWatermark: bigint; messageSet: Buffer } | undefined,
+    hold: ResponseHold,
+  ): void {
+    const s = p.state;
+    // Sought, paused, unassigned or moved while the request was out: this answer is stale.
+    if (s.removed || s.epoch !== p.epoch || s.status !== 'ready' || s.leader !== this.brokerId) return;
+    if (s.fetchOffset !== p.offset) return;
+    const where = { topic: s.topic, partition: s.partition, offset: p.offset };
+    if (answer === undefined) {
+      this.ctx.lookupLeader(
+        s,
+        new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, where),
+        this.brokerId,
+      );
+      return;
+    }
+    const code = answer.errorCode;
+    if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
+      const target = resetTarget(this.ctx.config.autoOffsetReset);
+      if (target === undefined) this.ctx.fail(s, new OffsetOutOfRangeError(s.topic, s.partition, p.offset));
+      else this.ctx.reset(s, target, p.offset);
+      return;
+    }
+    if (code !== ErrorCode.NONE) {
+      const error = new KafkaProtocolError(code, where);
+      if (LEADER_CODES.has(code) || error.retriable) this.ctx.lookupLeader(s, error, this.brokerId);
+      else this.ctx.fail(s, error);
+      return;
+    }
+    let decoded: ReturnType<typeof decodeMessageSet>;
+    try {
+      decoded = decodeMessageSet(answer.messageSet, {
+        fetchOffset: p.offset,
+        verifyCrc: this.ctx.config.verifyCrc,
+        topic: s.topic,
+        partition: s.partition,
+      });
+    } catch (err) {
+      this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));
+      return;
+    }
+    if (decoded.nextOffset !== null) {
+      s.fetchOffset = decoded.nextOffset;
+      s.fetchSize = this.ctx.config.fetchSizeBytes;
+      if (decoded.messages.length > 0) {
+        this.ctx.queue.pushBatch(
+          s,
+          {
+            topic: s.topic,
+            partition: s.partition,
+            messages: decoded.messages,
+            highWatermark: answer.highWatermark,
+            fetchOffset: p.offset,
+            nextOffset: decoded.nextOffset,
+          },
+          hold,
+        );
+      }
+      return;
+    }
+    if (!decoded.partialTail) return;
+    try {
+      const next = grownFetchSize(where, p.size, decoded.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
+      s.fetchSize = next;
+      this.ctx.events.emit('fetch-size-grown', { ...where, from: p.size, to: next });
+    } catch (err) {
+      this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('fetch size', where));
+    }
+  }
+}

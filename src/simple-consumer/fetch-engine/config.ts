@@ -1,0 +1,96 @@
+import { FetchConfigError } from './errors.js';
+
+/**
+ * What to do when a fetch offset is outside the log. Kafka 0.8 spells them `smallest` /
+ * `largest`; the later `earliest` / `latest` are accepted as synonyms.
+ */
+export type AutoOffsetReset = 'smallest' | 'earliest' | 'largest' | 'latest' | 'none';
+
+/** Names follow the Kafka 0.8 consumer properties they mirror (in the comments). */
+export interface FetchEngineOptions {
+  /** `fetch.wait.max.ms`: how long a broker may hold a fetch waiting for `minBytes` (default 100). */
+  maxWaitMs?: number;
+  /** `fetch.min.bytes`: bytes a broker waits for before answering (default 1). */
+  minBytes?: number;
+  /**
+   * Per-partition MaxBytes the engine starts with and returns to after a grown fetch made
+   * progress (default 1 MiB, Kafka's `fetch.message.max.bytes` default).
+   */
+  fetchSizeBytes?: number;
+  /**
+   * `fetch.message.max.bytes` as a CEILING: the largest per-partition fetch size the engine grows
+   * to when one message does not fit; a bigger message raises MessageTooLargeError
+   * (default: `fetchSizeBytes`, i.e. no growth, as in Kafka 0.8).
+   */
+  maxFetchSizeBytes?: number;
+  /** `auto.offset.reset` (default `largest`, as in Kafka 0.8). */
+  autoOffsetReset?: AutoOffsetReset;
+  /** `socket.timeout.ms`: per-request timeout; must exceed `maxWaitMs` (default 30 000). */
+  socketTimeoutMs?: number;
+  /**
+   * Bytes of fetched data the engine may hold (in flight plus not yet handed out), across all
+   * brokers (default 16 MiB). A request only asks for as many partitions' fetch sizes as fit; a
+   * single partition whose fetch size alone exceeds the budget is still fetched, alone.
+   */
+  prefetchBytes?: number;
+  /** `refresh.leader.backoff.ms`: first wait before a leader lookup is retried (default 200). */
+  refreshLeaderBackoffMs?: number;
+  /** Upper bound of the growing leader-lookup backoff (default 5000). */
+  maxRefreshLeaderBackoffMs?: number;
+  /** Verify message CRCs (default true). */
+  verifyCrc?: boolean;
+}
+
+export interface FetchEngineConfig {
+  readonly maxWaitMs: number;
+  readonly minBytes: number;
+  readonly fetchSizeBytes: number;
+  readonly maxFetchSizeBytes: number;
+  readonly autoOffsetReset: AutoOffsetReset;
+  readonly socketTimeoutMs: number;
+  readonly prefetchBytes: number;
+  readonly refreshLeaderBackoffMs: number;
+  readonly maxRefreshLeaderBackoffMs: number;
+  readonly verifyCrc: boolean;
+}
+
+const MAX_INT32 = 0x7fffffff;
+const RESETS: readonly AutoOffsetReset[] = ['smallest', 'earliest', 'largest', 'latest', 'none'];
+
+function int(name: string, value: number, min: number, max = MAX_INT32): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new FetchConfigError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+export function resolveFetchEngineConfig(o: FetchEngineOptions = {}): FetchEngineConfig {
+  const fetchSizeBytes = int('fetchSizeBytes', o.fetchSizeBytes ?? 1024 * 1024, 1);
+  const maxWaitMs = int('maxWaitMs', o.maxWaitMs ?? 100, 0);
+  const socketTimeoutMs = int('socketTimeoutMs', o.socketTimeoutMs ?? 30_000, 1);
+  // A socket timeout at or below the long-poll wait would kill every idle fetch as a timeout.
+  if (socketTimeoutMs <= maxWaitMs) {
+    throw new FetchConfigError(`socketTimeoutMs (${socketTimeoutMs}) must exceed maxWaitMs (${maxWaitMs})`);
+  }
+  const autoOffsetReset = o.autoOffsetReset ?? 'largest';
+  if (!RESETS.includes(autoOffsetReset)) {
+    throw new FetchConfigError(`autoOffsetReset must be one of ${RESETS.join(', ')}`);
+  }
+  const refreshLeaderBackoffMs = int('refreshLeaderBackoffMs', o.refreshLeaderBackoffMs ?? 200, 0);
+  return {
+    maxWaitMs,
+    minBytes: int('minBytes', o.minBytes ?? 1, 0),
+    fetchSizeBytes,
+    maxFetchSizeBytes: int('maxFetchSizeBytes', o.maxFetchSizeBytes ?? fetchSizeBytes, fetchSizeBytes),
+    autoOffsetReset,
+    socketTimeoutMs,
+    prefetchBytes: int('prefetchBytes', o.prefetchBytes ?? 16 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    refreshLeaderBackoffMs,
+    maxRefreshLeaderBackoffMs: int(
+      'maxRefreshLeaderBackoffMs',
+      o.maxRefreshLeaderBackoffMs ?? Math.max(5000, refreshLeaderBackoffMs),
+      refreshLeaderBackoffMs,
+    ),
+    verifyCrc: o.verifyCrc ?? true,
+  };
+}

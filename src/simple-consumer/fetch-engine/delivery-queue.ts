@@ -1,0 +1,117 @@
+import type { Message } from '../../protocol/message-set.js';
+import type { PartitionState } from './partition-state.js';
+import type { PrefetchBudget } from './prefetch-budget.js';
+
+/** What `next()` hands out: consecutive messages of one partition. */
+export interface FetchBatch {
+  topic: string;
+  partition: number;
+  /** In offset order, none below `fetchOffset`; views into the response, valid until released by GC. */
+  messages: Message[];
+  highWatermark: bigint;
+  /** The offset this fetch asked for. */
+  fetchOffset: bigint;
+  /** Where reading resumes after this batch: store it with the applied batch as the checkpoint. */
+  nextOffset: bigint;
+}
+
+/**
+ * Bytes of one fetch response, released to the budget when the last batch cut from it leaves
+ * the queue (handed out or dropped).
+ */
+export class ResponseHold {
+  private refs = 0;
+  private readonly bytes: number;
+  private readonly budget: PrefetchBudget;
+
+  constructor(bytes: number, budget: PrefetchBudget) {
+    this.bytes = bytes;
+    this.budget = budget;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  /** Call once after queueing every batch of the response: frees it at once if none was kept. */
+  seal(): void {
+    this.refs++;
+    this.drop();
+  }
+
+  drop(): void {
+    this.refs--;
+    if (this.refs === 0) this.budget.release(this.bytes);
+  }
+}
+
+type Entry =
+  | { kind: 'batch'; state: PartitionState; epoch: number; batch: FetchBatch; hold: ResponseHold }
+  | { kind: 'error'; state: PartitionState; epoch: number; error: Error };
+
+/**
+ * Batches and unrecoverable errors in the order they were fetched. An entry whose partition was
+ * sought, paused or unassigned since (epoch changed) is dropped at hand-out time, so a paused
+ * partition's prefetched data is never delivered.
+ */
+export class DeliveryQueue {
+  private entries: Entry[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.entries.length - this.head;
+  }
+
+  pushBatch(state: PartitionState, batch: FetchBatch, hold: ResponseHold): void {
+    hold.retain();
+    this.entries.push({ kind: 'batch', state, epoch: state.epoch, batch, hold });
+  }
+
+  pushError(state: PartitionState, error: Error): void {
+    this.entries.push({ kind: 'error', state, epoch: state.epoch, error });
+  }
+
+  /** The next live entry, or undefined. Stale entries on the way are released. */
+  shift():
+    | { batch: FetchBatch; state: PartitionState }
+    | { error: Error; state: PartitionState }
+    | undefined {
+    while (this.head < this.entries.length) {
+      const e = this.entries[this.head]!;
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.entries.length) {
+        this.entries = this.entries.slice(this.head);
+        this.head = 0;
+      }
+      const live = !e.state.removed && e.state.epoch === e.epoch;
+      if (e.kind === 'error') {
+        if (live) return { error: e.error, state: e.state };
+        continue;
+      }
+      e.hold.drop();
+      if (live) return { batch: e.batch, state: e.state };
+    }
+    return undefined;
+  }
+
+  /** Drops stale entries now (after a seek/pause) so their bytes go back to the budget at once. */
+  purge(): void {
+    const keep: Entry[] = [];
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (!e.state.removed && e.state.epoch === e.epoch) keep.push(e);
+      else if (e.kind === 'batch') e.hold.drop();
+    }
+    this.entries = keep;
+    this.head = 0;
+  }
+
+  clear(): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e.kind === 'batch') e.hold.drop();
+    }
+    this.entries = [];
+    this.head = 0;
+  }
+}

@@ -1,0 +1,47 @@
+import type { Kafka08Error } from '../../protocol/errors.js';
+import type { ResetTarget } from './offset-reset.js';
+
+export interface LeaderChangeEvent {
+  topic: string;
+  partition: number;
+  /** Undefined for the first leader found. */
+  from: number | undefined;
+  to: number;
+}
+
+export interface OffsetResetEvent {
+  topic: string;
+  partition: number;
+  /** The out-of-range offset, or undefined when a start position of earliest/latest was resolved. */
+  from: bigint | undefined;
+  to: bigint;
+  target: ResetTarget;
+}
+
+export interface FetchSizeGrownEvent {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  from: number;
+  to: number;
+}
+
+/**
+ * A retriable failure the engine is handling itself (connection lost, request timeout, leader
+ * moved, metadata refresh failed). Reported so nothing is retried silently forever; the
+ * unrecoverable errors are not emitted here but rejected from `next()`.
+ */
+export interface RetriableErrorEvent {
+  error: Kafka08Error;
+  topic?: string;
+  partition?: number;
+  brokerId?: number;
+}
+
+export interface FetchEngineEvents {
+  'leader-change': [LeaderChangeEvent];
+  'offset-reset': [OffsetResetEvent];
+  'fetch-size-grown': [FetchSizeGrownEvent];
+  /** Emitted only when someone listens, so an unhandled 'error' never throws. */
+  error: [RetriableErrorEvent];
+}

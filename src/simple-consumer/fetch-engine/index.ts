@@ -1,0 +1,26 @@
+export type { FetchCluster, FetchTransport } from './cluster-view.js';
+export type { AutoOffsetReset, FetchEngineConfig, FetchEngineOptions } from './config.js';
+export type { FetchBatch } from './delivery-queue.js';
+export {
+  FetchEngine,
+  type FetchEngineInit,
+  type PartitionAssignment,
+  type StartPosition,
+} from './engine.js';
+export {
+  FetchConfigError,
+  FetchEngineClosedError,
+  MessageTooLargeError,
+  OffsetOutOfRangeError,
+  UnknownAssignmentError,
+} from './errors.js';
+export type {
+  FetchEngineEvents,
+  FetchSizeGrownEvent,
+  LeaderChangeEvent,
+  OffsetResetEvent,
+  RetriableErrorEvent,
+} from './events.js';
+export { LeaderLookupError } from './leader-finder.js';
+export type { ResetTarget } from './offset-reset.js';
+export type { TopicPartition } from './partition-state.js';

@@ -1,0 +1,58 @@
+import type { ResetTarget } from './offset-reset.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Where one assigned partition stands.
+ *
+ * - `no-leader`: waiting for the leader finder (new, or after a leader move / broker failure).
+ * - `resetting`: an Offsets request is resolving its position (auto.offset.reset or a start
+ *   position of earliest/latest).
+ * - `ready`: owned by the fetcher of broker `leader`.
+ * - `failed`: an unrecoverable error was queued for the caller; nothing is fetched until seek.
+ */
+export type PartitionStatus = 'no-leader' | 'resetting' | 'ready' | 'failed';
+
+export class PartitionState implements TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  status: PartitionStatus = 'no-leader';
+  leader: number | undefined;
+  /** Next offset to ask a broker for; undefined until a start position is resolved. */
+  fetchOffset: bigint | undefined;
+  /** Offset after the last message handed out (what a checkpoint of this partition says). */
+  consumedOffset: bigint | undefined;
+  fetchSize: number;
+  paused = false;
+  /** Position to resolve with an Offsets request before fetching (start or reset). */
+  pendingReset: ResetTarget | undefined;
+  /** The last lookup or fetch failed: wait out the backoff before asking again. */
+  backoff = false;
+  /**
+   * Bumped by anything that invalidates data fetched from the old position (seek, pause,
+   * unassign): queued batches and in-flight answers carrying an older epoch are dropped.
+   */
+  epoch = 0;
+  removed = false;
+  /** Bumped by every new position, so an Offsets answer for an older one is ignored. */
+  resetToken = 0;
+
+  constructor(topic: string, partition: number, fetchSize: number) {
+    this.topic = topic;
+    this.partition = partition;
+    this.key = partitionKey(topic, partition);
+    this.fetchSize = fetchSize;
+  }
+
+  get fetchable(): boolean {
+    return this.status === 'ready' && !this.paused && !this.removed && this.fetchOffset !== undefined;
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
