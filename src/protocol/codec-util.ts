@@ -1,4 +1,5 @@
 import { type ErrorContext, Kafka08Error, ProtocolEncodeError } from './errors.js';
+import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
 /**
@@ -54,4 +55,52 @@ export function writeBytes(w: Writer, v: Uint8Array, field: string): void {
 
 function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+export interface TopicEntries<P> {
+  topic: string;
+  partitions: P[];
+}
+
+/**
+ * Nearly every 0.8 API nests its per-partition fields as `[TopicName string, [partition ...]]`;
+ * this writes that frame once. `message` names the top-level type (e.g. `FetchRequest`) for
+ * error fields, and `writePartition` receives the partition field prefix.
+ */
+export function writeTopics<P>(
+  w: Writer,
+  topics: readonly { topic: string; partitions: readonly P[] }[],
+  message: string,
+  writePartition: (p: P, field: string) => void,
+): void {
+  const T = `${message}.topics[]`;
+  const P = `${T}.partitions[]`;
+  writeArray(w, topics, `${message}.topics`, (t) =>
+    inContext({ topic: t.topic }, () => {
+      writeRequiredString(w, t.topic, `${T}.topic`);
+      writeArray(w, t.partitions, `${T}.partitions`, (p) => writePartition(p, P));
+    }),
+  );
+}
+
+/**
+ * The decoding side of {@link writeTopics}. `minPartitionBytes` is the smallest encoding of one
+ * partition entry, so a hostile count is refused before anything is allocated.
+ */
+export function readTopics<P>(
+  r: Reader,
+  message: string,
+  minPartitionBytes: number,
+  readPartition: (r: Reader, field: string, topic: string) => P,
+): TopicEntries<P>[] {
+  const T = `${message}.topics[]`;
+  const P = `${T}.partitions[]`;
+  // A topic entry is at least a string length (2) and a partition count (4).
+  return r.array(`${message}.topics`, 6, (r) => {
+    const topic = r.string(`${T}.topic`);
+    const partitions = inContext({ topic }, () =>
+      r.array(`${T}.partitions`, minPartitionBytes, (r) => readPartition(r, P, topic)),
+    );
+    return { topic, partitions };
+  });
 }

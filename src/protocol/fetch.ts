@@ -14,7 +14,7 @@
  * parser lives elsewhere. Each one is cut from its own `MessageSetSize` sub-region, so a bad
  * set cannot make this decoder misread the partitions that follow it.
  */
-import { inContext, writeArray, writeBytes, writeRequiredString } from './codec-util.js';
+import { inContext, readTopics, writeBytes, writeTopics } from './codec-util.js';
 import { ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
@@ -81,23 +81,15 @@ export function writeConsumerReplicaId(w: Writer, replicaId: number | undefined,
   w.int32(id, field);
 }
 
-const RQ = 'FetchRequest.topics[]';
-const RQP = 'FetchRequest.topics[].partitions[]';
-
 export function encodeFetchRequestBody(w: Writer, req: FetchRequest): void {
   writeConsumerReplicaId(w, req.replicaId, 'FetchRequest.replicaId');
   w.int32(req.maxWaitMs, 'FetchRequest.maxWaitMs');
   w.int32(req.minBytes, 'FetchRequest.minBytes');
-  writeArray(w, req.topics, 'FetchRequest.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${RQ}.topic`);
-      writeArray(w, t.partitions, `${RQ}.partitions`, (p) =>
-        inContext({ partition: p.partition, offset: p.fetchOffset }, () => {
-          w.int32(p.partition, `${RQP}.partition`);
-          w.int64(p.fetchOffset, `${RQP}.fetchOffset`);
-          w.int32(p.maxBytes, `${RQP}.maxBytes`);
-        }),
-      );
+  writeTopics(w, req.topics, 'FetchRequest', (p, P) =>
+    inContext({ partition: p.partition, offset: p.fetchOffset }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int64(p.fetchOffset, `${P}.fetchOffset`);
+      w.int32(p.maxBytes, `${P}.maxBytes`);
     }),
   );
 }
@@ -106,58 +98,38 @@ export function decodeFetchRequestBody(r: Reader): FetchRequest {
   const replicaId = r.int32('FetchRequest.replicaId');
   const maxWaitMs = r.int32('FetchRequest.maxWaitMs');
   const minBytes = r.int32('FetchRequest.minBytes');
-  // Minimum element sizes: topic 2+4, partition 4+8+4.
-  const topics = r.array('FetchRequest.topics', 6, (r): FetchRequestTopic => {
-    const topic = r.string(`${RQ}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${RQ}.partitions`, 16, (r) => ({
-        partition: r.int32(`${RQP}.partition`),
-        fetchOffset: r.int64(`${RQP}.fetchOffset`),
-        maxBytes: r.int32(`${RQP}.maxBytes`),
-      })),
-    );
-    return { topic, partitions };
-  });
+  // A partition entry is at least 4+8+4 bytes.
+  const topics: FetchRequestTopic[] = readTopics(r, 'FetchRequest', 16, (r, P) => ({
+    partition: r.int32(`${P}.partition`),
+    fetchOffset: r.int64(`${P}.fetchOffset`),
+    maxBytes: r.int32(`${P}.maxBytes`),
+  }));
   r.expectEnd('FetchRequest');
   return { replicaId, maxWaitMs, minBytes, topics };
 }
 
-const T = 'FetchResponse.topics[]';
-const P = 'FetchResponse.topics[].partitions[]';
-
 export function encodeFetchResponseBody(w: Writer, resp: FetchResponse): void {
-  writeArray(w, resp.topics, 'FetchResponse.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${T}.topic`);
-      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
-        inContext({ partition: p.partition }, () => {
-          w.int32(p.partition, `${P}.partition`);
-          w.int16(p.errorCode, `${P}.errorCode`);
-          w.int64(p.highWatermark, `${P}.highWatermark`);
-          writeBytes(w, p.messageSet, `${P}.messageSet`);
-        }),
-      );
+  writeTopics(w, resp.topics, 'FetchResponse', (p, P) =>
+    inContext({ partition: p.partition }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int16(p.errorCode, `${P}.errorCode`);
+      w.int64(p.highWatermark, `${P}.highWatermark`);
+      writeBytes(w, p.messageSet, `${P}.messageSet`);
     }),
   );
 }
 
 export function decodeFetchResponseBody(r: Reader): FetchResponse {
-  // Minimum element sizes: topic 2+4, partition 4+2+8+4.
-  const topics = r.array('FetchResponse.topics', 6, (r): FetchResponseTopic => {
-    const topic = r.string(`${T}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${T}.partitions`, 18, (r): FetchResponsePartition => {
-        const partition = r.int32(`${P}.partition`);
-        return inContext({ partition }, () => {
-          const errorCode = r.int16(`${P}.errorCode`);
-          const highWatermark = r.int64(`${P}.highWatermark`);
-          const size = r.int32(`${P}.messageSetSize`);
-          const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
-          return { partition, errorCode, highWatermark, messageSet };
-        });
-      }),
-    );
-    return { topic, partitions };
+  // A partition entry is at least 4+2+8+4 bytes.
+  const topics: FetchResponseTopic[] = readTopics(r, 'FetchResponse', 18, (r, P, topic) => {
+    const partition = r.int32(`${P}.partition`);
+    return inContext({ partition }, (): FetchResponsePartition => {
+      const errorCode = r.int16(`${P}.errorCode`);
+      const highWatermark = r.int64(`${P}.highWatermark`);
+      const size = r.int32(`${P}.messageSetSize`);
+      const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
+      return { partition, errorCode, highWatermark, messageSet };
+    });
   });
   r.expectEnd('FetchResponse');
   return { topics };

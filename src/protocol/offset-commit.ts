@@ -19,7 +19,13 @@
  * version and would misparse v1, so only v0 may go to them. The offset committed is the next
  * one to read. v0 ignores Metadata beyond checking its size.
  */
-import { inContext, writeArray, writeNullableString, writeRequiredString } from './codec-util.js';
+import {
+  inContext,
+  readTopics,
+  writeNullableString,
+  writeRequiredString,
+  writeTopics,
+} from './codec-util.js';
 import { CorruptError, ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
@@ -89,9 +95,6 @@ export function offsetCommitRequest(req: OffsetCommitRequest): KafkaRequest<Offs
   };
 }
 
-const RQ = 'OffsetCommitRequest.topics[]';
-const RQP = 'OffsetCommitRequest.topics[].partitions[]';
-
 export function encodeOffsetCommitRequestBody(w: Writer, req: OffsetCommitRequest): void {
   const version = checkVersion(req.version);
   writeRequiredString(w, req.consumerGroupId, 'OffsetCommitRequest.consumerGroupId');
@@ -106,24 +109,18 @@ export function encodeOffsetCommitRequestBody(w: Writer, req: OffsetCommitReques
   }
   const topics: readonly { topic: string; partitions: readonly OffsetCommitRequestPartitionV0[] }[] =
     req.topics;
-  writeArray(w, topics, 'OffsetCommitRequest.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${RQ}.topic`);
-      writeArray(w, t.partitions, `${RQ}.partitions`, (p) =>
-        inContext({ partition: p.partition, offset: p.offset }, () => {
-          w.int32(p.partition, `${RQP}.partition`);
-          w.int64(p.offset, `${RQP}.offset`);
-          const ts = (p as Partial<OffsetCommitRequestPartitionV1>).timestampMs;
-          if (version === 1) {
-            if (ts === undefined)
-              throw new ProtocolEncodeError(`${RQP}.timestampMs`, 'required in version 1');
-            w.int64(ts, `${RQP}.timestampMs`);
-          } else if (ts !== undefined) {
-            throw new ProtocolEncodeError(`${RQP}.timestampMs`, 'only exists in version 1');
-          }
-          writeNullableString(w, p.metadata, `${RQP}.metadata`);
-        }),
-      );
+  writeTopics(w, topics, 'OffsetCommitRequest', (p, P) =>
+    inContext({ partition: p.partition, offset: p.offset }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int64(p.offset, `${P}.offset`);
+      const ts = (p as Partial<OffsetCommitRequestPartitionV1>).timestampMs;
+      if (version === 1) {
+        if (ts === undefined) throw new ProtocolEncodeError(`${P}.timestampMs`, 'required in version 1');
+        w.int64(ts, `${P}.timestampMs`);
+      } else if (ts !== undefined) {
+        throw new ProtocolEncodeError(`${P}.timestampMs`, 'only exists in version 1');
+      }
+      writeNullableString(w, p.metadata, `${P}.metadata`);
     }),
   );
 }
@@ -137,67 +134,41 @@ export function decodeOffsetCommitRequestBody(r: Reader, apiVersion: number): Of
   if (apiVersion === 1) {
     const consumerGroupGenerationId = r.int32('OffsetCommitRequest.consumerGroupGenerationId');
     const consumerId = r.string('OffsetCommitRequest.consumerId');
-    const topics = readTopics(r, 22, (r) => {
-      const partition = r.int32(`${RQP}.partition`);
-      const offset = r.int64(`${RQP}.offset`);
-      const timestampMs = r.int64(`${RQP}.timestampMs`);
-      return { partition, offset, timestampMs, metadata: r.nullableString(`${RQP}.metadata`) };
+    // A v1 partition entry is at least 4+8+8+2 bytes.
+    const topics = readTopics(r, 'OffsetCommitRequest', 22, (r, P) => {
+      const partition = r.int32(`${P}.partition`);
+      const offset = r.int64(`${P}.offset`);
+      const timestampMs = r.int64(`${P}.timestampMs`);
+      return { partition, offset, timestampMs, metadata: r.nullableString(`${P}.metadata`) };
     });
     r.expectEnd('OffsetCommitRequest');
     return { version: 1, consumerGroupId, consumerGroupGenerationId, consumerId, topics };
   }
-  const topics = readTopics(r, 14, (r) => ({
-    partition: r.int32(`${RQP}.partition`),
-    offset: r.int64(`${RQP}.offset`),
-    metadata: r.nullableString(`${RQP}.metadata`),
+  // A v0 partition entry is at least 4+8+2 bytes.
+  const topics = readTopics(r, 'OffsetCommitRequest', 14, (r, P) => ({
+    partition: r.int32(`${P}.partition`),
+    offset: r.int64(`${P}.offset`),
+    metadata: r.nullableString(`${P}.metadata`),
   }));
   r.expectEnd('OffsetCommitRequest');
   return { version: 0, consumerGroupId, topics };
 }
 
-function readTopics<P>(
-  r: Reader,
-  minPartitionBytes: number,
-  readPartition: (r: Reader) => P,
-): { topic: string; partitions: P[] }[] {
-  return r.array('OffsetCommitRequest.topics', 6, (r) => {
-    const topic = r.string(`${RQ}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${RQ}.partitions`, minPartitionBytes, readPartition),
-    );
-    return { topic, partitions };
-  });
-}
-
-const T = 'OffsetCommitResponse.topics[]';
-const P = 'OffsetCommitResponse.topics[].partitions[]';
-
 export function encodeOffsetCommitResponseBody(w: Writer, resp: OffsetCommitResponse): void {
-  writeArray(w, resp.topics, 'OffsetCommitResponse.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${T}.topic`);
-      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
-        inContext({ partition: p.partition }, () => {
-          w.int32(p.partition, `${P}.partition`);
-          w.int16(p.errorCode, `${P}.errorCode`);
-        }),
-      );
+  writeTopics(w, resp.topics, 'OffsetCommitResponse', (p, P) =>
+    inContext({ partition: p.partition }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int16(p.errorCode, `${P}.errorCode`);
     }),
   );
 }
 
 export function decodeOffsetCommitResponseBody(r: Reader): OffsetCommitResponse {
-  // Minimum element sizes: topic 2+4, partition 4+2.
-  const topics = r.array('OffsetCommitResponse.topics', 6, (r): OffsetCommitResponseTopic => {
-    const topic = r.string(`${T}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${T}.partitions`, 6, (r) => ({
-        partition: r.int32(`${P}.partition`),
-        errorCode: r.int16(`${P}.errorCode`),
-      })),
-    );
-    return { topic, partitions };
-  });
+  // A partition entry is 4+2 bytes.
+  const topics: OffsetCommitResponseTopic[] = readTopics(r, 'OffsetCommitResponse', 6, (r, P) => ({
+    partition: r.int32(`${P}.partition`),
+    errorCode: r.int16(`${P}.errorCode`),
+  }));
   r.expectEnd('OffsetCommitResponse');
   return { topics };
 }

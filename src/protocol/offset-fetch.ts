@@ -13,7 +13,13 @@
  * (UnknownTopicOrPartition), v1 answers Offset -1 with error 0. {@link committedOffset} folds
  * both into one answer. v1 with an empty topic list returns everything cached for the group.
  */
-import { inContext, writeArray, writeNullableString, writeRequiredString } from './codec-util.js';
+import {
+  inContext,
+  readTopics,
+  writeNullableString,
+  writeRequiredString,
+  writeTopics,
+} from './codec-util.js';
 import { ErrorCode } from './error-codes.js';
 import { CorruptError, ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
@@ -78,16 +84,9 @@ export function committedOffset(version: 0 | 1, p: OffsetFetchResponsePartition)
   return { kind: 'offset', offset: p.offset, metadata: p.metadata };
 }
 
-const RQ = 'OffsetFetchRequest.topics[]';
-
 export function encodeOffsetFetchRequestBody(w: Writer, req: OffsetFetchRequest): void {
   writeRequiredString(w, req.consumerGroupId, 'OffsetFetchRequest.consumerGroupId');
-  writeArray(w, req.topics, 'OffsetFetchRequest.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${RQ}.topic`);
-      writeArray(w, t.partitions, `${RQ}.partitions`, (p) => w.int32(p, `${RQ}.partitions[]`));
-    }),
-  );
+  writeTopics(w, req.topics, 'OffsetFetchRequest', (p, P) => w.int32(p, P));
 }
 
 /** `apiVersion` comes from the request header; both versions share these bytes. */
@@ -96,52 +95,35 @@ export function decodeOffsetFetchRequestBody(r: Reader, apiVersion: number): Off
     throw new CorruptError('bad-value', `unsupported version ${apiVersion}`, r.pos, 'OffsetFetchRequest');
   }
   const consumerGroupId = r.string('OffsetFetchRequest.consumerGroupId');
-  const topics = r.array('OffsetFetchRequest.topics', 6, (r): OffsetFetchRequestTopic => {
-    const topic = r.string(`${RQ}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${RQ}.partitions`, 4, (r) => r.int32(`${RQ}.partitions[]`)),
-    );
-    return { topic, partitions };
-  });
+  const topics: OffsetFetchRequestTopic[] = readTopics(r, 'OffsetFetchRequest', 4, (r, P) => r.int32(P));
   r.expectEnd('OffsetFetchRequest');
   return { version: apiVersion, consumerGroupId, topics };
 }
 
-const T = 'OffsetFetchResponse.topics[]';
-const P = 'OffsetFetchResponse.topics[].partitions[]';
-
 export function encodeOffsetFetchResponseBody(w: Writer, resp: OffsetFetchResponse): void {
-  writeArray(w, resp.topics, 'OffsetFetchResponse.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${T}.topic`);
-      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
-        inContext({ partition: p.partition }, () => {
-          w.int32(p.partition, `${P}.partition`);
-          w.int64(p.offset, `${P}.offset`);
-          writeNullableString(w, p.metadata, `${P}.metadata`);
-          w.int16(p.errorCode, `${P}.errorCode`);
-        }),
-      );
+  writeTopics(w, resp.topics, 'OffsetFetchResponse', (p, P) =>
+    inContext({ partition: p.partition }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int64(p.offset, `${P}.offset`);
+      writeNullableString(w, p.metadata, `${P}.metadata`);
+      w.int16(p.errorCode, `${P}.errorCode`);
     }),
   );
 }
 
 export function decodeOffsetFetchResponseBody(r: Reader): OffsetFetchResponse {
-  // Minimum element sizes: topic 2+4, partition 4+8+2+2.
-  const topics = r.array('OffsetFetchResponse.topics', 6, (r): OffsetFetchResponseTopic => {
-    const topic = r.string(`${T}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${T}.partitions`, 16, (r): OffsetFetchResponsePartition => {
-        const partition = r.int32(`${P}.partition`);
-        return inContext({ partition }, () => ({
-          partition,
-          offset: r.int64(`${P}.offset`),
-          metadata: r.nullableString(`${P}.metadata`),
-          errorCode: r.int16(`${P}.errorCode`),
-        }));
+  // A partition entry is at least 4+8+2+2 bytes.
+  const topics: OffsetFetchResponseTopic[] = readTopics(r, 'OffsetFetchResponse', 16, (r, P) => {
+    const partition = r.int32(`${P}.partition`);
+    return inContext(
+      { partition },
+      (): OffsetFetchResponsePartition => ({
+        partition,
+        offset: r.int64(`${P}.offset`),
+        metadata: r.nullableString(`${P}.metadata`),
+        errorCode: r.int16(`${P}.errorCode`),
       }),
     );
-    return { topic, partitions };
   });
   r.expectEnd('OffsetFetchResponse');
   return { topics };

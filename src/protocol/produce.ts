@@ -13,7 +13,7 @@
  * request says `expectsResponse: false`. The MessageSet is encoded elsewhere; here it is opaque.
  * Offset in the response is the offset given to the first appended message.
  */
-import { inContext, writeArray, writeBytes, writeRequiredString } from './codec-util.js';
+import { inContext, readTopics, writeBytes, writeTopics } from './codec-util.js';
 import { ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
@@ -77,22 +77,14 @@ function checkAcks(acks: number): void {
   }
 }
 
-const RQ = 'ProduceRequest.topics[]';
-const RQP = 'ProduceRequest.topics[].partitions[]';
-
 export function encodeProduceRequestBody(w: Writer, req: ProduceRequest): void {
   checkAcks(req.requiredAcks);
   w.int16(req.requiredAcks, 'ProduceRequest.requiredAcks');
   w.int32(req.timeoutMs, 'ProduceRequest.timeoutMs');
-  writeArray(w, req.topics, 'ProduceRequest.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${RQ}.topic`);
-      writeArray(w, t.partitions, `${RQ}.partitions`, (p) =>
-        inContext({ partition: p.partition }, () => {
-          w.int32(p.partition, `${RQP}.partition`);
-          writeBytes(w, p.messageSet, `${RQP}.messageSet`);
-        }),
-      );
+  writeTopics(w, req.topics, 'ProduceRequest', (p, P) =>
+    inContext({ partition: p.partition }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      writeBytes(w, p.messageSet, `${P}.messageSet`);
     }),
   );
 }
@@ -100,54 +92,39 @@ export function encodeProduceRequestBody(w: Writer, req: ProduceRequest): void {
 export function decodeProduceRequestBody(r: Reader): ProduceRequest {
   const requiredAcks = r.int16('ProduceRequest.requiredAcks');
   const timeoutMs = r.int32('ProduceRequest.timeoutMs');
-  // Minimum element sizes: topic 2+4, partition 4+4.
-  const topics = r.array('ProduceRequest.topics', 6, (r): ProduceRequestTopic => {
-    const topic = r.string(`${RQ}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${RQ}.partitions`, 8, (r): ProduceRequestPartition => {
-        const partition = r.int32(`${RQP}.partition`);
-        const size = r.int32(`${RQP}.messageSetSize`);
-        const messageSet = r.sub(size, `${RQP}.messageSet`, { topic, partition }).rest();
-        return { partition, messageSet };
-      }),
-    );
-    return { topic, partitions };
-  });
+  // A partition entry is at least 4+4 bytes.
+  const topics: ProduceRequestTopic[] = readTopics(
+    r,
+    'ProduceRequest',
+    8,
+    (r, P, topic): ProduceRequestPartition => {
+      const partition = r.int32(`${P}.partition`);
+      const size = r.int32(`${P}.messageSetSize`);
+      const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
+      return { partition, messageSet };
+    },
+  );
   r.expectEnd('ProduceRequest');
   return { requiredAcks, timeoutMs, topics };
 }
 
-const T = 'ProduceResponse.topics[]';
-const P = 'ProduceResponse.topics[].partitions[]';
-
 export function encodeProduceResponseBody(w: Writer, resp: ProduceResponse): void {
-  writeArray(w, resp.topics, 'ProduceResponse.topics', (t) =>
-    inContext({ topic: t.topic }, () => {
-      writeRequiredString(w, t.topic, `${T}.topic`);
-      writeArray(w, t.partitions, `${T}.partitions`, (p) =>
-        inContext({ partition: p.partition }, () => {
-          w.int32(p.partition, `${P}.partition`);
-          w.int16(p.errorCode, `${P}.errorCode`);
-          w.int64(p.offset, `${P}.offset`);
-        }),
-      );
+  writeTopics(w, resp.topics, 'ProduceResponse', (p, P) =>
+    inContext({ partition: p.partition }, () => {
+      w.int32(p.partition, `${P}.partition`);
+      w.int16(p.errorCode, `${P}.errorCode`);
+      w.int64(p.offset, `${P}.offset`);
     }),
   );
 }
 
 export function decodeProduceResponseBody(r: Reader): ProduceResponse {
-  // Minimum element sizes: topic 2+4, partition 4+2+8.
-  const topics = r.array('ProduceResponse.topics', 6, (r): ProduceResponseTopic => {
-    const topic = r.string(`${T}.topic`);
-    const partitions = inContext({ topic }, () =>
-      r.array(`${T}.partitions`, 14, (r) => ({
-        partition: r.int32(`${P}.partition`),
-        errorCode: r.int16(`${P}.errorCode`),
-        offset: r.int64(`${P}.offset`),
-      })),
-    );
-    return { topic, partitions };
-  });
+  // A partition entry is at least 4+2+8 bytes.
+  const topics: ProduceResponseTopic[] = readTopics(r, 'ProduceResponse', 14, (r, P) => ({
+    partition: r.int32(`${P}.partition`),
+    errorCode: r.int16(`${P}.errorCode`),
+    offset: r.int64(`${P}.offset`),
+  }));
   r.expectEnd('ProduceResponse');
   return { topics };
 }
