@@ -1,0 +1,443 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { CorruptError } from '../../../src/protocol/errors.js';
+import {
+  type FetchBatch,
+  FetchEngine,
+  FetchEngineClosedError,
+  type FetchEngineInit,
+  type LeaderChangeEvent,
+  MessageTooLargeError,
+  OffsetOutOfRangeError,
+  type OffsetResetEvent,
+  type RetriableErrorEvent,
+  UnknownAssignmentError,
+} from '../../../src/simple-consumer/fetch-engine/index.js';
+import { FakeCluster, key } from './fetch-engine-fake-cluster.js';
+
+const clusters: FakeCluster[] = [];
+const engines: FetchEngine[] = [];
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  await Promise.all(clusters.splice(0).map((c) => c.stop()));
+});
+
+async function cluster(brokers: number): Promise<FakeCluster> {
+  const c = await FakeCluster.start(brokers);
+  clusters.push(c);
+  return c;
+}
+
+function engine(c: FakeCluster, init: FetchEngineInit = {}, requestTimeoutMs?: number): FetchEngine {
+  const e = new FetchEngine(c.metadata(requestTimeoutMs), {
+    maxWaitMs: 20,
+    refreshLeaderBackoffMs: 5,
+    maxRefreshLeaderBackoffMs: 20,
+    socketTimeoutMs: 1000,
+    ...init,
+  });
+  engines.push(e);
+  return e;
+}
+
+/** Pulls batches until `count` messages arrived; fails (never hangs) after `ms`. */
+async function take(e: FetchEngine, count: number, ms = 5000): Promise<FetchBatch[]> {
+  const batches: FetchBatch[] = [];
+  let n = 0;
+  const deadline = Date.now() + ms;
+  while (n < count) {
+    const left = deadline - Date.now();
+    const b = await Promise.race([
+      e.next(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`only ${n} of ${count} messages within ${ms} ms`)), left),
+      ),
+    ]);
+    batches.push(b);
+    n += b.messages.length;
+  }
+  return batches;
+}
+
+function values(batches: FetchBatch[], topic?: string, partition?: number): string[] {
+  return batches
+    .filter(
+      (b) =>
+        (topic === undefined || b.topic === topic) && (partition === undefined || b.partition === partition),
+    )
+    .flatMap((b) => b.messages.map((m) => m.value?.toString() ?? '<null>'));
+}
+
+function range(prefix: string, from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+}
+
+async function rejection(p: Promise<unknown>, ms = 5000): Promise<unknown> {
+  return Promise.race([
+    p.then(
+      () => new Error('expected a rejection, got a batch'),
+      (err: unknown) => err,
+    ),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`no rejection within ${ms} ms`)), ms)),
+  ]);
+}
+
+describe('FetchEngine: reading', () => {
+  it('reads several partitions on two brokers in order, exactly once, positions following batches', async () => {
+    const c = await cluster(2);
+    c.addPartition('t', 0, 0);
+    c.addPartition('t', 1, 1);
+    c.append('t', 0, range('a', 0, 50));
+    c.append('t', 1, range('b', 0, 30));
+    const e = engine(c, { fetchSizeBytes: 300 });
+    e.assign([
+      { topic: 't', partition: 0, offset: 0n },
+      { topic: 't', partition: 1, offset: 0n },
+    ]);
+    const got = await take(e, 80);
+    expect(values(got, 't', 0)).toEqual(range('a', 0, 50));
+    expect(values(got, 't', 1)).toEqual(range('b', 0, 30));
+    expect(e.position('t', 0)).toBe(50n);
+    expect(e.position('t', 1)).toBe(30n);
+    for (const b of got) {
+      expect(b.messages[0]?.offset).toBe(b.fetchOffset);
+      expect(b.nextOffset).toBe(b.messages.at(-1)!.offset + 1n);
+    }
+    // Messages appended later arrive through the long poll.
+    c.append('t', 1, ['late']);
+    expect(values(await take(e, 1))).toEqual(['late']);
+  });
+
+  it('drops the messages of a compressed wrapper below the requested offset', async () => {
+    const c = await cluster(1);
+    c.addPartition('z', 0, 0);
+    c.append('z', 0, range('m', 0, 10), 1);
+    const e = engine(c);
+    e.assign([{ topic: 'z', partition: 0, offset: 4n }]);
+    const got = await take(e, 6);
+    expect(values(got)).toEqual(range('m', 4, 10));
+    expect(got[0]?.messages[0]?.offset).toBe(4n);
+  });
+
+  it('resolves earliest and latest start positions at the leader', async () => {
+    const c = await cluster(1);
+    c.addPartition('s', 0, 0, 5n);
+    c.append('s', 0, range('x', 5, 10));
+    const e = engine(c);
+    e.assign([{ topic: 's', partition: 0, offset: 'earliest' }]);
+    expect(values(await take(e, 5))).toEqual(range('x', 5, 10));
+    e.seek('s', 0, 'latest');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(e.position('s', 0)).toBe(10n);
+    c.append('s', 0, ['new']);
+    expect(values(await take(e, 1))).toEqual(['new']);
+  });
+
+  it('adds and removes partitions at runtime', async () => {
+    const c = await cluster(1);
+    c.addPartition('r', 0, 0);
+    c.addPartition('r', 1, 0);
+    c.append('r', 0, ['p0']);
+    c.append('r', 1, ['p1']);
+    const e = engine(c);
+    e.assign([{ topic: 'r', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 1))).toEqual(['p0']);
+    e.assign([{ topic: 'r', partition: 1, offset: 0n }]);
+    expect(values(await take(e, 1))).toEqual(['p1']);
+    e.unassign([{ topic: 'r', partition: 0 }]);
+    c.append('r', 0, ['gone']);
+    c.append('r', 1, ['stays']);
+    expect(values(await take(e, 1))).toEqual(['stays']);
+    const before = c.fetches.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.fetches.length).toBeGreaterThan(before);
+    expect(c.fetches.slice(before).flatMap((f) => f.partitions.map((p) => p.partition))).not.toContain(0);
+    expect(() => e.position('r', 0)).toThrow(UnknownAssignmentError);
+  });
+});
+
+describe('FetchEngine: errors handled in place', () => {
+  it('follows a leader move: NotLeaderForPartition, metadata, the new broker, same position', async () => {
+    const c = await cluster(2);
+    c.addPartition('m', 0, 0);
+    c.append('m', 0, range('v', 0, 10));
+    const e = engine(c);
+    const moves: LeaderChangeEvent[] = [];
+    e.on('leader-change', (ev) => moves.push(ev));
+    e.assign([{ topic: 'm', partition: 0, offset: 0n }]);
+    const first = await take(e, 10);
+    c.leaders.set(key('m', 0), 1);
+    c.append('m', 0, range('v', 10, 20));
+    const second = await take(e, 10);
+    expect(values([...first, ...second])).toEqual(range('v', 0, 20));
+    expect(moves).toEqual([{ topic: 'm', partition: 0, from: 0, to: 1 }]);
+    const lastOnOld = c.fetches.filter((f) => f.brokerId === 0).at(-1);
+    expect(lastOnOld?.partitions[0]?.fetchOffset).toBe(10n);
+    expect(c.fetches.find((f) => f.brokerId === 1)?.partitions[0]?.fetchOffset).toBe(10n);
+  });
+
+  it('retries LeaderNotAvailable, UnknownTopicOrPartition and error -1 without losing the position', async () => {
+    const c = await cluster(1);
+    c.addPartition('l', 0, 0);
+    c.append('l', 0, range('v', 0, 3));
+    c.inject(
+      'l',
+      0,
+      ErrorCode.LEADER_NOT_AVAILABLE,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+    );
+    const e = engine(c);
+    const errors: RetriableErrorEvent[] = [];
+    e.on('error', (ev) => errors.push(ev));
+    e.assign([{ topic: 'l', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 3))).toEqual(range('v', 0, 3));
+    expect(errors.map((x) => (x.error as { code?: number }).code)).toEqual([5, 3, -1]);
+  });
+
+  for (const [policy, expected, target] of [
+    ['smallest', range('v', 20, 30), 'earliest'],
+    ['earliest', range('v', 20, 30), 'earliest'],
+    ['largest', ['after'], 'latest'],
+    ['latest', ['after'], 'latest'],
+  ] as const) {
+    it(`resets an out-of-range offset with auto.offset.reset=${policy}`, async () => {
+      const c = await cluster(1);
+      c.addPartition('o', 0, 0);
+      c.append('o', 0, range('v', 0, 30));
+      c.truncateBefore('o', 0, 20n);
+      const e = engine(c, { autoOffsetReset: policy });
+      const resets: OffsetResetEvent[] = [];
+      e.on('offset-reset', (ev) => resets.push(ev));
+      e.assign([{ topic: 'o', partition: 0, offset: 3n }]);
+      if (target === 'latest') {
+        await new Promise((r) => setTimeout(r, 200));
+        c.append('o', 0, ['after']);
+      }
+      expect(values(await take(e, expected.length))).toEqual(expected);
+      expect(resets).toEqual([
+        { topic: 'o', partition: 0, from: 3n, to: target === 'earliest' ? 20n : 30n, target },
+      ]);
+    });
+  }
+
+  it('raises OffsetOutOfRangeError with auto.offset.reset=none and keeps the other partitions going', async () => {
+    const c = await cluster(1);
+    c.addPartition('n', 0, 0, 100n);
+    c.addPartition('n', 1, 0);
+    c.append('n', 1, ['ok']);
+    const e = engine(c, { autoOffsetReset: 'none' });
+    e.assign([
+      { topic: 'n', partition: 0, offset: 7n },
+      { topic: 'n', partition: 1, offset: 0n },
+    ]);
+    const seen: unknown[] = [];
+    for (let i = 0; i < 2; i++) seen.push(await e.next().catch((err: unknown) => err));
+    const err = seen.find((x) => x instanceof OffsetOutOfRangeError) as OffsetOutOfRangeError;
+    expect(err).toBeInstanceOf(OffsetOutOfRangeError);
+    expect([err.topic, err.partition, err.offset]).toEqual(['n', 0, 7n]);
+    expect(seen.find((x) => !(x instanceof Error))).toMatchObject({ partition: 1 });
+    // The failed partition resumes once the caller seeks it.
+    c.append('n', 0, ['at-100']);
+    e.seek('n', 0, 100n);
+    expect(values(await take(e, 1))).toEqual(['at-100']);
+  });
+
+  it('grows the fetch size for a message bigger than it, then raises MessageTooLargeError at the ceiling', async () => {
+    const c = await cluster(1);
+    c.addPartition('big', 0, 0);
+    c.append('big', 0, ['small', 'x'.repeat(5000), 'after', 'y'.repeat(20_000)]);
+    const e = engine(c, { fetchSizeBytes: 100, maxFetchSizeBytes: 10_000 });
+    const grown: number[] = [];
+    e.on('fetch-size-grown', (ev) => grown.push(ev.to));
+    e.assign([{ topic: 'big', partition: 0, offset: 0n }]);
+    const got = await take(e, 3);
+    expect(values(got).map((v) => v.length)).toEqual([5, 5000, 5]);
+    // Straight to the entry size the header announced: 12 (offset, size) + 14 + 5000.
+    expect(grown).toEqual([5026]);
+    const err = await rejection(e.next());
+    expect(err).toBeInstanceOf(MessageTooLargeError);
+    const tooLarge = err as MessageTooLargeError;
+    expect([tooLarge.topic, tooLarge.partition, tooLarge.offset]).toEqual(['big', 0, 3n]);
+    expect(tooLarge.messageBytes).toBe(20_026);
+    expect(tooLarge.maxFetchBytes).toBe(10_000);
+  });
+
+  it('doubles the fetch size when not even the entry header arrived', async () => {
+    const c = await cluster(1);
+    c.addPartition('h', 0, 0);
+    c.append('h', 0, ['z'.repeat(40)]);
+    const e = engine(c, { fetchSizeBytes: 8, maxFetchSizeBytes: 1000 });
+    const grown: number[] = [];
+    e.on('fetch-size-grown', (ev) => grown.push(ev.to));
+    e.assign([{ topic: 'h', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 1))).toEqual(['z'.repeat(40)]);
+    // 8 bytes hold no header: double; 16 do: straight to 12 + 14 + 40.
+    expect(grown).toEqual([16, 66]);
+  });
+
+  it('surfaces a CRC failure as CorruptError with topic, partition and offset, without skipping', async () => {
+    const c = await cluster(1);
+    c.addPartition('c', 0, 0);
+    c.addPartition('c', 1, 0);
+    c.append('c', 0, ['good', 'bad']);
+    c.append('c', 1, ['other']);
+    const entry = c.logs.get(key('c', 0))!.entries[1]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const e = engine(c);
+    e.assign([
+      { topic: 'c', partition: 0, offset: 1n },
+      { topic: 'c', partition: 1, offset: 0n },
+    ]);
+    const seen: unknown[] = [];
+    for (let i = 0; i < 2; i++) seen.push(await e.next().catch((err: unknown) => err));
+    const err = seen.find((x) => x instanceof CorruptError) as CorruptError;
+    expect(err?.reason).toBe('bad-crc');
+    expect([err.topic, err.partition, err.offset]).toEqual(['c', 0, 1n]);
+    expect(e.position('c', 0)).toBe(1n);
+  });
+});
+
+describe('FetchEngine: flow control', () => {
+  it('holds back batches prefetched for a paused partition and resumes where delivery stopped', async () => {
+    const c = await cluster(1);
+    c.addPartition('p', 0, 0);
+    c.addPartition('p', 1, 0);
+    c.append('p', 0, range('a', 0, 40));
+    c.append('p', 1, range('b', 0, 40));
+    // Small fetches so several batches per partition are prefetched before the pause.
+    const e = engine(c, { fetchSizeBytes: 120 });
+    e.assign([
+      { topic: 'p', partition: 0, offset: 0n },
+      { topic: 'p', partition: 1, offset: 0n },
+    ]);
+    const before: FetchBatch[] = [];
+    while (!before.some((b) => b.partition === 0)) before.push(await e.next());
+    // Let the fetchers run ahead of the consumer.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(e.prefetchedBytes).toBeGreaterThan(0);
+    e.pause([{ topic: 'p', partition: 0 }]);
+    const pausedAt = e.position('p', 0)!;
+    const during = await take(e, 40 - values(before, 'p', 1).length);
+    expect(during.every((b) => b.partition === 1)).toBe(true);
+    expect(e.position('p', 0)).toBe(pausedAt);
+    e.resume([{ topic: 'p', partition: 0 }]);
+    const after = await take(e, 40 - values(before, 'p', 0).length);
+    expect([...values(before, 'p', 0), ...values(after, 'p', 0)]).toEqual(range('a', 0, 40));
+    expect([...values(before, 'p', 1), ...values(during, 'p', 1)]).toEqual(range('b', 0, 40));
+  });
+
+  it('keeps prefetched bytes and requested bytes within the budget with many partitions', async () => {
+    const c = await cluster(2);
+    const partitions = 60;
+    for (let p = 0; p < partitions; p++) {
+      c.addPartition('many', p, p % 2);
+      c.append('many', p, range(`${p}-`, 0, 20));
+    }
+    const budget = 4000;
+    const e = engine(c, { fetchSizeBytes: 500, prefetchBytes: budget });
+    e.assign(Array.from({ length: partitions }, (_, p) => ({ topic: 'many', partition: p, offset: 0n })));
+    let peak = 0;
+    const got: FetchBatch[] = [];
+    let n = 0;
+    while (n < partitions * 20) {
+      peak = Math.max(peak, e.prefetchedBytes);
+      const b = await e.next();
+      got.push(b);
+      n += b.messages.length;
+      // A slow consumer: the fetchers fill the budget while it works.
+      if (got.length % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(peak).toBeLessThanOrEqual(budget);
+    expect(peak).toBeGreaterThan(0);
+    for (const f of c.fetches) {
+      expect(f.partitions.reduce((s, p) => s + p.maxBytes, 0)).toBeLessThanOrEqual(budget);
+    }
+    for (let p = 0; p < partitions; p++) expect(values(got, 'many', p)).toEqual(range(`${p}-`, 0, 20));
+  });
+
+  it('fetches a partition whose fetch size alone exceeds the budget, alone', async () => {
+    const c = await cluster(1);
+    c.addPartition('o', 0, 0);
+    c.append('o', 0, range('v', 0, 5));
+    const e = engine(c, { fetchSizeBytes: 1000, prefetchBytes: 10 });
+    e.assign([{ topic: 'o', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 5))).toEqual(range('v', 0, 5));
+  });
+
+  it('seek drops prefetched data and continues from the new offset', async () => {
+    const c = await cluster(1);
+    c.addPartition('k', 0, 0);
+    c.append('k', 0, range('v', 0, 30));
+    const e = engine(c, { fetchSizeBytes: 100 });
+    e.assign([{ topic: 'k', partition: 0, offset: 0n }]);
+    await take(e, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    e.seek('k', 0, 25n);
+    expect(values(await take(e, 5))).toEqual(range('v', 25, 30));
+  });
+});
+
+describe('FetchEngine: broker failures', () => {
+  it('times out a broker that stops answering, reconnects and continues', async () => {
+    const c = await cluster(1);
+    c.addPartition('s', 0, 0);
+    c.append('s', 0, ['before']);
+    const e = engine(c, { socketTimeoutMs: 300 }, 300);
+    const errors: RetriableErrorEvent[] = [];
+    e.on('error', (ev) => errors.push(ev));
+    e.assign([{ topic: 's', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 1))).toEqual(['before']);
+    c.stalled.add(0);
+    c.append('s', 0, ['after']);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(errors.some((x) => x.error.name === 'RequestTimeoutError')).toBe(true);
+    c.stalled.delete(0);
+    expect(values(await take(e, 1))).toEqual(['after']);
+    expect(c.brokers[0]!.connections.length).toBeGreaterThan(1);
+  });
+
+  it('recovers from a connection cut in the middle of a fetch response, without loss or repeat', async () => {
+    const c = await cluster(1);
+    c.addPartition('cut', 0, 0);
+    c.append('cut', 0, range('v', 0, 10));
+    c.cutting.set(0, 2);
+    const e = engine(c);
+    const errors: RetriableErrorEvent[] = [];
+    e.on('error', (ev) => errors.push(ev));
+    e.assign([{ topic: 'cut', partition: 0, offset: 0n }]);
+    c.append('cut', 0, range('v', 10, 20));
+    expect(values(await take(e, 20))).toEqual(range('v', 0, 20));
+    expect(c.cutting.get(0)).toBe(0);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('close() ends next() and the iterator, and stops all traffic', async () => {
+    const c = await cluster(1);
+    c.addPartition('q', 0, 0);
+    const e = engine(c);
+    e.assign([{ topic: 'q', partition: 0, offset: 0n }]);
+    await c.brokers[0]!.waitForRequests(3);
+    const pending = e.next();
+    await e.close();
+    expect(await rejection(pending)).toBeInstanceOf(FetchEngineClosedError);
+    const iter = e[Symbol.asyncIterator]();
+    expect(await iter.next()).toEqual({ value: undefined, done: true });
+    const count = c.brokers[0]!.requests.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.brokers[0]!.requests.length).toBe(count);
+  });
+
+  it('an aborted signal closes the engine', async () => {
+    const c = await cluster(1);
+    c.addPartition('a', 0, 0);
+    const ac = new AbortController();
+    const e = engine(c, { signal: ac.signal });
+    e.assign([{ topic: 'a', partition: 0, offset: 0n }]);
+    const pending = e.next();
+    ac.abort();
+    expect(await rejection(pending)).toBeInstanceOf(FetchEngineClosedError);
+  });
+});
