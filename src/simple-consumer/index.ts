@@ -4,6 +4,7 @@ export * from './broker-version.js';
 export * from './cluster-metadata.js';
 export * from './connection.js';
 export * from './errors.js';
+export * from './fetch-engine/index.js';
 export * from './fetch-request-builder.js';
 export * from './offsets-helpers.js';
 export * from './seed-brokers.js';
