@@ -1,6 +1,9 @@
 import { ApiKey, type KafkaRequest } from '../protocol/request.js';
 import { type KafkaBrokerGeneration, UnsupportedByBrokerVersionError } from './errors.js';
 
+/** Re-exported so version-aware code can import the type together with the check. */
+export type { KafkaBrokerGeneration };
+
 /**
  * Refuses requests the configured broker generation does not have. A 0.8 broker cannot be asked
  * (no ApiVersions until 0.10), and a 0.8.1 broker does not check the OffsetCommit version: a v1
