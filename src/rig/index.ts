@@ -1,4 +1,4 @@
-export { cacheRoot } from './artifacts.js';
+export { type Artifacts, cacheRoot, ensureArtifacts } from './artifacts.js';
 export { LocalKafka, type StartInfo, type TopicSpec } from './cluster.js';
 export type { BrokerInfo, BrokerProcessInfo, LocalKafkaDescriptor } from './descriptor.js';
 export {
@@ -13,6 +13,7 @@ export {
   ToolCommandError,
   ToolCompileError,
 } from './errors.js';
+export { findJava, type JavaTools } from './java.js';
 export type { FetchedRecord, RigRecord } from './records.js';
 export { attachLocalKafka, type StartOptions, startLocalKafka } from './start.js';
 export {
