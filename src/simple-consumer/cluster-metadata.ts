@@ -140,7 +140,8 @@ export class ClusterMetadata {
     }
     for (;;) {
       const state = this.topics.get(topic);
-      if (state !== undefined) {
+      // A cached error may be stale (the topic was created since): only a fresh answer throws.
+      if (state !== undefined && (attempts > 0 || state.errorCode === ErrorCode.NONE)) {
         this.throwForTopic(topic, state);
         const p = state.partitions.get(partition);
         if (p === undefined && state.errorCode === ErrorCode.NONE && attempts > 0) {

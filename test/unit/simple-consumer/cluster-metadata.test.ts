@@ -171,6 +171,23 @@ describe('ClusterMetadata against a fake broker', () => {
     expect(invalid).toMatchObject({ code: 17, topic: 'bad name' });
   });
 
+  it('does not trust a cached "unknown topic" once the topic has been created', async () => {
+    let exists = false;
+    let self: FakeBroker | undefined;
+    const b = await metadataBroker((topics) => ({
+      brokers: [node(0, self!)],
+      topics: topics.map((topic) =>
+        exists ? { errorCode: 0, topic, partitions: [part(0, 0)] } : { errorCode: 3, topic, partitions: [] },
+      ),
+    }));
+    self = b;
+    const cm = cluster([{ host: b.host, port: b.port }]);
+    await expect(cm.leaderFor('later', 0)).rejects.toBeInstanceOf(UnknownTopicError);
+    exists = true;
+    expect((await cm.leaderFor('later', 0)).nodeId).toBe(0);
+    expect(b.requests).toHaveLength(2);
+  });
+
   it('follows a leader move after invalidate()', async () => {
     let leader = 1;
     let b1: FakeBroker | undefined;
