@@ -1,2 +1,3 @@
 export * from './protocol/index.js';
 export * from './simple-consumer/index.js';
+export * from './consumers/index.js';

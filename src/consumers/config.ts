@@ -1,0 +1,334 @@
+import type { AutoOffsetReset } from '../simple-consumer/fetch-engine/index.js';
+import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
+import { ConsumerConfigError } from './errors.js';
+
+/** Where to start when the checkpoint does not say: see `resolveStartPosition`. */
+export type StartFrom =
+  | 'group'
+  | 'earliest'
+  | 'latest'
+  /** Exact next offsets per partition; partitions not listed start as with `group`. */
+  | { specificOffsets: readonly { topic: string; partition: number; offset: bigint }[] };
+
+/** The typed (camelCase) form. Every Kafka-named property has a camelCase twin here. */
+export interface ConsumerOptions {
+  /** `bootstrap.servers` (alias `metadata.broker.list`): `host:port,host:port`. Required. */
+  bootstrapServers: string;
+  /** `zookeeper.connect`: `host:port[,host:port][/chroot]`. Required, as in Flink. */
+  zookeeperConnect: string;
+  /** `group.id`. Required. */
+  groupId: string;
+  /** `client.id` (default: the group id). */
+  clientId: string;
+  /** `zookeeper.session.timeout.ms` (6000); validated, kept for the ZooKeeper client to come. */
+  zookeeperSessionTimeoutMs: number;
+  /** `zookeeper.connection.timeout.ms` (6000); validated, kept for the ZooKeeper client to come. */
+  zookeeperConnectionTimeoutMs: number;
+  /** `auto.offset.reset` (`largest`): smallest|earliest, largest|latest, or none. */
+  autoOffsetReset: AutoOffsetReset;
+  /** `fetch.message.max.bytes` (1 MiB): the per-partition fetch size. */
+  fetchMessageMaxBytes: number;
+  /**
+   * `fetch.message.max.bytes.ceiling` (default: `fetch.message.max.bytes`): the fetch size may grow
+   * to this for one message that does not fit; a larger message raises MessageTooLargeError.
+   */
+  fetchMessageMaxBytesCeiling: number;
+  /** `fetch.wait.max.ms` (100). */
+  fetchWaitMaxMs: number;
+  /** `fetch.min.bytes` (1). */
+  fetchMinBytes: number;
+  /** `socket.timeout.ms` (30000); must exceed `fetch.wait.max.ms`. */
+  socketTimeoutMs: number;
+  /** `socket.receive.buffer.bytes` (65536); accepted for compatibility, Node has no SO_RCVBUF. */
+  socketReceiveBufferBytes: number;
+  /** `auto.commit.enable` (true): commit periodically when not checkpointing. */
+  autoCommitEnable: boolean;
+  /** `auto.commit.interval.ms` (60000). */
+  autoCommitIntervalMs: number;
+  /** `offsets.storage` (`zookeeper`); `kafka` needs a 0.8.2 broker (FlinkKafkaConsumer082). */
+  offsetsStorage: 'zookeeper' | 'kafka';
+  /** `dual.commit.enabled` (true when offsets.storage=kafka): also write ZooKeeper. */
+  dualCommitEnabled: boolean;
+  /** `refresh.leader.backoff.ms` (200). */
+  refreshLeaderBackoffMs: number;
+  /** `flink.get-partitions.retry` (3): passes over the brokers when listing partitions. */
+  getPartitionsRetry: number;
+  /**
+   * `flink.offsets.legacy-convention` (false): ZooKeeper holds Flink 0.9/0.10's "last processed
+   * offset" (read value + 1 is where to resume). Only reads change; commits always use Kafka's
+   * "next offset" convention, so a migrated group is converted by its first commit.
+   */
+  readLegacyOffsets: boolean;
+
+  /** This instance's index among `parallelism` instances (0). */
+  subtaskIndex: number;
+  /** Number of instances sharing the topics (1). */
+  parallelism: number;
+  /** Where to start when no state was restored (`group`). */
+  startFrom: StartFrom;
+  /**
+   * The caller takes checkpoints (snapshotState / notifyCheckpointComplete), so offsets are
+   * committed on checkpoint completion only, never periodically (default false).
+   */
+  checkpointing: boolean;
+  /** Commit offsets at all (default true; false = never write the group's offsets, FLINK-3398). */
+  commitOffsets: boolean;
+  /** Bytes of fetched, not yet handed out data to hold (16 MiB). */
+  prefetchBytes: number;
+  /** Aborting it closes the consumer. */
+  signal: AbortSignal | undefined;
+}
+
+type DottedKey = `${string}.${string}`;
+
+/** Kafka-style properties (dotted names, string or typed values) mixed with the typed form. */
+export type ConsumerProperties = Partial<ConsumerOptions> & {
+  readonly [key: DottedKey]: string | number | boolean | undefined;
+};
+
+export type ConsumerConfig = Readonly<ConsumerOptions>;
+
+type Kind =
+  | { t: 'int'; min: number; max?: number }
+  | { t: 'bool' }
+  | { t: 'string' }
+  | { t: 'enum'; values: readonly string[] };
+
+interface Entry {
+  camel: keyof ConsumerOptions;
+  props: readonly string[];
+  kind: Kind;
+}
+
+const INT = (min: number, max = 0x7fffffff): Kind => ({ t: 'int', min, max });
+const RESETS = ['smallest', 'earliest', 'largest', 'latest', 'none'] as const;
+
+const TABLE: readonly Entry[] = [
+  { camel: 'bootstrapServers', props: ['bootstrap.servers', 'metadata.broker.list'], kind: { t: 'string' } },
+  { camel: 'zookeeperConnect', props: ['zookeeper.connect'], kind: { t: 'string' } },
+  { camel: 'groupId', props: ['group.id'], kind: { t: 'string' } },
+  { camel: 'clientId', props: ['client.id'], kind: { t: 'string' } },
+  { camel: 'zookeeperSessionTimeoutMs', props: ['zookeeper.session.timeout.ms'], kind: INT(1) },
+  { camel: 'zookeeperConnectionTimeoutMs', props: ['zookeeper.connection.timeout.ms'], kind: INT(1) },
+  { camel: 'autoOffsetReset', props: ['auto.offset.reset'], kind: { t: 'enum', values: RESETS } },
+  { camel: 'fetchMessageMaxBytes', props: ['fetch.message.max.bytes'], kind: INT(1) },
+  { camel: 'fetchMessageMaxBytesCeiling', props: ['fetch.message.max.bytes.ceiling'], kind: INT(1) },
+  { camel: 'fetchWaitMaxMs', props: ['fetch.wait.max.ms'], kind: INT(0) },
+  { camel: 'fetchMinBytes', props: ['fetch.min.bytes'], kind: INT(0) },
+  { camel: 'socketTimeoutMs', props: ['socket.timeout.ms'], kind: INT(1) },
+  { camel: 'socketReceiveBufferBytes', props: ['socket.receive.buffer.bytes'], kind: INT(1) },
+  { camel: 'autoCommitEnable', props: ['auto.commit.enable', 'enable.auto.commit'], kind: { t: 'bool' } },
+  { camel: 'autoCommitIntervalMs', props: ['auto.commit.interval.ms'], kind: INT(1) },
+  {
+    camel: 'offsetsStorage',
+    props: ['offsets.storage'],
+    kind: { t: 'enum', values: ['zookeeper', 'kafka'] },
+  },
+  { camel: 'dualCommitEnabled', props: ['dual.commit.enabled'], kind: { t: 'bool' } },
+  { camel: 'refreshLeaderBackoffMs', props: ['refresh.leader.backoff.ms'], kind: INT(0) },
+  { camel: 'getPartitionsRetry', props: ['flink.get-partitions.retry'], kind: INT(1, 1000) },
+  { camel: 'readLegacyOffsets', props: ['flink.offsets.legacy-convention'], kind: { t: 'bool' } },
+  { camel: 'subtaskIndex', props: [], kind: INT(0) },
+  { camel: 'parallelism', props: [], kind: INT(1) },
+  { camel: 'checkpointing', props: [], kind: { t: 'bool' } },
+  { camel: 'commitOffsets', props: [], kind: { t: 'bool' } },
+  { camel: 'prefetchBytes', props: [], kind: INT(1, Number.MAX_SAFE_INTEGER) },
+];
+
+const CAMEL_ONLY = new Set<string>(['startFrom', 'signal']);
+
+/** Parses one value; dotted (property) keys may hold strings, typed keys must hold the type. */
+function parseValue(key: string, raw: unknown, kind: Kind, fromProperty: boolean): unknown {
+  switch (kind.t) {
+    case 'string':
+      if (typeof raw !== 'string' || raw.trim() === '')
+        throw new ConsumerConfigError(key, 'must be a non-empty string');
+      return raw.trim();
+    case 'enum':
+      if (typeof raw !== 'string' || !kind.values.includes(raw)) {
+        throw new ConsumerConfigError(
+          key,
+          `must be one of ${kind.values.join(', ')}, got ${JSON.stringify(raw)}`,
+        );
+      }
+      return raw;
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (fromProperty && (raw === 'true' || raw === 'false')) return raw === 'true';
+      throw new ConsumerConfigError(key, `must be true or false, got ${JSON.stringify(raw)}`);
+    case 'int': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (fromProperty && typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw)) n = Number(raw);
+      else throw new ConsumerConfigError(key, `must be an integer, got ${JSON.stringify(raw)}`);
+      const max = kind.max ?? 0x7fffffff;
+      if (!Number.isSafeInteger(n) || n < kind.min || n > max) {
+        throw new ConsumerConfigError(key, `must be an integer in [${kind.min}, ${max}], got ${raw}`);
+      }
+      return n;
+    }
+  }
+}
+
+const ZK_CONNECT =
+  /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}(?:,(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})*(?:\/[^/\s][^\s]*)?$/;
+/** Kafka 0.8.2 ConsumerConfig.validateGroupId's legal characters. */
+const GROUP_ID = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Resolves properties (Kafka's dotted names) and/or the typed camelCase form into a complete
+ * configuration with Kafka 0.8's defaults. Unknown dotted keys are ignored, as Kafka does (they
+ * may belong to other Kafka clients); unknown camelCase keys are typos and rejected.
+ */
+export function resolveConsumerConfig(input: ConsumerProperties): ConsumerConfig {
+  if (input === null || typeof input !== 'object')
+    throw new ConsumerConfigError('properties', 'must be an object');
+  const given = new Map<keyof ConsumerOptions, { key: string; value: unknown }>();
+  const byProp = new Map<string, Entry>();
+  const byCamel = new Map<string, Entry>();
+  for (const e of TABLE) {
+    byCamel.set(e.camel, e);
+    for (const p of e.props) byProp.set(p, e);
+  }
+  for (const [key, raw] of Object.entries(input)) {
+    if (raw === undefined) continue;
+    const dotted = key.includes('.');
+    const entry = dotted ? byProp.get(key) : byCamel.get(key);
+    if (entry === undefined) {
+      if (dotted) continue;
+      if (CAMEL_ONLY.has(key)) continue;
+      throw new ConsumerConfigError(key, 'is not a known option');
+    }
+    const value = parseValue(key, raw, entry.kind, dotted);
+    const before = given.get(entry.camel);
+    if (before !== undefined && before.value !== value) {
+      throw new ConsumerConfigError(
+        key,
+        `conflicts with ${before.key} (${String(before.value)} vs ${String(value)})`,
+      );
+    }
+    given.set(entry.camel, { key, value });
+  }
+  const get = <K extends keyof ConsumerOptions>(k: K): ConsumerOptions[K] | undefined =>
+    given.get(k)?.value as ConsumerOptions[K] | undefined;
+  const keyOf = (k: keyof ConsumerOptions): string => given.get(k)?.key ?? byCamel.get(k)?.props[0] ?? k;
+  const required = <K extends keyof ConsumerOptions>(k: K): ConsumerOptions[K] => {
+    const v = get(k);
+    if (v === undefined) throw new ConsumerConfigError(byCamel.get(k)?.props[0] ?? k, 'is required');
+    return v;
+  };
+
+  const bootstrapServers = required('bootstrapServers');
+  try {
+    parseSeedBrokers(bootstrapServers);
+  } catch (err) {
+    throw new ConsumerConfigError(
+      keyOf('bootstrapServers'),
+      `is not host:port[,host:port]: ${(err as Error).message}`,
+    );
+  }
+  const zookeeperConnect = required('zookeeperConnect');
+  if (!ZK_CONNECT.test(zookeeperConnect)) {
+    throw new ConsumerConfigError(
+      keyOf('zookeeperConnect'),
+      `is not host:port[,host:port][/chroot]: ${zookeeperConnect}`,
+    );
+  }
+  const groupId = required('groupId');
+  if (!GROUP_ID.test(groupId)) {
+    throw new ConsumerConfigError(
+      keyOf('groupId'),
+      `may only contain letters, digits, '.', '_' and '-': ${groupId}`,
+    );
+  }
+  const fetchMessageMaxBytes = get('fetchMessageMaxBytes') ?? 1024 * 1024;
+  const fetchMessageMaxBytesCeiling = get('fetchMessageMaxBytesCeiling') ?? fetchMessageMaxBytes;
+  if (fetchMessageMaxBytesCeiling < fetchMessageMaxBytes) {
+    throw new ConsumerConfigError(
+      keyOf('fetchMessageMaxBytesCeiling'),
+      `(${fetchMessageMaxBytesCeiling}) is below fetch.message.max.bytes (${fetchMessageMaxBytes})`,
+    );
+  }
+  const fetchWaitMaxMs = get('fetchWaitMaxMs') ?? 100;
+  const socketTimeoutMs = get('socketTimeoutMs') ?? 30_000;
+  if (socketTimeoutMs <= fetchWaitMaxMs) {
+    throw new ConsumerConfigError(
+      keyOf('socketTimeoutMs'),
+      `(${socketTimeoutMs}) must exceed fetch.wait.max.ms (${fetchWaitMaxMs})`,
+    );
+  }
+  const parallelism = get('parallelism') ?? 1;
+  const subtaskIndex = get('subtaskIndex') ?? 0;
+  if (subtaskIndex >= parallelism) {
+    throw new ConsumerConfigError(
+      keyOf('subtaskIndex'),
+      `(${subtaskIndex}) must be below parallelism (${parallelism})`,
+    );
+  }
+  const offsetsStorage = get('offsetsStorage') ?? 'zookeeper';
+  const signal = input.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new ConsumerConfigError('signal', 'must be an AbortSignal');
+  return Object.freeze({
+    bootstrapServers,
+    zookeeperConnect,
+    groupId,
+    clientId: get('clientId') ?? groupId,
+    zookeeperSessionTimeoutMs: get('zookeeperSessionTimeoutMs') ?? 6000,
+    zookeeperConnectionTimeoutMs:
+      get('zookeeperConnectionTimeoutMs') ?? get('zookeeperSessionTimeoutMs') ?? 6000,
+    autoOffsetReset: get('autoOffsetReset') ?? 'largest',
+    fetchMessageMaxBytes,
+    fetchMessageMaxBytesCeiling,
+    fetchWaitMaxMs,
+    fetchMinBytes: get('fetchMinBytes') ?? 1,
+    socketTimeoutMs,
+    socketReceiveBufferBytes: get('socketReceiveBufferBytes') ?? 65_536,
+    autoCommitEnable: get('autoCommitEnable') ?? true,
+    autoCommitIntervalMs: get('autoCommitIntervalMs') ?? 60_000,
+    offsetsStorage,
+    dualCommitEnabled: get('dualCommitEnabled') ?? offsetsStorage === 'kafka',
+    refreshLeaderBackoffMs: get('refreshLeaderBackoffMs') ?? 200,
+    getPartitionsRetry: get('getPartitionsRetry') ?? 3,
+    readLegacyOffsets: get('readLegacyOffsets') ?? false,
+    subtaskIndex,
+    parallelism,
+    startFrom: validateStartFrom(input.startFrom ?? 'group'),
+    checkpointing: get('checkpointing') ?? false,
+    commitOffsets: get('commitOffsets') ?? true,
+    prefetchBytes: get('prefetchBytes') ?? 16 * 1024 * 1024,
+    signal,
+  });
+}
+
+function validateStartFrom(s: unknown): StartFrom {
+  if (s === 'group' || s === 'earliest' || s === 'latest') return s;
+  if (
+    typeof s === 'object' &&
+    s !== null &&
+    Array.isArray((s as { specificOffsets?: unknown }).specificOffsets)
+  ) {
+    const list = (s as { specificOffsets: unknown[] }).specificOffsets;
+    for (const [i, o] of list.entries()) {
+      const e = o as { topic?: unknown; partition?: unknown; offset?: unknown };
+      const ok =
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.topic === 'string' &&
+        Number.isInteger(e.partition) &&
+        (e.partition as number) >= 0 &&
+        typeof e.offset === 'bigint' &&
+        e.offset >= 0n;
+      if (!ok)
+        throw new ConsumerConfigError(
+          `startFrom.specificOffsets[${i}]`,
+          'must be { topic, partition >= 0, offset: bigint >= 0 }',
+        );
+    }
+    return { specificOffsets: list as { topic: string; partition: number; offset: bigint }[] };
+  }
+  throw new ConsumerConfigError(
+    'startFrom',
+    `must be 'group', 'earliest', 'latest' or { specificOffsets }, got ${JSON.stringify(s)}`,
+  );
+}

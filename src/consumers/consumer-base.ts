@@ -1,0 +1,377 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { BrokerPool } from '../simple-consumer/broker-pool.js';
+import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
+import type { KafkaBrokerGeneration } from '../simple-consumer/errors.js';
+import {
+  FetchEngine,
+  FetchEngineClosedError,
+  type FetchEngineEvents,
+  type TopicPartition,
+} from '../simple-consumer/fetch-engine/index.js';
+import { assignPartitions } from './assignment.js';
+import {
+  type CheckpointPosition,
+  type ConsumerCheckpointState,
+  decodeState,
+  encodeState,
+  PendingCheckpoints,
+  partitionKey,
+} from './checkpoint-state.js';
+import { type ConsumerConfig, type ConsumerProperties, resolveConsumerConfig } from './config.js';
+import { ConsumerClosedError, ConsumerConfigError, InvalidStateError } from './errors.js';
+import { type CommittedPosition, createOffsetStore, OffsetCommitter } from './offset-committer.js';
+import { discoverPartitions } from './partition-discovery.js';
+import { toReadable } from './readable.js';
+import { type ConsumerBatch, type PartitionPosition, RecordReader } from './record-reader.js';
+import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
+import { needsCommittedOffsets, resolveStartPosition } from './start-position.js';
+
+/** What a policy class pins down. */
+export interface ConsumerPolicy {
+  /** Requests the brokers may be sent: '0.8.1' never gets a 0.8.2-only request. */
+  brokerVersion: KafkaBrokerGeneration;
+  /** For messages and the default client id. */
+  name: string;
+}
+
+export interface ConsumerEvents {
+  'leader-change': FetchEngineEvents['leader-change'];
+  'offset-reset': FetchEngineEvents['offset-reset'];
+  'fetch-size-grown': FetchEngineEvents['fetch-size-grown'];
+  /** A retriable failure handled inside (reported so nothing retries silently). */
+  'retriable-error': FetchEngineEvents['error'];
+  /** A periodic or final commit failed (checkpoint commits reject their promise instead). */
+  'commit-failed': [Error];
+  /** A partition met its end-of-stream element and stopped before it. */
+  'partition-end': [TopicPartition & { offset: bigint }];
+}
+
+type Phase = 'created' | 'starting' | 'running' | 'finished' | 'closed';
+
+/**
+ * The shared machinery of the checkpointed consumers: partition discovery and deterministic
+ * assignment, start positions, the fetch engine, record hand-out with atomic position updates,
+ * checkpoint snapshots and commits, and the three consumption surfaces (async iterator, Node
+ * Readable, batches). Policy classes only pin the broker generation and the commit policy.
+ */
+export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implements AsyncIterable<T> {
+  readonly config: ConsumerConfig;
+  readonly topics: readonly string[];
+  readonly policy: ConsumerPolicy;
+  private readonly schema: KeyedDeserializationSchema<T>;
+  private readonly pool: BrokerPool;
+  private readonly cluster: ClusterMetadata;
+  private readonly lifecycle = new AbortController();
+  private readonly committer: OffsetCommitter;
+  private readonly positions = new Map<string, PartitionPosition>();
+  private readonly pending = new PendingCheckpoints<CommittedPosition[]>();
+  private readonly ended = new Set<string>();
+  private readonly reader: RecordReader<T>;
+  private engine: FetchEngine | undefined;
+  private phase: Phase = 'created';
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private restored: Map<string, TopicPartition & { offset: CheckpointPosition }> | undefined;
+  private assigned: TopicPartition[] = [];
+  private readonly detachSignal: () => void;
+
+  constructor(
+    topics: string | readonly string[],
+    schema: AnySchema<T>,
+    properties: ConsumerProperties,
+    policy: ConsumerPolicy,
+  ) {
+    super();
+    const list = typeof topics === 'string' ? [topics] : [...topics];
+    if (list.length === 0) throw new ConsumerConfigError('topics', 'must name at least one topic');
+    for (const t of list) {
+      if (typeof t !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(t)) {
+        throw new ConsumerConfigError('topics', `has an invalid topic name ${JSON.stringify(t)}`);
+      }
+    }
+    this.topics = Object.freeze([...new Set(list)]);
+    this.schema = toKeyedSchema(schema);
+    this.config = resolveConsumerConfig(properties);
+    this.policy = policy;
+    if (this.config.offsetsStorage === 'kafka' && policy.brokerVersion !== '0.8.2') {
+      throw new ConsumerConfigError(
+        'offsets.storage',
+        `=kafka needs 0.8.2 brokers; ${policy.name} targets ${policy.brokerVersion}`,
+      );
+    }
+    const c = this.config;
+    this.pool = new BrokerPool({ clientId: c.clientId, requestTimeoutMs: c.socketTimeoutMs });
+    this.cluster = new ClusterMetadata({
+      seedBrokers: c.bootstrapServers,
+      pool: this.pool,
+      refreshBackoffMs: c.refreshLeaderBackoffMs,
+    });
+    const store = createOffsetStore(c, {
+      cluster: this.cluster,
+      groupId: c.groupId,
+      brokerVersion: policy.brokerVersion,
+      timeoutMs: c.socketTimeoutMs,
+      signal: this.lifecycle.signal,
+    });
+    this.committer = new OffsetCommitter(store);
+    this.reader = new RecordReader(this.schema, this.positions, (tp, offset) =>
+      this.endPartition(tp, offset),
+    );
+    const external = c.signal;
+    const onAbort = (): void => void this.close();
+    external?.addEventListener('abort', onAbort, { once: true });
+    this.detachSignal = () => external?.removeEventListener('abort', onAbort);
+    if (external?.aborted) void this.close();
+  }
+
+  /**
+   * Positions to start from, before `start()` (Flink's restoreState). Several states (from
+   * instances of an earlier run with another parallelism) may be given: entries are per
+   * partition, and each instance uses those of the partitions it is assigned.
+   */
+  restoreState(state: ConsumerCheckpointState | readonly ConsumerCheckpointState[]): void {
+    if (this.phase !== 'created') throw new InvalidStateError('restoreState must be called before start');
+    const merged = new Map<string, TopicPartition & { offset: CheckpointPosition }>();
+    for (const s of Array.isArray(state) ? state : [state])
+      for (const [k, v] of decodeState(s)) merged.set(k, v);
+    this.restored = merged;
+  }
+
+  /**
+   * Lists and assigns partitions, resolves every start position, starts fetching. Called by the
+   * first read; call it yourself to fail early. Resolves once every assigned partition has a
+   * concrete position, so snapshots from then on hold offsets only.
+   */
+  start(): Promise<void> {
+    if (this.phase === 'closed') return Promise.reject(new ConsumerClosedError());
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.phase = 'starting';
+    const c = this.config;
+    const signal = this.lifecycle.signal;
+    const all = await discoverPartitions(this.cluster, this.topics, c.getPartitionsRetry, signal);
+    this.assigned = assignPartitions(all, c.subtaskIndex, c.parallelism);
+    const inputs = {
+      restored:
+        this.restored === undefined ? undefined : new Map([...this.restored].map(([k, v]) => [k, v.offset])),
+      startFrom: c.startFrom,
+      autoOffsetReset: c.autoOffsetReset,
+    };
+    const committed = needsCommittedOffsets(this.assigned, inputs)
+      ? await this.committer.store.fetch(this.assigned)
+      : new Map<string, bigint>();
+    const starts = this.assigned.map((tp) => ({
+      ...tp,
+      ...resolveStartPosition(tp, { ...inputs, committed }),
+    }));
+    if (signal.aborted) throw new ConsumerClosedError();
+    for (const s of starts) {
+      this.positions.set(partitionKey(s.topic, s.partition), {
+        topic: s.topic,
+        partition: s.partition,
+        offset: s.position,
+      });
+    }
+    if (this.assigned.length === 0) {
+      // More instances than partitions: this one has nothing to read, and says so by ending.
+      this.phase = 'finished';
+      return;
+    }
+    const engine = new FetchEngine(this.cluster, {
+      maxWaitMs: c.fetchWaitMaxMs,
+      minBytes: c.fetchMinBytes,
+      fetchSizeBytes: c.fetchMessageMaxBytes,
+      maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
+      autoOffsetReset: c.autoOffsetReset,
+      socketTimeoutMs: c.socketTimeoutMs,
+      prefetchBytes: c.prefetchBytes,
+      refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
+    });
+    this.engine = engine;
+    engine.on('leader-change', (e) => this.emit('leader-change', e));
+    engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
+    engine.on('error', (e) => this.emit('retriable-error', e));
+    engine.on('offset-reset', (e) => {
+      const pos = this.positions.get(partitionKey(e.topic, e.partition));
+      // Nothing of the partition was handed out since the position the engine moved away from.
+      if (pos !== undefined && (typeof pos.offset !== 'bigint' || pos.offset === e.from)) pos.offset = e.to;
+      this.emit('offset-reset', e);
+    });
+    engine.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position })));
+    this.phase = 'running';
+    this.committer.startPeriodic(
+      c,
+      () => this.currentPositions(),
+      (err) => this.emit('commit-failed', err),
+    );
+    await this.untilResolved(signal);
+  }
+
+  private untilResolved(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        const unresolved = [...this.positions.values()].some((p) => typeof p.offset !== 'bigint');
+        if (!unresolved || signal.aborted) {
+          this.engine?.off('offset-reset', check);
+          signal.removeEventListener('abort', check);
+          resolve();
+        }
+      };
+      this.engine?.on('offset-reset', check);
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  /** The partitions this instance reads (sorted); empty before `start()`. */
+  assignment(): TopicPartition[] {
+    return this.assigned.map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Next offset to read of an assigned partition (what a snapshot would record). */
+  position(topic: string, partition: number): CheckpointPosition | undefined {
+    return this.positions.get(partitionKey(topic, partition))?.offset;
+  }
+
+  /**
+   * The positions of every assigned partition, including those that have not emitted yet, as
+   * a JSON-safe state; kept as pending until `notifyCheckpointComplete`. Synchronous, so it is
+   * atomic with respect to record hand-out. Before start it returns the restored state.
+   */
+  snapshotState(checkpointId: number): ConsumerCheckpointState {
+    if (this.phase === 'closed') throw new ConsumerClosedError('snapshotState after close');
+    if (this.phase === 'created' || this.phase === 'starting') {
+      return encodeState(this.restored ?? new Map());
+    }
+    const copy = new Map<string, PartitionPosition>();
+    for (const [k, p] of this.positions) copy.set(k, { ...p });
+    this.pending.add(checkpointId, this.committer.committable(copy.values()));
+    return encodeState(copy);
+  }
+
+  /** Checkpoint ids snapshotted and not yet completed, oldest first. */
+  pendingCheckpoints(): number[] {
+    return this.pending.ids();
+  }
+
+  /**
+   * Commits the offsets of checkpoint `checkpointId` (and forgets it and every older pending
+   * one). Resolves true when something was committed; false for an unknown or evicted id, when
+   * nothing changed, when committing is off, or after close. Rejects when the store fails.
+   */
+  async notifyCheckpointComplete(checkpointId: number): Promise<boolean> {
+    if (this.phase === 'closed') return false;
+    const offsets = this.pending.complete(checkpointId);
+    if (offsets === undefined || !this.config.commitOffsets) return false;
+    return this.committer.commit(offsets);
+  }
+
+  /** The next record; `undefined` when every partition ended, or after close. */
+  async read(): Promise<T | undefined> {
+    return (await this.nextItem())?.value;
+  }
+
+  private async nextItem(): Promise<{ value: T } | undefined> {
+    for (;;) {
+      const r = this.reader.next();
+      if (r !== undefined) return r;
+      if (!(await this.fill())) return undefined;
+    }
+  }
+
+  /** The records of the next fetched batch (one partition); `undefined` when finished or closed. */
+  async nextBatch(): Promise<ConsumerBatch<T> | undefined> {
+    for (;;) {
+      const b = this.reader.rest();
+      if (b !== undefined && b.records.length > 0) return b;
+      if (!(await this.fill())) return undefined;
+    }
+  }
+
+  /** Puts the next batch in the reader's hands; false when there will be none. */
+  private async fill(): Promise<boolean> {
+    await this.start();
+    for (;;) {
+      const engine = this.engine;
+      if (this.phase !== 'running' || engine === undefined) return false;
+      let batch: Awaited<ReturnType<FetchEngine['next']>>;
+      try {
+        batch = await engine.next();
+      } catch (err) {
+        if (err instanceof FetchEngineClosedError) return false;
+        throw err;
+      }
+      if (this.phase !== 'running') return false;
+      if (this.ended.has(partitionKey(batch.topic, batch.partition))) continue;
+      this.reader.take(batch);
+      return true;
+    }
+  }
+
+  private endPartition(tp: TopicPartition, offset: bigint): void {
+    this.ended.add(partitionKey(tp.topic, tp.partition));
+    this.engine?.unassign([tp]);
+    this.emit('partition-end', { topic: tp.topic, partition: tp.partition, offset });
+    if (this.assigned.every((a) => this.ended.has(partitionKey(a.topic, a.partition))))
+      this.phase = 'finished';
+  }
+
+  private currentPositions(): CommittedPosition[] {
+    return this.committer.committable(this.positions.values());
+  }
+
+  /** Iterates records; leaving the loop early (break, return, throw in the body) closes the consumer. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        const item = await this.nextItem();
+        return item === undefined ? { value: undefined, done: true } : { value: item.value, done: false };
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /**
+   * A Node Readable in object mode with backpressure: records are read only as the stream's
+   * buffer drains. A record pushed into the stream's buffer counts as handed out (snapshots
+   * include it): keep `highWaterMark` small (default 1) when checkpointing through a stream.
+   * Destroying the stream closes the consumer.
+   */
+  stream(options: { highWaterMark?: number } = {}): Readable {
+    return toReadable(
+      () => this.nextItem(),
+      () => this.close(),
+      options.highWaterMark ?? 1,
+    );
+  }
+
+  /**
+   * Stops fetching, aborts in-flight requests and timers, commits the positions once more when
+   * committing periodically (Kafka's consumer does the same on shutdown), and closes every
+   * socket. Idempotent; later commits and snapshots are refused or ignored.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const wasRunning = this.phase === 'running' || this.phase === 'finished';
+      this.phase = 'closed';
+      this.detachSignal();
+      this.reader.drop();
+      const engine = this.engine;
+      await engine?.close();
+      await this.committer.stop(wasRunning ? this.currentPositions() : undefined, (err) =>
+        this.emit('commit-failed', err),
+      );
+      this.lifecycle.abort(new ConsumerClosedError());
+      this.pending.clear();
+      await this.pool.close();
+    })();
+    return this.closing;
+  }
+}

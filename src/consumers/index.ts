@@ -1,0 +1,47 @@
+export { assignPartitions, javaStringHash } from './assignment.js';
+export {
+  type CheckpointPosition,
+  type ConsumerCheckpointState,
+  MAX_PENDING_CHECKPOINTS,
+  PendingCheckpoints,
+} from './checkpoint-state.js';
+export {
+  type ConsumerConfig,
+  type ConsumerOptions,
+  type ConsumerProperties,
+  resolveConsumerConfig,
+  type StartFrom,
+} from './config.js';
+export { type ConsumerEvents, KafkaConsumerBase } from './consumer-base.js';
+export {
+  ConsumerClosedError,
+  ConsumerConfigError,
+  InvalidStateError,
+  NoCommittedOffsetError,
+  NoPartitionsError,
+  OffsetStoreError,
+} from './errors.js';
+export { FlinkKafkaConsumer081 } from './flink-kafka-consumer-081.js';
+export { FlinkKafkaConsumer082 } from './flink-kafka-consumer-082.js';
+export {
+  type CommittedPosition,
+  DualOffsetStore,
+  KafkaOffsetStore,
+  type OffsetStore,
+  ZooKeeperOffsetStore,
+} from './offset-store.js';
+export { PersistentKafkaSource } from './persistent-kafka-source.js';
+export type { ConsumerBatch } from './record-reader.js';
+export {
+  type AnySchema,
+  type DeserializationSchema,
+  JsonSchema,
+  type KafkaRecord,
+  KafkaRecordSchema,
+  type KeyedDeserializationSchema,
+  RawBytesSchema,
+  SimpleStringSchema,
+  type StringKeyValue,
+  StringKeyValueSchema,
+} from './schemas.js';
+export { resolveStartPosition, type StartSource } from './start-position.js';
