@@ -1,0 +1,105 @@
+// kafka08 (ours). Until the fetch engine lands this drives our lowest layer directly:
+// BrokerConnection + fetchRequest + forEachMessage, one fetch loop per partition, each loop
+// pipelining its next fetch (found by walking entry headers) before it decodes the current set.
+//
+// SEAM: `consume` below is the only function that knows which layer it uses. When
+// src/simple-consumer/fetch-engine exists, replace its body with the engine's API and keep the
+// tracker calls (see bench/README.md, "Switching the kafka08 driver to the fetch engine").
+import { exitSoon, parseArgs, tracker } from './common.js';
+
+const { brokers, topic, partitions, expected, options } = parseArgs();
+const t = tracker('kafka08', expected);
+const { BrokerConnection } = await import('../../dist/simple-consumer/connection.js');
+const { fetchRequest, forEachMessage, metadataRequest } = await import('../../dist/protocol/index.js');
+
+const FETCH_BYTES = options.fetchBytes ?? 1024 * 1024;
+const VERIFY_CRC = options.verifyCrc ?? true;
+
+t.start();
+try {
+  await consume();
+} catch (e) {
+  t.finish(false, e);
+}
+exitSoon();
+
+async function consume() {
+  const [host, port] = brokers.split(',')[0].split(':');
+  const bootstrap = new BrokerConnection({ host, port: Number(port), clientId: 'kafka08-bench' });
+  const md = await bootstrap.send(metadataRequest({ topics: [topic] }));
+  const conns = new Map();
+  const connFor = (id) => {
+    let c = conns.get(id);
+    if (!c) {
+      const b = md.brokers.find((x) => x.nodeId === id);
+      if (!b) throw new Error(`no broker ${id} in metadata`);
+      c = new BrokerConnection({ host: b.host, port: b.port, clientId: 'kafka08-bench' });
+      conns.set(id, c);
+    }
+    return c;
+  };
+  const tm = md.topics.find((x) => x.topic === topic);
+  if (tm?.errorCode !== 0) throw new Error(`topic ${topic} not in metadata (${tm?.errorCode})`);
+  const loops = [];
+  for (let p = 0; p < partitions; p++) {
+    const pm = tm.partitions.find((x) => x.partition === p);
+    if (!pm || pm.leader < 0) throw new Error(`partition ${p} has no leader`);
+    loops.push(partitionLoop(connFor(pm.leader), p));
+  }
+  await Promise.all(loops);
+  for (const c of [bootstrap, ...conns.values()]) c.close();
+}
+
+async function partitionLoop(conn, partition) {
+  const send = (offset) =>
+    conn.send(
+      fetchRequest({
+        maxWaitMs: 100,
+        minBytes: 1,
+        topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes: FETCH_BYTES }] }],
+      }),
+    );
+  let offset = 0n;
+  let pending = send(offset);
+  let count = 0;
+  let bytes = 0;
+  const visit = (_o, _k, value) => {
+    count++;
+    if (value !== null) bytes += value.length;
+  };
+  while (!t.done) {
+    const resp = await pending;
+    const part = resp.topics[0]?.partitions[0];
+    if (!part) throw new Error('empty fetch response');
+    if (part.errorCode !== 0) throw new Error(`fetch error ${part.errorCode} on partition ${partition}`);
+    const set = part.messageSet;
+    const next = nextOffsetOf(set);
+    // Ask for the next chunk before decoding this one, so the broker works while we decode.
+    if (next !== null && !t.done) pending = send(next);
+    count = 0;
+    bytes = 0;
+    forEachMessage(set, visit, { fetchOffset: offset, verifyCrc: VERIFY_CRC, topic, partition });
+    if (t.add(count, bytes)) break;
+    if (next === null) {
+      // Fetch v0 never returns a message larger than maxBytes whole; without growing we would spin.
+      if (set.length >= FETCH_BYTES)
+        throw new Error(`message at ${offset} exceeds the ${FETCH_BYTES}-byte fetch`);
+      pending = send(offset);
+    } else offset = next;
+  }
+  // The fetch already sent for the next chunk is abandoned when the connection closes.
+  pending.catch(() => undefined);
+}
+
+/** Offset after the last complete outer entry (a wrapper carries its last inner offset). */
+function nextOffsetOf(set) {
+  let pos = 0;
+  let last = null;
+  while (pos + 12 <= set.length) {
+    const size = set.readInt32BE(pos + 8);
+    if (size < 0 || pos + 12 + size > set.length) break;
+    last = set.readBigInt64BE(pos);
+    pos += 12 + size;
+  }
+  return last === null ? null : last + 1n;
+}

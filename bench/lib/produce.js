@@ -1,0 +1,100 @@
+// Loads a scenario's topic with our own Produce encoder (produceRequest + encodeMessageSet,
+// acks 1, large pipelined batches). Values are deterministic pseudo-random text over a
+// 16-letter alphabet (about 4 bits of entropy per byte), so snappy and gzip compress them
+// roughly the way they compress real payloads instead of collapsing repeated values.
+import { performance } from 'node:perf_hooks';
+
+const { BrokerConnection } = await import('../../dist/simple-consumer/connection.js');
+const { Codec, encodeMessageSet, metadataRequest, produceRequest } = await import(
+  '../../dist/protocol/index.js'
+);
+
+const ALPHABET = Buffer.from('etaoinshrdlucmfw');
+/**
+ * Java's old producer sent 200 messages per partition per request (batch.num.messages). That
+ * matters for compressed topics: a 0.8 broker recompresses ALL messages of one request's
+ * partition into ONE wrapper (offset assignment), so bigger requests would build wrappers larger
+ * than a 1 MiB fetch, which stalls Kafka's own consumer. Uncompressed sets go in 2 MiB requests.
+ */
+const WRAPPER_MESSAGES = 200;
+const REQUEST_BYTES = 2 * 1024 * 1024;
+const IN_FLIGHT = 8;
+
+function makeValues(start, n, size, seed) {
+  let x = (seed ^ (start * 2654435761)) >>> 0 || 1;
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const v = Buffer.allocUnsafe(size);
+    const label = `${start + i}:`;
+    const w = v.write(label.slice(0, size), 0, 'latin1');
+    for (let j = w; j < size; j++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      v[j] = ALPHABET[x & 15];
+    }
+    out.push({ key: null, value: v });
+  }
+  return out;
+}
+
+function encodeChunk(messages, codec) {
+  return codec === Codec.None ? encodeMessageSet(messages) : encodeMessageSet(messages, { codec });
+}
+
+/**
+ * Writes `count` messages of `size` bytes spread evenly (round-robin blocks) over the
+ * partitions of `topic`. Returns { ms, bytes } for the report.
+ */
+export async function produceScenario({ brokers, topic, partitions, count, size, compression }) {
+  const codec = { none: Codec.None, gzip: Codec.Gzip, snappy: Codec.Snappy, lz4: Codec.Lz4 }[compression];
+  const t0 = performance.now();
+  const [host, port] = brokers.split(',')[0].split(':');
+  const boot = new BrokerConnection({ host, port: Number(port), clientId: 'kafka08-bench-producer' });
+  const md = await boot.send(metadataRequest({ topics: [topic] }));
+  const tm = md.topics.find((x) => x.topic === topic);
+  if (!tm) throw new Error(`topic ${topic} missing`);
+  const conns = new Map();
+  const connFor = (leader) => {
+    let c = conns.get(leader);
+    if (!c) {
+      const b = md.brokers.find((x) => x.nodeId === leader);
+      c = new BrokerConnection({ host: b.host, port: b.port, clientId: 'kafka08-bench-producer' });
+      conns.set(leader, c);
+    }
+    return c;
+  };
+  const perMessage = size + 26;
+  const chunk = codec === Codec.None ? Math.max(1, Math.floor(REQUEST_BYTES / perMessage)) : WRAPPER_MESSAGES;
+  const perPartition = Math.ceil(count / partitions);
+  let bytes = 0;
+  const jobs = [];
+  for (let p = 0; p < partitions; p++) {
+    const first = p * perPartition;
+    const n = Math.min(perPartition, count - first);
+    for (let i = 0; i < n; i += chunk)
+      jobs.push({ partition: p, start: first + i, n: Math.min(chunk, n - i) });
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const set = encodeChunk(makeValues(job.start, job.n, size, 0x9e3779b9), codec);
+      bytes += set.length;
+      const leader = tm.partitions.find((x) => x.partition === job.partition).leader;
+      const resp = await connFor(leader).send(
+        produceRequest({
+          requiredAcks: 1,
+          timeoutMs: 30_000,
+          topics: [{ topic, partitions: [{ partition: job.partition, messageSet: set }] }],
+        }),
+        { timeoutMs: 60_000 },
+      );
+      const err = resp.topics[0].partitions[0].errorCode;
+      if (err !== 0) throw new Error(`produce to ${topic}/${job.partition} failed with error ${err}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  for (const c of [boot, ...conns.values()]) await c.close();
+  return { ms: performance.now() - t0, wireBytes: bytes };
+}
