@@ -179,6 +179,10 @@ function median(xs) {
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+function round(v, digits) {
+  return v === null ? null : +v.toFixed(digits);
+}
+
 function summarize(s, c, list) {
   const row = {
     scenario: s.name,
@@ -204,15 +208,15 @@ function summarize(s, c, list) {
     if (partial.length === 0) return { ...row, status: `failed: ${list[0]?.error ?? 'no run'}` };
     // A peer too slow for the time limit still gets its partial rate, marked as such.
     row.status = `partial: timed out after ${Math.round(median(partial.map((x) => x.count)))} of ${s.count} messages`;
-    row.msgsPerSec = median(partial.map((x) => x.msgsPerSec));
+    row.msgsPerSec = Math.round(median(partial.map((x) => x.msgsPerSec)));
   } else {
     row.status = done.length === list.length ? 'ok' : `ok in ${done.length} of ${list.length} runs`;
-    row.msgsPerSec = median(done.map((x) => x.msgsPerSec));
+    row.msgsPerSec = Math.round(median(done.map((x) => x.msgsPerSec)));
   }
   const used = done.length ? done : list;
   row.mbPerSec = +((row.msgsPerSec * s.size) / 1e6).toFixed(1);
-  row.peakRssMb = median(used.map((x) => x.peakRssMb));
-  row.cpuSec = median(used.map((x) => x.cpuSec));
+  row.peakRssMb = round(median(used.map((x) => x.peakRssMb)), 1);
+  row.cpuSec = round(median(used.map((x) => x.cpuSec)), 2);
   return row;
 }
 

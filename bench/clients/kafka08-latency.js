@@ -1,6 +1,7 @@
 // End-to-end latency of kafka08 at a steady low rate: this process produces one message every
 // `intervalMs` (acks 1, our Produce encoder) carrying its send time, and consumes the same
-// partition with long-polling fetches (maxWait 500 ms, minBytes 1) on a separate connection.
+// partition through our FetchEngine (long-polling fetches: maxWait 500 ms, minBytes 1) on
+// separate connections.
 // Latency = delivered-to-callback time minus send time, same clock. Prints one JSON line.
 //
 //   node bench/clients/kafka08-latency.js <brokers> <topic> <messages> <intervalMs>
@@ -9,37 +10,30 @@ import { performance } from 'node:perf_hooks';
 const [brokers, topic, messagesArg, intervalArg] = process.argv.slice(2);
 const total = Number(messagesArg ?? 5000);
 const intervalMs = Number(intervalArg ?? 2);
-const { BrokerConnection } = await import('../../dist/simple-consumer/connection.js');
-const { encodeMessageSet, fetchRequest, forEachMessage, produceRequest } = await import(
-  '../../dist/protocol/index.js'
+const { BrokerConnection, BrokerPool, ClusterMetadata, FetchEngine } = await import(
+  '../../dist/simple-consumer/index.js'
 );
+const { encodeMessageSet, produceRequest } = await import('../../dist/protocol/index.js');
 const [host, port] = brokers.split(',')[0].split(':');
 const prod = new BrokerConnection({ host, port: Number(port), clientId: 'kafka08-bench-lat-p' });
-const cons = new BrokerConnection({ host, port: Number(port), clientId: 'kafka08-bench-lat-c' });
+const pool = new BrokerPool({ clientId: 'kafka08-bench-lat-c', requestTimeoutMs: 30_000 });
+const engine = new FetchEngine(new ClusterMetadata({ seedBrokers: brokers, pool }), {
+  maxWaitMs: 500,
+  minBytes: 1,
+  autoOffsetReset: 'smallest',
+});
 
 const latencies = [];
 let consumed = 0;
 const consume = async () => {
-  let offset = 0n;
+  engine.assign([{ topic, partition: 0, offset: 0n }]);
   while (consumed < total) {
-    const r = await cons.send(
-      fetchRequest({
-        maxWaitMs: 500,
-        minBytes: 1,
-        topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, maxBytes: 1024 * 1024 }] }],
-      }),
-    );
-    const part = r.topics[0].partitions[0];
-    if (part.errorCode !== 0) throw new Error(`fetch error ${part.errorCode}`);
-    const s = forEachMessage(
-      part.messageSet,
-      (_o, _k, value) => {
-        latencies.push(performance.now() - value.readDoubleBE(0));
-        consumed++;
-      },
-      { fetchOffset: offset },
-    );
-    if (s.nextOffset !== null) offset = s.nextOffset;
+    const batch = await engine.next();
+    const now = performance.now();
+    for (const m of batch.messages) {
+      latencies.push(now - m.value.readDoubleBE(0));
+      consumed++;
+    }
   }
 };
 

@@ -1,15 +1,16 @@
-// kafka08 (ours). Until the fetch engine lands this drives our lowest layer directly:
-// BrokerConnection + fetchRequest + forEachMessage, one fetch loop per partition, each loop
-// pipelining its next fetch (found by walking entry headers) before it decodes the current set.
-//
-// SEAM: `consume` below is the only function that knows which layer it uses. When
-// src/simple-consumer/fetch-engine exists, replace its body with the engine's API and keep the
-// tracker calls (see bench/README.md, "Switching the kafka08 driver to the fetch engine").
+// kafka08 (ours). Two layers, chosen by options.layer:
+// - 'engine' (default, client "kafka08"): the SimpleConsumer's FetchEngine over ClusterMetadata
+//   and a BrokerPool, the layer our consumers build on; batches come out of `engine.next()`.
+// - 'raw' (client "kafka08-raw"): our lowest layer, BrokerConnection + fetchRequest +
+//   forEachMessage, one fetch loop per partition that pipelines its next fetch (found by walking
+//   the entry headers) before decoding the current set. It is what the harness used before the
+//   engine landed, and it shows what the engine's bookkeeping costs on top of the codec.
 import { exitSoon, parseArgs, tracker } from './common.js';
 
 const { brokers, topic, partitions, expected, options } = parseArgs();
-const t = tracker('kafka08', expected);
-const { BrokerConnection } = await import('../../dist/simple-consumer/connection.js');
+const layer = options.layer ?? 'engine';
+const t = tracker(layer === 'raw' ? 'kafka08-raw' : 'kafka08', expected);
+const sc = await import('../../dist/simple-consumer/index.js');
 const { fetchRequest, forEachMessage, metadataRequest } = await import('../../dist/protocol/index.js');
 
 const FETCH_BYTES = options.fetchBytes ?? 1024 * 1024;
@@ -17,13 +18,34 @@ const VERIFY_CRC = options.verifyCrc ?? true;
 
 t.start();
 try {
-  await consume();
+  await (layer === 'raw' ? consumeRaw() : consumeEngine());
 } catch (e) {
   t.finish(false, e);
 }
 exitSoon();
 
-async function consume() {
+async function consumeEngine() {
+  const pool = new sc.BrokerPool({ clientId: 'kafka08-bench', requestTimeoutMs: 30_000 });
+  const cluster = new sc.ClusterMetadata({ seedBrokers: brokers, pool });
+  const engine = new sc.FetchEngine(cluster, {
+    autoOffsetReset: 'smallest',
+    fetchSizeBytes: FETCH_BYTES,
+    verifyCrc: VERIFY_CRC,
+    ...(options.prefetchBytes ? { prefetchBytes: options.prefetchBytes } : {}),
+  });
+  engine.assign(Array.from({ length: partitions }, (_, p) => ({ topic, partition: p, offset: 0n })));
+  for (;;) {
+    const batch = await engine.next();
+    let bytes = 0;
+    for (const m of batch.messages) if (m.value !== null) bytes += m.value.length;
+    if (t.add(batch.messages.length, bytes)) break;
+  }
+  await engine.close();
+  await pool.close();
+}
+
+async function consumeRaw() {
+  const { BrokerConnection } = sc;
   const [host, port] = brokers.split(',')[0].split(':');
   const bootstrap = new BrokerConnection({ host, port: Number(port), clientId: 'kafka08-bench' });
   const md = await bootstrap.send(metadataRequest({ topics: [topic] }));

@@ -41,5 +41,11 @@ export const CLIENTS = [
   { name: 'kafka-node', file: 'kafka-node.js', label: 'kafka-node 3.0.1 Consumer', peer: 'kafka-node' },
   { name: 'no-kafka', file: 'no-kafka.js', label: 'no-kafka 3.4.3 SimpleConsumer', peer: 'no-kafka' },
   { name: 'kafkajs', file: 'kafkajs.js', label: 'kafkajs 2.2.4 (0.10+ only)', peer: 'kafkajs' },
-  { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 (ours)' },
+  { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 (ours): FetchEngine' },
+  {
+    name: 'kafka08-raw',
+    file: 'kafka08.js',
+    options: { layer: 'raw' },
+    label: 'kafka08 lowest layer (BrokerConnection + forEachMessage)',
+  },
 ];
