@@ -253,6 +253,24 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
     return encodeState(copy);
   }
 
+  /**
+   * Moves an assigned partition: the next record handed out of it is at `offset` (or the log
+   * start / end). Records of it already fetched are dropped; an out-of-range offset is reset per
+   * `auto.offset.reset` like any other.
+   */
+  seek(topic: string, partition: number, offset: bigint | 'earliest' | 'latest'): void {
+    if (this.phase !== 'running' || this.engine === undefined) {
+      throw new InvalidStateError('seek needs a started, running consumer');
+    }
+    const key = partitionKey(topic, partition);
+    const pos = this.positions.get(key);
+    if (pos === undefined || this.ended.has(key))
+      throw new InvalidStateError(`${topic}/${partition} is not assigned to this consumer`);
+    this.reader.dropPartition(topic, partition);
+    this.engine.seek(topic, partition, offset);
+    pos.offset = offset;
+  }
+
   /** Checkpoint ids snapshotted and not yet completed, oldest first. */
   pendingCheckpoints(): number[] {
     return this.pending.ids();

@@ -53,6 +53,11 @@ export class RecordReader<T> {
     this.current = undefined;
   }
 
+  dropPartition(topic: string, partition: number): void {
+    if (this.current?.batch.topic === topic && this.current.batch.partition === partition)
+      this.current = undefined;
+  }
+
   /**
    * The next record of the batch in hand; `undefined` when the batch is used up (or ended its
    * partition). A throwing schema leaves the position in front of the failing record.
