@@ -1,0 +1,520 @@
+import { EventEmitter } from 'node:events';
+import { CorruptError } from '../protocol/errors.js';
+import { Reader } from '../protocol/reader.js';
+import {
+  type ConnectResponse,
+  encodeConnectRequest,
+  encodeRequest,
+  readReplyHeader,
+  readWatcherEvent,
+  setWatchesBody,
+} from './codec.js';
+import { EMPTY_PASSWORD_LENGTH, ErrorCodes, OpCode, SET_WATCHES_MAX_CHARS, Xid } from './constants.js';
+import {
+  ConnectionLossError,
+  errorForCode,
+  SessionExpiredError,
+  ZooKeeperClosedError,
+  ZooKeeperTimeoutError,
+} from './errors.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
+import { type ParsedConnectString, parseConnectString, toClientPath, toServerPath } from './paths.js';
+import { ZkSocket } from './socket.js';
+import {
+  type WatchEvent,
+  type WatchKind,
+  WatchRegistry,
+  type WatchTarget,
+  watchEventType,
+} from './watches.js';
+
+export interface ZooKeeperClientOptions {
+  /** Requested session timeout (`zookeeper.session.timeout.ms`, default 6000); the server may clamp it. */
+  sessionTimeoutMs?: number;
+  /** How long `connect()` waits for the first session (`zookeeper.connection.timeout.ms`, default = session timeout). */
+  connectTimeoutMs?: number;
+  /** Upper bound on any one request, queued time included (default 30000). */
+  requestTimeoutMs?: number;
+  /** Largest frame accepted from a server (default 4 MiB; servers' jute.maxbuffer defaults to 1 MiB). */
+  maxFrameBytes?: number;
+  /**
+   * After an expiry, open a fresh session at once and emit `newSession` (what Kafka's ZkClient
+   * does). Default true; false leaves the client expired, every call failing with SessionExpiredError.
+   */
+  renewSessionOnExpiry?: boolean;
+  /** How long `close()` waits for the server to confirm closeSession (default 2000). */
+  closeTimeoutMs?: number;
+}
+
+export type ZooKeeperState = 'connecting' | 'connected' | 'expired' | 'closed';
+
+export interface SessionInfo {
+  sessionId: bigint;
+  /** The negotiated timeout. */
+  timeoutMs: number;
+  /** "host:port" of the server. */
+  server: string;
+  /** The server's readOnly flag (3.4+), undefined from a 3.3 server. */
+  readOnly: boolean | undefined;
+}
+
+export interface ZooKeeperClientEvents {
+  /** A session was established or resumed on some server. */
+  connected: [info: SessionInfo];
+  /** The connection broke; requests in flight failed with ConnectionLossError; reconnecting. */
+  disconnected: [cause: ConnectionLossError];
+  /** The server expired the session: ephemeral nodes and watches are gone. */
+  expired: [error: SessionExpiredError];
+  /** A fresh session replaced an expired one: re-create ephemeral nodes and watches now. */
+  newSession: [info: SessionInfo];
+  /** A watch set with `watch: true` fired. */
+  watch: [event: WatchEvent];
+  closed: [];
+}
+
+interface Call {
+  op: number;
+  path: string | undefined;
+  body: Buffer | null;
+  xid: number;
+  done: boolean;
+  timer: NodeJS.Timeout | undefined;
+  /** Decodes a successful reply; `err` is the non-zero code the call treats as a result (exists → NoNode). */
+  onReply(r: Reader | null, err: number): unknown;
+  /** Error codes that resolve instead of rejecting (onReply receives them with r = null). */
+  acceptErrors: readonly number[];
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export interface CallSpec<T> {
+  op: number;
+  path: string | undefined;
+  body: Buffer | null;
+  onReply(r: Reader | null, err: number): T;
+  acceptErrors?: readonly number[];
+}
+
+/**
+ * The session layer: one socket at a time, handshake, pings, in-order reply matching, watch
+ * bookkeeping, reconnection with the same session, expiry and close. Operations live in
+ * {@link ZooKeeperClient}.
+ */
+export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
+  readonly chroot: string | undefined;
+  readonly requestedTimeoutMs: number;
+  protected readonly watches = new WatchRegistry();
+  private readonly servers: ParsedConnectString['servers'];
+  private readonly opts: Required<ZooKeeperClientOptions>;
+  private stateValue: ZooKeeperState = 'connecting';
+  private socket: ZkSocket | undefined;
+  private sessionIdValue = 0n;
+  private password: Buffer = Buffer.alloc(EMPTY_PASSWORD_LENGTH);
+  private negotiatedTimeoutMs = 0;
+  private lastZxid = 0n;
+  private xid = 0;
+  private serverIndex = -1;
+  private failedAttempts = 0;
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+  private outbox: Call[] = [];
+  private inflight: Call[] = [];
+  private tickTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(connectString: string, options: ZooKeeperClientOptions = {}) {
+    super();
+    const parsed = parseConnectString(connectString);
+    this.servers = parsed.servers;
+    this.chroot = parsed.chroot;
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? 6000;
+    this.opts = {
+      sessionTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? sessionTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      renewSessionOnExpiry: options.renewSessionOnExpiry ?? true,
+      closeTimeoutMs: options.closeTimeoutMs ?? 2000,
+    };
+    this.requestedTimeoutMs = sessionTimeoutMs;
+  }
+
+  get state(): ZooKeeperState {
+    return this.stateValue;
+  }
+
+  /** The current session id (0n before the first session). */
+  get sessionId(): bigint {
+    return this.sessionIdValue;
+  }
+
+  /** The timeout the server granted (0 before the first session). */
+  get sessionTimeoutMs(): number {
+    return this.negotiatedTimeoutMs;
+  }
+
+  /** Starts connecting and resolves once a session exists; rejects and closes on connectTimeoutMs. */
+  protected start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new ZooKeeperTimeoutError('connect', this.opts.connectTimeoutMs));
+        void this.close();
+      }, this.opts.connectTimeoutMs);
+      const onConnected = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onClosed = (): void => {
+        cleanup();
+        reject(new ZooKeeperClosedError());
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('connected', onConnected);
+        this.off('closed', onClosed);
+      };
+      this.on('connected', onConnected);
+      this.on('closed', onClosed);
+      this.openSocket();
+    });
+  }
+
+  /** Sends one request (queued while reconnecting) and resolves with its decoded reply. */
+  protected submit<T>(spec: CallSpec<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closing || this.stateValue === 'closed') {
+        reject(new ZooKeeperClosedError(spec.path));
+        return;
+      }
+      if (this.stateValue === 'expired') {
+        reject(new SessionExpiredError(spec.path));
+        return;
+      }
+      this.enqueue(spec, resolve as (v: unknown) => void, reject);
+    });
+  }
+
+  private enqueue(
+    spec: CallSpec<unknown>,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Call {
+    const call: Call = {
+      op: spec.op,
+      path: spec.path,
+      body: spec.body,
+      xid: 0,
+      done: false,
+      timer: undefined,
+      onReply: spec.onReply,
+      acceptErrors: spec.acceptErrors ?? [],
+      resolve,
+      reject,
+    };
+    call.timer = setTimeout(() => {
+      const i = this.outbox.indexOf(call);
+      if (i !== -1) this.outbox.splice(i, 1);
+      // A call already sent stays in `inflight` so later replies still line up by position.
+      this.settle(call, new ZooKeeperTimeoutError(opName(call.op), this.opts.requestTimeoutMs, call.path));
+    }, this.opts.requestTimeoutMs);
+    if (this.stateValue === 'connected' && this.socket !== undefined) this.transmit(call);
+    else this.outbox.push(call);
+    return call;
+  }
+
+  private transmit(call: Call): void {
+    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
+    call.xid = this.xid;
+    this.inflight.push(call);
+    this.socket?.send(encodeRequest(call.xid, call.op, call.body));
+  }
+
+  private settle(call: Call, error: unknown, value?: unknown): void {
+    if (call.done) return;
+    call.done = true;
+    clearTimeout(call.timer);
+    if (error !== undefined) call.reject(error);
+    else call.resolve(value);
+  }
+
+  protected serverPath(path: string): string {
+    return toServerPath(this.chroot, path);
+  }
+
+  protected clientPath(serverPath: string): string {
+    return toClientPath(this.chroot, serverPath);
+  }
+
+  /** Records a watch once the server accepted the request that set it. */
+  protected addWatch(kind: WatchKind, path: string, target: WatchTarget): void {
+    this.watches.add(kind, path, target);
+  }
+
+  private nextServer(): ParsedConnectString['servers'][number] {
+    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+    return this.servers[this.serverIndex] as ParsedConnectString['servers'][number];
+  }
+
+  private openSocket(): void {
+    this.reconnectTimer = undefined;
+    if (this.closing || this.stateValue === 'closed') return;
+    const address = this.nextServer();
+    const timeout = this.negotiatedTimeoutMs > 0 ? this.negotiatedTimeoutMs : this.opts.sessionTimeoutMs;
+    const connectFrame = encodeConnectRequest({
+      lastZxidSeen: this.lastZxid,
+      timeoutMs: this.opts.sessionTimeoutMs,
+      sessionId: this.sessionIdValue,
+      password: this.password,
+      readOnly: false,
+    });
+    const socket: ZkSocket = new ZkSocket(
+      address,
+      {
+        connectFrame,
+        handshakeTimeoutMs: Math.max(250, Math.floor(timeout / this.servers.length)),
+        maxFrameBytes: this.opts.maxFrameBytes,
+      },
+      {
+        onHandshake: (resp) => this.onHandshake(socket, resp),
+        onFrame: (body) => this.onFrame(body),
+        onClose: (cause) => this.onSocketClose(socket, cause),
+      },
+    );
+    this.socket = socket;
+  }
+
+  private onHandshake(socket: ZkSocket, resp: ConnectResponse): void {
+    if (resp.timeoutMs <= 0) {
+      socket.destroy(
+        new SessionExpiredError(undefined, `session 0x${this.sessionIdValue.toString(16)} expired`),
+      );
+      return;
+    }
+    const renewed = this.sessionIdValue !== 0n && resp.sessionId !== this.sessionIdValue;
+    const fresh = this.sessionIdValue === 0n;
+    this.sessionIdValue = resp.sessionId;
+    this.password = resp.password;
+    this.negotiatedTimeoutMs = resp.timeoutMs;
+    this.failedAttempts = 0;
+    this.stateValue = 'connected';
+    if (!fresh && !renewed) this.restoreWatches(socket);
+    const queued = this.outbox;
+    this.outbox = [];
+    for (const call of queued) if (!call.done) this.transmit(call);
+    this.startTick(socket);
+    const info: SessionInfo = {
+      sessionId: resp.sessionId,
+      timeoutMs: resp.timeoutMs,
+      server: `${socket.address.host}:${socket.address.port}`,
+      readOnly: resp.readOnly,
+    };
+    this.emit('connected', info);
+    if (this.expiredBefore) {
+      this.expiredBefore = false;
+      this.emit('newSession', info);
+    }
+  }
+
+  private expiredBefore = false;
+
+  /** SetWatches with the last zxid seen: the server fires at once any watch whose node changed meanwhile. */
+  private restoreWatches(socket: ZkSocket): void {
+    const kinds = (['data', 'exist', 'child'] as const).map((k) =>
+      this.watches.paths(k).map((p) => this.serverPath(p)),
+    );
+    const batch: [string[], string[], string[]] = [[], [], []];
+    let chars = 0;
+    const flush = (): void => {
+      if (batch[0].length + batch[1].length + batch[2].length === 0) return;
+      socket.send(encodeRequest(Xid.setWatches, OpCode.setWatches, setWatchesBody(this.lastZxid, ...batch)));
+      batch[0] = [];
+      batch[1] = [];
+      batch[2] = [];
+      chars = 0;
+    };
+    kinds.forEach((paths, k) => {
+      for (const p of paths) {
+        (batch[k] as string[]).push(p);
+        chars += p.length;
+        if (chars >= SET_WATCHES_MAX_CHARS) flush();
+      }
+    });
+    flush();
+  }
+
+  private startTick(socket: ZkSocket): void {
+    clearInterval(this.tickTimer);
+    const t = this.negotiatedTimeoutMs;
+    const readTimeout = Math.floor((t * 2) / 3);
+    const pingEvery = Math.floor(t / 3);
+    this.tickTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (now - socket.lastRecvAt > readTimeout) {
+          socket.destroy(
+            new ConnectionLossError(undefined, `nothing heard from the server for ${readTimeout} ms`),
+          );
+        } else if (now - socket.lastSendAt >= pingEvery) {
+          socket.send(encodeRequest(Xid.ping, OpCode.ping, null));
+        }
+      },
+      Math.max(10, Math.floor(t / 12)),
+    );
+    this.tickTimer.unref();
+  }
+
+  private onFrame(body: Buffer): void {
+    const r = new Reader(body);
+    const hdr = readReplyHeader(r);
+    if (hdr.xid === Xid.ping || hdr.xid === Xid.auth || hdr.xid === Xid.setWatches) return;
+    if (hdr.xid === Xid.notification) {
+      this.onNotification(readWatcherEvent(r));
+      return;
+    }
+    const call = this.inflight.shift();
+    if (call === undefined || call.xid !== hdr.xid) {
+      const want = call === undefined ? 'none pending' : `expected ${call.xid}`;
+      if (call !== undefined) this.settle(call, new ConnectionLossError(call.path, 'reply out of order'));
+      throw new CorruptError('bad-value', `reply xid ${hdr.xid}, ${want}`, 0, 'ReplyHeader.xid');
+    }
+    if (hdr.zxid > 0n) this.lastZxid = hdr.zxid;
+    if (hdr.err !== ErrorCodes.ok && !call.acceptErrors.includes(hdr.err)) {
+      this.settle(call, errorForCode(hdr.err, call.path));
+      return;
+    }
+    if (call.done) return;
+    let value: unknown;
+    try {
+      value = call.onReply(hdr.err === ErrorCodes.ok ? r : null, hdr.err);
+    } catch (err) {
+      this.settle(call, err);
+      throw err;
+    }
+    this.settle(call, undefined, value);
+  }
+
+  private onNotification(ev: { type: number; state: number; path: string | null }): void {
+    const type = watchEventType(ev.type);
+    if (type === undefined || ev.path === null) return;
+    const path = this.clientPath(ev.path);
+    this.deliver(this.watches.take(type, path), { type, path });
+  }
+
+  private deliver(targets: Iterable<WatchTarget>, event: WatchEvent): void {
+    for (const t of targets) {
+      // Later, not inline: a throwing listener must not unwind the socket handler.
+      queueMicrotask(() => (t === true ? this.emit('watch', event) : t(event)));
+    }
+  }
+
+  private onSocketClose(socket: ZkSocket, cause: unknown): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    const wasConnected = this.stateValue === 'connected';
+    const lost = this.inflight;
+    this.inflight = [];
+    if (cause instanceof SessionExpiredError) {
+      for (const call of lost) this.settle(call, cause);
+      this.onExpired(cause);
+      return;
+    }
+    const loss =
+      cause instanceof ConnectionLossError
+        ? cause
+        : new ConnectionLossError(undefined, describeCause(socket, cause), { cause });
+    for (const call of lost) this.settle(call, loss);
+    if (this.closing) return;
+    if (wasConnected) {
+      this.stateValue = 'connecting';
+      this.emit('disconnected', loss);
+    } else {
+      this.failedAttempts++;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing || this.reconnectTimer !== undefined) return;
+    // Every server of the list once without waiting, then a short random pause per attempt
+    // (the Java client sleeps up to 1 s) so a restarting ensemble is not hammered.
+    const pause =
+      this.failedAttempts < this.servers.length
+        ? 0
+        : Math.floor(Math.random() * Math.min(1000, this.opts.sessionTimeoutMs / 4));
+    this.reconnectTimer = setTimeout(() => this.openSocket(), pause);
+  }
+
+  private onExpired(error: SessionExpiredError): void {
+    this.stateValue = 'expired';
+    const queued = this.outbox;
+    this.outbox = [];
+    for (const call of queued) this.settle(call, error);
+    for (const [path, target] of this.watches.clear())
+      this.deliver([target], { type: 'SessionExpired', path });
+    this.emit('expired', error);
+    if (!this.opts.renewSessionOnExpiry || this.closing) return;
+    this.sessionIdValue = 0n;
+    this.password = Buffer.alloc(EMPTY_PASSWORD_LENGTH);
+    this.lastZxid = 0n;
+    this.negotiatedTimeoutMs = 0;
+    this.expiredBefore = true;
+    this.stateValue = 'connecting';
+    this.scheduleReconnect();
+  }
+
+  /**
+   * Ends the session (closeSession, so the server drops our ephemeral nodes at once), then
+   * the socket and every timer. Pending calls fail with ZooKeeperClosedError. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.doClose();
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = this.socket;
+    if (socket !== undefined && this.stateValue === 'connected') {
+      await new Promise<void>((resolve) => {
+        const call = this.enqueue(
+          { op: OpCode.closeSession, path: undefined, body: null, onReply: () => undefined },
+          () => resolve(),
+          () => resolve(),
+        );
+        clearTimeout(call.timer);
+        call.timer = setTimeout(
+          () => this.settle(call, new ZooKeeperClosedError()),
+          this.opts.closeTimeoutMs,
+        );
+      });
+    }
+    clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    this.socket = undefined;
+    socket?.destroy();
+    const closed = new ZooKeeperClosedError();
+    for (const call of [...this.inflight, ...this.outbox]) this.settle(call, closed);
+    this.inflight = [];
+    this.outbox = [];
+    this.watches.clear();
+    this.stateValue = 'closed';
+    this.emit('closed');
+  }
+}
+
+function opName(op: number): string {
+  for (const [name, code] of Object.entries(OpCode)) if (code === op) return name;
+  return `op ${op}`;
+}
+
+function describeCause(socket: ZkSocket, cause: unknown): string {
+  const where = `${socket.address.host}:${socket.address.port}`;
+  return cause instanceof Error
+    ? `connection to ${where} lost: ${cause.message}`
+    : `connection to ${where} lost`;
+}
