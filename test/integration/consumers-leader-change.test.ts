@@ -23,7 +23,11 @@ describe('leader change without a restart (FLINK-3368; Flink runBrokerFailureTes
     const c = new FlinkKafkaConsumer082(
       topic,
       new SimpleStringSchema(),
-      props(k, uniqueGroup('leader'), { 'fetch.message.max.bytes': 256, 'refresh.leader.backoff.ms': 100, prefetchBytes: 2048 }),
+      props(k, uniqueGroup('leader'), {
+        'fetch.message.max.bytes': 256,
+        'refresh.leader.backoff.ms': 100,
+        prefetchBytes: 2048,
+      }),
     );
     const changes: number[] = [];
     c.on('leader-change', (e) => changes.push(e.partition));
