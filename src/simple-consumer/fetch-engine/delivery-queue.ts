@@ -55,7 +55,11 @@ type Entry =
  * partition's prefetched data is never delivered.
  */
 export class DeliveryQueue {
-  private entries: Entry[] = [];
+  /**
+   * Slots before `head` are cleared as they are shifted: a handed-out batch (its Message objects
+   * and the response frame under them) must not stay reachable from here.
+   */
+  private entries: (Entry | undefined)[] = [];
   private head = 0;
 
   get length(): number {
@@ -78,8 +82,12 @@ export class DeliveryQueue {
     | undefined {
     while (this.head < this.entries.length) {
       const e = this.entries[this.head]!;
+      this.entries[this.head] = undefined;
       this.head++;
-      if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      if (this.head === this.entries.length) {
+        this.entries.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
         this.entries = this.entries.slice(this.head);
         this.head = 0;
       }
@@ -96,7 +104,7 @@ export class DeliveryQueue {
 
   /** Drops stale entries now (after a seek/pause) so their bytes go back to the budget at once. */
   purge(): void {
-    const keep: Entry[] = [];
+    const keep: (Entry | undefined)[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const e = this.entries[i]!;
       if (!e.state.removed && e.state.epoch === e.epoch) keep.push(e);
