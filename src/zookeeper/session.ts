@@ -148,6 +148,11 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     return this.sessionIdValue;
   }
 
+  /** The session as the server last confirmed it (undefined before the first one). */
+  get sessionInfo(): SessionInfo | undefined {
+    return this.info;
+  }
+
   /** The timeout the server granted (0 before the first session). */
   get sessionTimeoutMs(): number {
     return this.negotiatedTimeoutMs;
@@ -309,6 +314,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
       server: `${socket.address.host}:${socket.address.port}`,
       readOnly: resp.readOnly,
     };
+    this.info = info;
     this.emit('connected', info);
     if (this.expiredBefore) {
       this.expiredBefore = false;
@@ -317,6 +323,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
   }
 
   private expiredBefore = false;
+  private info: SessionInfo | undefined;
 
   /** SetWatches with the last zxid seen: the server fires at once any watch whose node changed meanwhile. */
   private restoreWatches(socket: ZkSocket): void {
