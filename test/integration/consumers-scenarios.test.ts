@@ -88,11 +88,24 @@ describe('records (Flink runKeyValueTest, runConsumeMultipleTopics, runEndOfStre
 describe('stopping (Flink runCancelingOnEmptyInputTest / runCancelingOnFullInputTest)', () => {
   it('close() ends a read waiting on an empty topic, and an AbortSignal does the same', async () => {
     const topic = await seedTopic(k(), 'cancel-empty', 3, 0);
-    const c = new FlinkKafkaConsumer082(topic, new SimpleStringSchema(), props(k(), uniqueGroup('ce')));
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+    const before = { tcp: count('TCPSocketWrap'), timers: count('Timeout') };
+    const c = new FlinkKafkaConsumer082(
+      topic,
+      new SimpleStringSchema(),
+      props(k(), uniqueGroup('ce'), { 'auto.commit.interval.ms': 100 }),
+    );
     const pending = c.read();
     await new Promise((r) => setTimeout(r, 500));
+    expect(count('TCPSocketWrap')).toBeGreaterThan(before.tcp);
     await c.close();
     expect(await pending).toBeUndefined();
+    // Node frees a destroyed socket's handle a tick after close() resolves: allow up to 1 s.
+    for (let i = 0; i < 20 && count('TCPSocketWrap') > before.tcp; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    // No socket or timer of the consumer survives close().
+    expect(count('TCPSocketWrap')).toBe(before.tcp);
+    expect(count('Timeout')).toBeLessThanOrEqual(before.timers);
 
     const ac = new AbortController();
     const d = new FlinkKafkaConsumer082(
