@@ -1,0 +1,116 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+function sh(command: string): Promise<{ code: number; out: string }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
+  return new Promise((resolve) => {
+    // `script` gives the command a terminal, so stderr.isTTY is true as for a user.
+    execFile('script', ['-qec', command, '/dev/null'], { timeout: 60_000 }, (err, stdout) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout });
+    });
+  });
+}
+
+function produce(brokers: string, topic: string, lines: string[], extra: string[] = []): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, 'produce', '--brokers', brokers, '--topic', topic, ...extra],
+      { timeout: 60_000 },
+      (err, _out, stderr) => (err ? reject(new Error(stderr)) : resolve()),
+    );
+    child.stdin?.end(`${lines.join('\n')}\n`);
+  });
+}
+
+describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
+  const k = () => sharedCluster('0.8.2.2');
+
+  it('shows progress with the lag on a terminal, and nothing with --quiet; Ctrl-C exits 130', async () => {
+    const topic = uniqueTopic('cli-tty');
+    await produce(k().brokers, topic, ['a', 'b', 'c']);
+    const consume = `${process.execPath} ${CLI} consume --brokers ${k().brokers} --topic ${topic} --format value`;
+    // Runs past the 1 s redraw, then gets SIGINT as from Ctrl-C.
+    const live = await sh(`timeout --preserve-status -s INT 2.5 ${consume}`);
+    expect(live.code).toBe(130);
+    expect(live.out).toMatch(new RegExp(`${topic}: 3 message\\(s\\), \\d+ msg/s, lag 0`));
+    expect(live.out).toContain(`consumed 3 message(s) from ${topic}`);
+    const quiet = await sh(`${consume} --exit-at-end --quiet`);
+    expect(quiet.code).toBe(0);
+    expect(quiet.out.replace(/\r/g, '')).toBe('a\nb\nc\n');
+  });
+
+  it('SIGINT during consume --group --commit commits what was printed', async () => {
+    const topic = uniqueTopic('cli-sigint');
+    const group = uniqueTopic('g');
+    await produce(k().brokers, topic, ['1', '2', '3', '4', '5']);
+    const child = spawn(process.execPath, [
+      CLI,
+      'consume',
+      '--brokers',
+      k().brokers,
+      '--topic',
+      topic,
+      '--group',
+      group,
+      '--commit',
+      '--format',
+      'value',
+    ]);
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no output after 20 s: ${out} ${err}`)), 20_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out === '1\n2\n3\n4\n5\n') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toBe('');
+    expect(await k().zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('5');
+  });
+
+  it('produce without --partition keeps each key on one partition and spreads keyless lines', async () => {
+    const topic = uniqueTopic('cli-keys');
+    await k().createTopic({ name: topic, partitions: 3 });
+    const lines = Array.from({ length: 30 }, (_, i) => (i % 2 ? `key${i % 5}:v${i}` : `v${i}`));
+    await produce(k().brokers, topic, lines, ['--key-separator', ':', '--batch', '7']);
+    const got = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [CLI, 'consume', '--brokers', k().brokers, '--topic', topic, '--exit-at-end'],
+        { timeout: 60_000 },
+        (e, stdout, stderr) => (e ? reject(new Error(stderr)) : resolve(stdout)),
+      ),
+    );
+    const msgs = got
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { partition: number; key: string | null; value: string });
+    expect(msgs.map((m) => m.value).sort()).toEqual(lines.map((l) => l.split(':').pop()).sort());
+    const partitionsOfKey = new Map<string, Set<number>>();
+    for (const m of msgs) {
+      if (m.key === null) continue;
+      const set = partitionsOfKey.get(m.key) ?? new Set();
+      set.add(m.partition);
+      partitionsOfKey.set(m.key, set);
+    }
+    expect([...partitionsOfKey.values()].every((s) => s.size === 1)).toBe(true);
+    const keyless = new Set(msgs.filter((m) => m.key === null).map((m) => m.partition));
+    expect(keyless).toEqual(new Set([0, 1, 2]));
+  });
+});
