@@ -168,7 +168,8 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
       ...tp,
       ...resolveStartPosition(tp, { ...inputs, committed }),
     }));
-    if (signal.aborted) throw new ConsumerClosedError();
+    // close() may have run during the awaits above: no engine may be created after it.
+    if (signal.aborted || this.isClosed()) throw new ConsumerClosedError();
     for (const s of starts) {
       this.positions.set(partitionKey(s.topic, s.partition), {
         topic: s.topic,
@@ -209,6 +210,10 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
       (err) => this.emit('commit-failed', err),
     );
     await this.untilResolved(signal);
+  }
+
+  private isClosed(): boolean {
+    return this.phase === 'closed';
   }
 
   private untilResolved(signal: AbortSignal): Promise<void> {

@@ -332,3 +332,16 @@ describe('FlinkKafkaConsumer081 on a 0.8.1 broker, PersistentKafkaSource', () =>
     expect(await k().zkGet(zkOffsetPath(group, topic, 0))).toBe('10');
   });
 });
+
+it('close() during start() leaves nothing running', async () => {
+  const topic = await seedTopic(k(), 'close-start', 2, 5);
+  const count = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const before = count();
+  const c = new FlinkKafkaConsumer082(topic, new SimpleStringSchema(), props(k(), uniqueGroup('cs')));
+  const started = c.start().catch((e: unknown) => e);
+  await c.close();
+  await started;
+  expect(await c.read().catch(() => undefined)).toBeUndefined();
+  for (let i = 0; i < 20 && count() > before; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(count()).toBe(before);
+});
