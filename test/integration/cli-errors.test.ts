@@ -35,7 +35,7 @@ async function failsWith(args: string[], code: number, pattern: RegExp, input = 
   expect(r.code).toBe(code);
 }
 
-describe('kafka08 CLI error paths (Kafka 0.8.2.2)', () => {
+describe('kafka08 CLI error paths', () => {
   const brokers = () => sharedCluster('0.8.2.2').brokers;
 
   it('an unknown topic is reported, not auto-created, by consume, offsets, metadata and group', async () => {
@@ -116,6 +116,17 @@ describe('kafka08 CLI error paths (Kafka 0.8.2.2)', () => {
       ['consume', '--brokers', k.brokers, '--topic', topic, '--partition', '3'],
       1,
       /has no partition 3/,
+    );
+  });
+
+  it('--storage kafka on a 0.8.1 broker says it needs 0.8.2, in one line', async () => {
+    const k = sharedCluster('0.8.1.1');
+    const topic = uniqueTopic('cli-081');
+    await k.produce(topic, [{ value: 'x' }]);
+    await failsWith(
+      ['group', '--brokers', k.brokers, '--topic', topic, '--group', 'g', '--storage', 'kafka'],
+      1,
+      /CoordinatorLookupError: .*--storage kafka needs Kafka 0\.8\.2 brokers/,
     );
   });
 
