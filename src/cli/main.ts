@@ -1,19 +1,38 @@
 #!/usr/bin/env node
 import { Kafka08Error } from '../protocol/errors.js';
 import { brokerCommand } from './broker.js';
+import { consumeCommand } from './consume.js';
+import { groupCommand } from './group.js';
+import { metadataCommand } from './metadata.js';
+import { offsetsCommand } from './offsets.js';
+import { produceCommand } from './produce.js';
 import { UsageError } from './usage.js';
 
 /** Each subcommand takes the arguments after its name and resolves to an exit code. */
 export type Subcommand = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Subcommand; summary: string }> = {
+  metadata: {
+    run: metadataCommand,
+    summary: 'metadata [--topic T]   brokers, partitions, leaders, replicas, ISR',
+  },
+  offsets: {
+    run: offsetsCommand,
+    summary: 'offsets --topic T   earliest/latest (and --time) offsets per partition',
+  },
+  consume: { run: consumeCommand, summary: 'consume --topic T   print messages (JSON lines or values)' },
+  produce: { run: produceCommand, summary: 'produce --topic T   send stdin lines as messages' },
+  group: {
+    run: groupCommand,
+    summary: 'group --group G --topic T   committed offsets and lag per partition',
+  },
   broker: { run: brokerCommand, summary: 'broker up|down   run a local Kafka 0.8 cluster in the background' },
 };
 
 function usage(): string {
   return `usage: kafka08 <command> ...\n${Object.values(COMMANDS)
     .map((c) => `  kafka08 ${c.summary}`)
-    .join('\n')}`;
+    .join('\n')}\nRun "kafka08 <command> --help" for a command's flags.`;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,247 @@
+import type { Message } from '../protocol/message-set.js';
+import { FetchEngine } from '../simple-consumer/fetch-engine/engine.js';
+import { FetchEngineClosedError } from '../simple-consumer/fetch-engine/errors.js';
+import { COMMON_HELP, type Flags, offsetArg, parseFlags } from './args.js';
+import { ENCODINGS, type Encoding, encodeBytes } from './encoding.js';
+import { commitOffsets, fetchCommitted, type OffsetStorage } from './group-offsets.js';
+import { Progress } from './progress.js';
+import { type CliSession, withSession } from './session.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: kafka08 consume --topic T [--partition P ...] [--offset earliest|latest|N]
+                       [--count N] [--exit-at-end] [--group G [--commit] [--storage zookeeper|kafka]]
+                       [--format json|value] [--key-encoding utf8|base64|hex] [--value-encoding ...]
+  Reads messages and prints one per line. --format json (default) prints
+  {"topic","partition","offset","key","value"} with the offset as a decimal string and a null
+  key/value as null; --format value prints the value alone (an empty line for null).
+  --offset       where to start in each partition (default earliest); N must lie in the log
+  --count N      stop after N messages (exit 0)
+  --exit-at-end  stop once every partition reached the high watermark it had at start (exit 0)
+  --group G      start from G's committed offsets (partitions without one use --offset)
+  --commit       commit progress for --group every 5 s and on exit
+  --storage      where the group's offsets live: zookeeper (default, v0) or kafka (v1, 0.8.2 only)
+  Progress (count, rate, lag) goes to stderr when it is a terminal. Ctrl-C stops (exit 130).
+${COMMON_HELP}`;
+
+const COMMIT_INTERVAL_MS = 5000;
+
+interface ConsumeOptions {
+  topic: string;
+  partitions: number[];
+  offset: 'earliest' | 'latest' | bigint;
+  count: number | undefined;
+  exitAtEnd: boolean;
+  group: string | undefined;
+  commit: boolean;
+  storage: OffsetStorage;
+  format: 'json' | 'value';
+  keyEncoding: Encoding;
+  valueEncoding: Encoding;
+  quiet: boolean;
+}
+
+function options(flags: Flags): ConsumeOptions {
+  const offsetText = flags.string('offset') ?? 'earliest';
+  const offset =
+    offsetText === 'earliest' || offsetText === 'latest' ? offsetText : offsetArg('--offset', offsetText);
+  const countText = flags.string('count');
+  const group = flags.string('group');
+  if (flags.bool('commit') && group === undefined) throw new UsageError('--commit needs --group');
+  if (flags.string('storage') !== undefined && group === undefined)
+    throw new UsageError('--storage needs --group');
+  return {
+    topic: flags.topic(),
+    partitions: flags.partitions(),
+    offset,
+    count: countText === undefined ? undefined : flags.int('count', 0),
+    exitAtEnd: flags.bool('exit-at-end'),
+    group,
+    commit: flags.bool('commit'),
+    storage: flags.choice('storage', ['zookeeper', 'kafka'], 'zookeeper'),
+    format: flags.choice('format', ['json', 'value'], 'json'),
+    keyEncoding: flags.choice('key-encoding', ENCODINGS, 'utf8'),
+    valueEncoding: flags.choice('value-encoding', ENCODINGS, 'utf8'),
+    quiet: flags.bool('quiet'),
+  };
+}
+
+export async function consumeCommand(args: string[]): Promise<number> {
+  const flags = parseFlags(
+    args,
+    {
+      offset: { type: 'string' },
+      count: { type: 'string' },
+      'exit-at-end': { type: 'boolean' },
+      group: { type: 'string' },
+      commit: { type: 'boolean' },
+      storage: { type: 'string' },
+      format: { type: 'string' },
+      'key-encoding': { type: 'string' },
+      'value-encoding': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!flags) return 0;
+  const o = options(flags);
+  return withSession(flags.brokers(), (s) => consume(s, o), { requestTimeoutMs: 30_000 });
+}
+
+interface PartitionPlan {
+  start: bigint;
+  /** High watermark when we started: the end for --exit-at-end. */
+  end: bigint;
+}
+
+async function plan(s: CliSession, o: ConsumeOptions): Promise<Map<number, PartitionPlan>> {
+  const partitions = await s.existingPartitions(o.topic, o.partitions);
+  const committed =
+    o.group === undefined ? undefined : await fetchCommitted(s, o.group, o.topic, partitions, o.storage);
+  const out = new Map<number, PartitionPlan>();
+  await Promise.all(
+    partitions.map(async (p) => {
+      const [earliest, latest] = await Promise.all([s.earliest(o.topic, p), s.latest(o.topic, p)]);
+      const fromGroup = committed?.get(p);
+      let start: bigint;
+      if (fromGroup !== undefined) start = fromGroup;
+      else if (o.offset === 'earliest') start = earliest;
+      else if (o.offset === 'latest') start = latest;
+      else start = o.offset;
+      if (fromGroup === undefined && typeof o.offset === 'bigint' && (start < earliest || start > latest)) {
+        throw new UsageError(
+          `--offset ${start} is outside partition ${p} of ${o.topic} (its log is ${earliest}..${latest})`,
+        );
+      }
+      out.set(p, { start, end: latest });
+    }),
+  );
+  return out;
+}
+
+/** Writes to stdout, waiting when the pipe is full so a slow reader is not buffered in memory. */
+function write(text: string, signal: AbortSignal): Promise<void> {
+  if (process.stdout.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
+  const plans = await plan(s, o);
+  const next = new Map<number, bigint>();
+  const highWatermarks = new Map<number, bigint>();
+  const open = new Set<number>();
+  for (const [p, pl] of plans) {
+    next.set(p, pl.start);
+    highWatermarks.set(p, pl.end);
+    if (!o.exitAtEnd || pl.start < pl.end) open.add(p);
+  }
+  let consumed = 0;
+  let committedState = new Map(next);
+  const commit = async (): Promise<void> => {
+    if (!o.commit || o.group === undefined) return;
+    const changed = new Map([...next].filter(([p, off]) => committedState.get(p) !== off));
+    await commitOffsets(s, o.group, o.topic, changed, o.storage);
+    committedState = new Map(next);
+  };
+
+  const stop = new AbortController();
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    stop.abort();
+  };
+  // A closed pipe (`| head`) ends the run quietly; anything else still stops it.
+  const onStdoutError = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
+
+  const lag = (): bigint => {
+    let sum = 0n;
+    for (const [p, hw] of highWatermarks) {
+      const n = next.get(p) ?? hw;
+      if (hw > n) sum += hw - n;
+    }
+    return sum;
+  };
+  const progress = new Progress(
+    o.quiet,
+    (rate) => `${o.topic}: ${consumed} message(s), ${Math.round(rate)} msg/s, lag ${lag()}`,
+    () => consumed,
+  );
+  const engine = new FetchEngine(s.metadata, {
+    signal: stop.signal,
+    autoOffsetReset: typeof o.offset === 'bigint' ? 'none' : 'earliest',
+    maxWaitMs: 500,
+    socketTimeoutMs: 30_000,
+  });
+  const commitTimer = o.commit
+    ? setInterval(() => void commit().catch(() => {}), COMMIT_INTERVAL_MS)
+    : undefined;
+  const format = (topic: string, partition: number, m: Message): string =>
+    o.format === 'value'
+      ? `${encodeBytes(m.value, o.valueEncoding) ?? ''}\n`
+      : `${JSON.stringify({
+          topic,
+          partition,
+          offset: m.offset.toString(),
+          key: encodeBytes(m.key, o.keyEncoding),
+          value: encodeBytes(m.value, o.valueEncoding),
+        })}\n`;
+
+  try {
+    const done = (): boolean =>
+      (o.count !== undefined && consumed >= o.count) || (o.exitAtEnd && open.size === 0);
+    if (!done())
+      engine.assign(
+        [...open].map((partition) => ({ topic: o.topic, partition, offset: next.get(partition)! })),
+      );
+    while (!done()) {
+      let batch: Awaited<ReturnType<FetchEngine['next']>>;
+      try {
+        batch = await engine.next();
+      } catch (err) {
+        if (err instanceof FetchEngineClosedError && stop.signal.aborted) break;
+        throw err;
+      }
+      const p = batch.partition;
+      const end = plans.get(p)?.end ?? 0n;
+      let out = '';
+      let position = next.get(p) ?? batch.fetchOffset;
+      let taken = 0;
+      for (const m of batch.messages) {
+        if (o.exitAtEnd && m.offset >= end) break;
+        if (o.count !== undefined && consumed >= o.count) break;
+        out += format(batch.topic, p, m);
+        consumed++;
+        taken++;
+        position = m.offset + 1n;
+      }
+      // The whole batch was taken: resume where the engine will (past any gap after it).
+      if (taken === batch.messages.length) position = batch.nextOffset;
+      next.set(p, position);
+      if (batch.highWatermark > (highWatermarks.get(p) ?? 0n)) highWatermarks.set(p, batch.highWatermark);
+      if (out.length > 0) await write(out, stop.signal);
+      if (o.exitAtEnd && position >= end && open.delete(p))
+        engine.unassign([{ topic: o.topic, partition: p }]);
+    }
+    await commit();
+  } finally {
+    if (commitTimer !== undefined) clearInterval(commitTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.stdout.off('error', onStdoutError);
+    progress.stop();
+    await engine.close();
+  }
+  if (!o.quiet && process.stderr.isTTY === true) {
+    process.stderr.write(`consumed ${consumed} message(s) from ${o.topic} in ${progress.elapsedMs} ms\n`);
+  }
+  return interrupted ? 130 : 0;
+}
