@@ -69,7 +69,10 @@ interface ScanState {
   budget: number;
   topic: string | undefined;
   partition: number | undefined;
-  visit: MessageVisitor;
+  /** Undefined when only verifying: no key/value views are cut, messages are only counted. */
+  visit: MessageVisitor | undefined;
+  /** Messages at or above `fetchOffset` seen so far. */
+  count: number;
 }
 
 function corrupt(
@@ -176,6 +179,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
     let p = m + 6;
     const keyLen = int32(buf, p);
     p += 4;
+    const views = st.visit !== undefined;
     let key: Buffer | null = null;
     if (keyLen !== -1) {
       // 4 more bytes are always needed for the value length.
@@ -189,7 +193,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
           readOffset(buf, pos),
         );
       }
-      key = buf.subarray(p, p + keyLen);
+      if (views) key = buf.subarray(p, p + keyLen);
       p += keyLen;
     }
     const valueLen = int32(buf, p);
@@ -206,7 +210,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
           readOffset(buf, pos),
         );
       }
-      value = buf.subarray(p, mEnd);
+      if (views) value = buf.subarray(p, mEnd);
     } else if (p !== mEnd) {
       corrupt(
         st,
@@ -218,8 +222,13 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
       );
     }
     const offset = readOffset(buf, pos);
+    // A wrapper's value is needed for decompression even when only verifying.
+    if (codec !== 0 && !views && valueLen !== -1) value = buf.subarray(p, mEnd);
     if (codec === 0) {
-      if (st.fetchOffset === undefined || offset >= st.fetchOffset) st.visit(offset, key, value);
+      if (st.fetchOffset === undefined || offset >= st.fetchOffset) {
+        st.count++;
+        if (views) st.visit!(offset, key, value);
+      }
     } else if (inner) {
       corrupt(
         st,
@@ -277,8 +286,9 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
   }
 }
 
-function state(visit: MessageVisitor, options: DecodeMessageSetOptions | undefined): ScanState {
+function state(visit: MessageVisitor | undefined, options: DecodeMessageSetOptions | undefined): ScanState {
   return {
+    count: 0,
     verifyCrc: options?.verifyCrc ?? true,
     fetchOffset: options?.fetchOffset,
     budget: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -314,4 +324,71 @@ export function decodeMessageSet(buf: Buffer, options?: DecodeMessageSetOptions)
     options,
   );
   return { messages, ...summary };
+}
+
+/**
+ * Checks a set the way {@link forEachMessage} would (structure, magic, codecs, CRCs when asked,
+ * inner sets of wrappers) without cutting key/value views, and counts the messages at or above
+ * `fetchOffset`. Throws only {@link CorruptError}. Lets a consumer validate a set when it is
+ * handed out and visit it later without paying for the CRCs twice.
+ */
+export function verifyMessageSet(
+  buf: Buffer,
+  options?: DecodeMessageSetOptions,
+): MessageSetSummary & { count: number } {
+  const st = state(undefined, options);
+  const summary = scan(buf, 0, buf.length, st, false);
+  return { ...summary, count: st.count };
+}
+
+export interface MessageSetOutline extends MessageSetSummary {
+  /** Some complete outer entry is a compressed wrapper. */
+  compressed: boolean;
+}
+
+/**
+ * Walks only the outer entry headers (offset and size, plus the codec of complete entries):
+ * where the next fetch starts, whether the set ends in a partial entry, whether anything is
+ * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
+ * {@link CorruptError}, as in a full decode); CRCs and contents are left to a later decode.
+ */
+export function outlineMessageSet(buf: Buffer, options?: DecodeMessageSetOptions): MessageSetOutline {
+  const end = buf.length;
+  let pos = 0;
+  let last = -1;
+  let compressed = false;
+  let partialTail = false;
+  let firstEntrySize: number | undefined;
+  while (pos < end) {
+    if (end - pos < HEADER) {
+      partialTail = true;
+      break;
+    }
+    const size = int32(buf, pos + 8);
+    if (size < MIN_MESSAGE_SIZE) {
+      corrupt(
+        state(undefined, options),
+        'bad-length',
+        `MessageSize ${size} is below the minimum ${MIN_MESSAGE_SIZE}`,
+        pos + 8,
+        'MessageSet[].MessageSize',
+        readOffset(buf, pos),
+      );
+    }
+    if (end - pos - HEADER < size) {
+      partialTail = true;
+      if (last < 0) firstEntrySize = HEADER + size;
+      break;
+    }
+    if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
+    last = pos;
+    pos += HEADER + size;
+  }
+  return {
+    partialTail,
+    nextOffset: last < 0 ? null : readOffset(buf, last) + 1n,
+    firstEntrySize,
+    validBytes: pos,
+    compressed,
+  };
 }

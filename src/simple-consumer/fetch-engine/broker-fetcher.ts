@@ -1,12 +1,13 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { Kafka08Error } from '../../protocol/errors.js';
 import { type FetchResponse, fetchRequest } from '../../protocol/fetch.js';
-import { decodeMessageSet } from '../../protocol/message-set.js';
+import { type MessageSetOutline, outlineMessageSet } from '../../protocol/message-set.js';
 import { ConnectionError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { ResponseHold } from './delivery-queue.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import { grownFetchSize } from './fetch-size.js';
+import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
 import type { PartitionState } from './partition-state.js';
 
@@ -174,40 +175,37 @@ export class BrokerFetcher {
       else this.ctx.fail(s, error);
       return;
     }
-    let decoded: ReturnType<typeof decodeMessageSet>;
+    // Only the entry headers are read here, so the next fetch goes out at once; the set is
+    // verified and decoded when its batch is handed out (see LazyMessageBatch).
+    let outline: MessageSetOutline;
     try {
-      decoded = decodeMessageSet(answer.messageSet, {
-        fetchOffset: p.offset,
-        verifyCrc: this.ctx.config.verifyCrc,
-        topic: s.topic,
-        partition: s.partition,
-      });
+      outline = outlineMessageSet(answer.messageSet, { topic: s.topic, partition: s.partition });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));
       return;
     }
-    if (decoded.nextOffset !== null) {
-      s.fetchOffset = decoded.nextOffset;
+    if (outline.nextOffset !== null) {
+      s.fetchOffset = outline.nextOffset;
       s.fetchSize = this.ctx.config.fetchSizeBytes;
-      if (decoded.messages.length > 0) {
-        this.ctx.queue.pushBatch(
-          s,
-          {
-            topic: s.topic,
-            partition: s.partition,
-            messages: decoded.messages,
-            highWatermark: answer.highWatermark,
-            fetchOffset: p.offset,
-            nextOffset: decoded.nextOffset,
-          },
-          hold,
-        );
-      }
+      const set = answer.messageSet.subarray(0, outline.validBytes);
+      this.ctx.queue.pushBatch(
+        s,
+        new LazyMessageBatch(
+          s.topic,
+          s.partition,
+          set,
+          p.offset,
+          outline.nextOffset,
+          answer.highWatermark,
+          outline.compressed,
+        ),
+        hold,
+      );
       return;
     }
-    if (!decoded.partialTail) return;
+    if (!outline.partialTail) return;
     try {
-      const next = grownFetchSize(where, p.size, decoded.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
+      const next = grownFetchSize(where, p.size, outline.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
       s.fetchSize = next;
       this.ctx.events.emit('fetch-size-grown', { ...where, from: p.size, to: next });
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Message } from '../../protocol/message-set.js';
+import type { LazyMessageBatch } from './message-batch.js';
 import type { PartitionState } from './partition-state.js';
 import type { PrefetchBudget } from './prefetch-budget.js';
 
@@ -46,7 +47,7 @@ export class ResponseHold {
 }
 
 type Entry =
-  | { kind: 'batch'; state: PartitionState; epoch: number; batch: FetchBatch; hold: ResponseHold }
+  | { kind: 'batch'; state: PartitionState; epoch: number; batch: LazyMessageBatch; hold: ResponseHold }
   | { kind: 'error'; state: PartitionState; epoch: number; error: Error };
 
 /**
@@ -66,7 +67,7 @@ export class DeliveryQueue {
     return this.entries.length - this.head;
   }
 
-  pushBatch(state: PartitionState, batch: FetchBatch, hold: ResponseHold): void {
+  pushBatch(state: PartitionState, batch: LazyMessageBatch, hold: ResponseHold): void {
     hold.retain();
     this.entries.push({ kind: 'batch', state, epoch: state.epoch, batch, hold });
   }
@@ -77,7 +78,7 @@ export class DeliveryQueue {
 
   /** The next live entry, or undefined. Stale entries on the way are released. */
   shift():
-    | { batch: FetchBatch; state: PartitionState }
+    | { batch: LazyMessageBatch; state: PartitionState }
     | { error: Error; state: PartitionState }
     | undefined {
     while (this.head < this.entries.length) {

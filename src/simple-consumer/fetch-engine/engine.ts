@@ -5,10 +5,11 @@ import { BrokerFetcher } from './broker-fetcher.js';
 import type { FetchCluster } from './cluster-view.js';
 import { type FetchEngineConfig, type FetchEngineOptions, resolveFetchEngineConfig } from './config.js';
 import type { EngineContext } from './context.js';
-import { DeliveryQueue, type FetchBatch } from './delivery-queue.js';
+import { DeliveryQueue } from './delivery-queue.js';
 import { FetchEngineClosedError, UnknownAssignmentError } from './errors.js';
 import type { FetchEngineEvents } from './events.js';
 import { LeaderFinder } from './leader-finder.js';
+import type { MessageBatch } from './message-batch.js';
 import { Notifier } from './notifier.js';
 import { fetchResetOffset, type ResetTarget } from './offset-reset.js';
 import { PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
@@ -39,7 +40,7 @@ export interface FetchEngineInit extends FetchEngineOptions {
  * `next()`. A consumer that applies the batch and records `nextOffset` before calling `next()`
  * again therefore never checkpoints a message it did not receive, nor skips one.
  */
-export class FetchEngine extends EventEmitter<FetchEngineEvents> implements AsyncIterable<FetchBatch> {
+export class FetchEngine extends EventEmitter<FetchEngineEvents> implements AsyncIterable<MessageBatch> {
   readonly config: FetchEngineConfig;
   private readonly cluster: FetchCluster;
   private readonly states = new Map<string, PartitionState>();
@@ -174,24 +175,32 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
    * its place in the stream (the engine keeps running; call `next()` again for the others), or
    * with FetchEngineClosedError once closed.
    */
-  async next(): Promise<FetchBatch> {
+  async next(): Promise<MessageBatch> {
     const signal = this.controller.signal;
     for (;;) {
       if (signal.aborted) throw new FetchEngineClosedError(signal.reason);
       const e = this.queue.shift();
       if (e !== undefined) {
         if ('error' in e) throw e.error;
-        e.state.consumedOffset = e.batch.nextOffset;
-        return e.batch;
+        const { batch, state } = e;
+        try {
+          batch.verify(this.config.verifyCrc);
+        } catch (err) {
+          throw this.failAtHandOut(state, err);
+        }
+        state.consumedOffset = batch.nextOffset;
+        // A compressed wrapper wholly below the fetch offset: nothing to hand out, but consumed.
+        if (batch.count === 0) continue;
+        return batch;
       }
       await this.changed.wait(signal);
     }
   }
 
   /** Iterates batches until closed; leaving the loop early (break/return) closes the engine. */
-  [Symbol.asyncIterator](): AsyncIterator<FetchBatch> {
+  [Symbol.asyncIterator](): AsyncIterator<MessageBatch> {
     return {
-      next: async (): Promise<IteratorResult<FetchBatch>> => {
+      next: async (): Promise<IteratorResult<MessageBatch>> => {
         try {
           return { value: await this.next(), done: false };
         } catch (err) {
@@ -199,7 +208,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
           throw err;
         }
       },
-      return: async (): Promise<IteratorResult<FetchBatch>> => {
+      return: async (): Promise<IteratorResult<MessageBatch>> => {
         await this.close();
         return { value: undefined, done: true };
       },
@@ -312,6 +321,19 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     })();
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
+  }
+
+  /**
+   * A set found corrupt as its batch was about to go out: the partition stops there, and what
+   * was prefetched behind it is dropped (it would be handed out past a gap otherwise).
+   */
+  private failAtHandOut(s: PartitionState, err: unknown): Error {
+    s.status = 'failed';
+    s.epoch++;
+    this.queue.purge();
+    this.changed.notify();
+    if (err instanceof Error) return err;
+    return new Kafka08Error('message set decode failed', { topic: s.topic, partition: s.partition });
   }
 
   private fail(s: PartitionState, error: Error): void {

@@ -22,5 +22,6 @@ export type {
   RetriableErrorEvent,
 } from './events.js';
 export { LeaderLookupError } from './leader-finder.js';
+export type { MessageBatch } from './message-batch.js';
 export type { ResetTarget } from './offset-reset.js';
 export type { TopicPartition } from './partition-state.js';

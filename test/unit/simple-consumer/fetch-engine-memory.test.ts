@@ -1,8 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CorruptError } from '../../../src/protocol/errors.js';
 import { type FetchBatch, FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { FakeCluster, key } from './fetch-engine-fake-cluster.js';
 
 // A real collector run is the only honest way to prove nothing still references a batch.
 setFlagsFromString('--expose-gc');
@@ -56,5 +57,62 @@ describe('FetchEngine: memory', () => {
     expect(alive).toBeLessThanOrEqual(1);
     const framesAlive = new Set(frames.map((r) => r.deref()).filter((x) => x !== undefined)).size;
     expect(framesAlive).toBeLessThanOrEqual(2);
+  });
+
+  it('hands out batches whose visitor, count and messages agree', async () => {
+    const c = await FakeCluster.start(1);
+    clusters.push(c);
+    c.addPartition('v', 0, 0);
+    c.append('v', 0, ['a', 'b', 'c']);
+    c.append('v', 0, ['d', 'e'], 2);
+    const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000 });
+    engines.push(e);
+    e.assign([{ topic: 'v', partition: 0, offset: 1n }]);
+    const visited: string[] = [];
+    const listed: string[] = [];
+    while (visited.length < 4) {
+      const b = await e.next();
+      b.forEachMessage((offset, _k, v) => visited.push(`${offset}:${v?.toString()}`));
+      for (const m of b.messages) listed.push(`${m.offset}:${m.value?.toString()}`);
+      expect(b.count).toBe(b.messages.length);
+    }
+    expect(visited).toEqual(['1:b', '2:c', '3:d', '4:e']);
+    expect(listed).toEqual(visited);
+  });
+
+  it('a set found corrupt at hand-out stops its partition and drops what was prefetched behind it', async () => {
+    const c = await FakeCluster.start(1);
+    clusters.push(c);
+    c.addPartition('x', 0, 0);
+    c.append('x', 0, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    const entry = c.logs.get(key('x', 0))!.entries[2]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    // One message per fetch: sets 3.. are prefetched before set 2 is handed out.
+    const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, fetchSizeBytes: 40 });
+    engines.push(e);
+    e.assign([{ topic: 'x', partition: 0, offset: 0n }]);
+    const got: string[] = [];
+    let error: unknown;
+    while (error === undefined) {
+      try {
+        const b = await e.next();
+        for (const m of b.messages) got.push(m.value!.toString());
+      } catch (err) {
+        error = err;
+      }
+    }
+    expect(got).toEqual(['m0', 'm1']);
+    expect(error).toBeInstanceOf(CorruptError);
+    expect((error as CorruptError).offset).toBe(2n);
+    expect(e.position('x', 0)).toBe(2n);
+    // Nothing further of the stopped partition arrives ...
+    const pending = e.next();
+    const more = await Promise.race([pending, new Promise((r) => setTimeout(() => r('quiet'), 150))]);
+    expect(more).toBe('quiet');
+    // ... until it is sought past the bad message.
+    e.seek('x', 0, 3n);
+    const after = await pending;
+    expect(after.messages[0]?.value?.toString()).toBe('m3');
   });
 });

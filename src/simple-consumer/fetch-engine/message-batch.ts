@@ -1,0 +1,99 @@
+import {
+  type DecodeMessageSetOptions,
+  decodeMessageSet,
+  forEachMessage,
+  type Message,
+  type MessageVisitor,
+  verifyMessageSet,
+} from '../../protocol/message-set.js';
+import type { FetchBatch } from './delivery-queue.js';
+
+/** A batch as `next()` hands it out: the {@link FetchBatch} fields plus an allocation-light visitor. */
+export interface MessageBatch extends FetchBatch {
+  /** Messages in the batch (what `messages.length` would say, without building the array). */
+  readonly count: number;
+  /**
+   * Calls `visit` for every message in offset order. Key and value are zero-copy views into the
+   * response frame. Builds no Message objects and does not verify CRCs again (that was done
+   * before the batch was handed out), so it is the fast way to read a batch.
+   */
+  forEachMessage(visit: MessageVisitor): void;
+}
+
+/**
+ * One partition's message set from a fetch response, kept as bytes while it waits in the queue:
+ * per-message objects are what dominated the engine's heap (and GC time), so they are built only
+ * for a batch being handed out, and only if `messages` is read.
+ *
+ * `verify()` must run before hand-out: it checks structure and CRCs (and, for a set holding
+ * compressed wrappers, decodes it outright, because checking inner CRCs means decompressing and
+ * that should happen once), so that a corrupt set surfaces from `next()` in its place.
+ */
+export class LazyMessageBatch implements MessageBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: bigint;
+  readonly fetchOffset: bigint;
+  readonly nextOffset: bigint;
+  private readonly set: Buffer;
+  private readonly compressed: boolean;
+  private decoded: Message[] | undefined;
+  private counted = -1;
+
+  constructor(
+    topic: string,
+    partition: number,
+    set: Buffer,
+    fetchOffset: bigint,
+    nextOffset: bigint,
+    highWatermark: bigint,
+    compressed: boolean,
+  ) {
+    this.topic = topic;
+    this.partition = partition;
+    this.set = set;
+    this.fetchOffset = fetchOffset;
+    this.nextOffset = nextOffset;
+    this.highWatermark = highWatermark;
+    this.compressed = compressed;
+  }
+
+  /** Throws CorruptError if the set is not sound; afterwards `count` is known. */
+  verify(verifyCrc: boolean): void {
+    if (this.counted >= 0) return;
+    const options = this.options(verifyCrc);
+    if (this.compressed) {
+      this.decoded = decodeMessageSet(this.set, options).messages;
+      this.counted = this.decoded.length;
+    } else {
+      this.counted = verifyMessageSet(this.set, options).count;
+    }
+  }
+
+  get count(): number {
+    // The engine verifies before hand-out; this only guards a batch read some other way.
+    if (this.counted < 0) this.verify(false);
+    return this.counted;
+  }
+
+  get messages(): Message[] {
+    this.decoded ??= decodeMessageSet(this.set, this.options(false)).messages;
+    return this.decoded;
+  }
+
+  forEachMessage(visit: MessageVisitor): void {
+    const decoded = this.decoded;
+    if (decoded === undefined) {
+      forEachMessage(this.set, visit, this.options(false));
+      return;
+    }
+    for (let i = 0; i < decoded.length; i++) {
+      const m = decoded[i]!;
+      visit(m.offset, m.key, m.value);
+    }
+  }
+
+  private options(verifyCrc: boolean): DecodeMessageSetOptions {
+    return { fetchOffset: this.fetchOffset, verifyCrc, topic: this.topic, partition: this.partition };
+  }
+}
