@@ -2,6 +2,7 @@
 import { Kafka08Error } from '../protocol/errors.js';
 import { brokerCommand } from './broker.js';
 import { consumeCommand } from './consume.js';
+import { demoCommand } from './demo.js';
 import { groupCommand } from './group.js';
 import { metadataCommand } from './metadata.js';
 import { offsetsCommand } from './offsets.js';
@@ -25,6 +26,10 @@ const COMMANDS: Record<string, { run: Subcommand; summary: string }> = {
   group: {
     run: groupCommand,
     summary: 'group --group G --topic T   committed offsets and lag per partition',
+  },
+  demo: {
+    run: demoCommand,
+    summary: 'demo   embedded broker, FlinkKafkaConsumer082 with checkpoints, a crash, an exactly-once check',
   },
   broker: { run: brokerCommand, summary: 'broker up|down   run a local Kafka 0.8 cluster in the background' },
 };

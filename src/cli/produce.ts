@@ -1,11 +1,7 @@
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Codec } from '../protocol/compression/index.js';
 import { crc32 } from '../protocol/crc32.js';
-import { KafkaProtocolError } from '../protocol/error-codes.js';
-import { encodeMessageSet, type MessageToEncode } from '../protocol/message-set-encode.js';
-import { produceRequest } from '../protocol/produce.js';
-import { ConnectionError, LeaderNotAvailableError } from '../simple-consumer/errors.js';
+import type { MessageToEncode } from '../protocol/message-set-encode.js';
 import { COMMON_HELP, type Flags, parseFlags } from './args.js';
 import { decodeText, ENCODINGS, type Encoding } from './encoding.js';
 import { Progress } from './progress.js';
@@ -26,7 +22,6 @@ ${COMMON_HELP}`;
 
 const CODECS = { none: Codec.None, gzip: Codec.Gzip, snappy: Codec.Snappy, lz4: Codec.Lz4 } as const;
 const LINGER_MS = 20;
-const SEND_ATTEMPTS = 10;
 
 interface ProduceOptions {
   topic: string;
@@ -130,41 +125,13 @@ async function produce(s: CliSession, o: ProduceOptions): Promise<ProduceSummary
   };
 
   const sendPartition = async (partition: number, messages: MessageToEncode[]): Promise<void> => {
-    const messageSet = encodeMessageSet(messages, { codec: o.codec });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { connection } = await s.metadata.leaderConnection(o.topic, partition);
-        const resp = await connection.send(
-          produceRequest({
-            requiredAcks: o.acks,
-            timeoutMs: 10_000,
-            topics: [{ topic: o.topic, partitions: [{ partition, messageSet }] }],
-          }),
-        );
-        const p = resp.topics
-          .find((t) => t.topic === o.topic)
-          ?.partitions.find((x) => x.partition === partition);
-        if (p === undefined) throw new KafkaProtocolError(-1, { topic: o.topic, partition });
-        if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, { topic: o.topic, partition });
-        const prev = perPartition.get(partition);
-        const last = p.offset + BigInt(messages.length - 1);
-        perPartition.set(partition, {
-          count: (prev?.count ?? 0) + messages.length,
-          first: prev?.first ?? p.offset,
-          last,
-        });
-        return;
-      } catch (err) {
-        // Leadership moves and auto-creation settle in a moment; anything else is final.
-        const retriable =
-          (err instanceof KafkaProtocolError && err.retriable) ||
-          err instanceof ConnectionError ||
-          err instanceof LeaderNotAvailableError;
-        if (!retriable || attempt >= SEND_ATTEMPTS) throw err;
-        s.metadata.invalidate(o.topic, partition);
-        await sleep(250);
-      }
-    }
+    const first = await s.produceTo(o.topic, partition, messages, { codec: o.codec, acks: o.acks });
+    const prev = perPartition.get(partition);
+    perPartition.set(partition, {
+      count: (prev?.count ?? 0) + messages.length,
+      first: prev?.first ?? first,
+      last: first + BigInt(messages.length - 1),
+    });
   };
 
   const sendBatch = async (batch: MessageToEncode[]): Promise<void> => {

@@ -1,33 +1,7 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KafkaVersion } from '../../src/rig/index.js';
+import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], input = '', env: Record<string, string> = {}): Promise<Run> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, KAFKA08_BROKERS: '', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input);
-  });
-}
 
 /** Runs and insists on success, so a failure shows the CLI's own error line. */
 async function ok(args: string[], input = ''): Promise<string> {

@@ -1,27 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-
-function cli(args: string[], input = '', env: Record<string, string> = {}) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  return new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
-    const t0 = Date.now();
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { ...process.env, KAFKA08_BROKERS: '', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - t0 });
-      },
-    );
-    child.stdin?.end(input);
-  });
-}
 
 /** One "kafka08: ..." line on stderr, nothing on stdout, no stack trace, the expected exit code. */
 async function failsWith(args: string[], code: number, pattern: RegExp, input = '', env = {}): Promise<void> {
