@@ -24,7 +24,8 @@ import {
   updatePersistentPath,
 } from './helpers.js';
 import { validatePath } from './paths.js';
-import { type ZooKeeperClientOptions, ZooKeeperSession } from './session.js';
+import { ZooKeeperSession } from './session.js';
+import type { ZooKeeperClientOptions } from './session-types.js';
 import type { ZnodeStat } from './stat.js';
 import type { WatchTarget } from './watches.js';
 

@@ -20,6 +20,6 @@ export type {
   ZooKeeperClientEvents,
   ZooKeeperClientOptions,
   ZooKeeperState,
-} from './session.js';
+} from './session-types.js';
 export type { ZnodeStat } from './stat.js';
 export type { WatchCallback, WatchEvent, WatchEventType, WatchTarget } from './watches.js';

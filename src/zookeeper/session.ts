@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+
 import { CorruptError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import {
@@ -7,9 +8,8 @@ import {
   encodeRequest,
   readReplyHeader,
   readWatcherEvent,
-  setWatchesBody,
 } from './codec.js';
-import { EMPTY_PASSWORD_LENGTH, ErrorCodes, OpCode, SET_WATCHES_MAX_CHARS, Xid } from './constants.js';
+import { EMPTY_PASSWORD_LENGTH, ErrorCodes, OpCode, Xid } from './constants.js';
 import {
   ConnectionLossError,
   errorForCode,
@@ -19,6 +19,15 @@ import {
 } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
 import { type ParsedConnectString, parseConnectString, toClientPath, toServerPath } from './paths.js';
+import type {
+  Call,
+  CallSpec,
+  SessionInfo,
+  ZooKeeperClientEvents,
+  ZooKeeperClientOptions,
+  ZooKeeperState,
+} from './session-types.js';
+import { setWatchesFrames } from './set-watches.js';
 import { ZkSocket } from './socket.js';
 import {
   type WatchEvent,
@@ -27,73 +36,6 @@ import {
   type WatchTarget,
   watchEventType,
 } from './watches.js';
-
-export interface ZooKeeperClientOptions {
-  /** Requested session timeout (`zookeeper.session.timeout.ms`, default 6000); the server may clamp it. */
-  sessionTimeoutMs?: number;
-  /** How long `connect()` waits for the first session (`zookeeper.connection.timeout.ms`, default = session timeout). */
-  connectTimeoutMs?: number;
-  /** Upper bound on any one request, queued time included (default 30000). */
-  requestTimeoutMs?: number;
-  /** Largest frame accepted from a server (default 4 MiB; servers' jute.maxbuffer defaults to 1 MiB). */
-  maxFrameBytes?: number;
-  /**
-   * After an expiry, open a fresh session at once and emit `newSession` (what Kafka's ZkClient
-   * does). Default true; false leaves the client expired, every call failing with SessionExpiredError.
-   */
-  renewSessionOnExpiry?: boolean;
-  /** How long `close()` waits for the server to confirm closeSession (default 2000). */
-  closeTimeoutMs?: number;
-}
-
-export type ZooKeeperState = 'connecting' | 'connected' | 'expired' | 'closed';
-
-export interface SessionInfo {
-  sessionId: bigint;
-  /** The negotiated timeout. */
-  timeoutMs: number;
-  /** "host:port" of the server. */
-  server: string;
-  /** The server's readOnly flag (3.4+), undefined from a 3.3 server. */
-  readOnly: boolean | undefined;
-}
-
-export interface ZooKeeperClientEvents {
-  /** A session was established or resumed on some server. */
-  connected: [info: SessionInfo];
-  /** The connection broke; requests in flight failed with ConnectionLossError; reconnecting. */
-  disconnected: [cause: ConnectionLossError];
-  /** The server expired the session: ephemeral nodes and watches are gone. */
-  expired: [error: SessionExpiredError];
-  /** A fresh session replaced an expired one: re-create ephemeral nodes and watches now. */
-  newSession: [info: SessionInfo];
-  /** A watch set with `watch: true` fired. */
-  watch: [event: WatchEvent];
-  closed: [];
-}
-
-interface Call {
-  op: number;
-  path: string | undefined;
-  body: Buffer | null;
-  xid: number;
-  done: boolean;
-  timer: NodeJS.Timeout | undefined;
-  /** Decodes a successful reply; `err` is the non-zero code the call treats as a result (exists → NoNode). */
-  onReply(r: Reader | null, err: number): unknown;
-  /** Error codes that resolve instead of rejecting (onReply receives them with r = null). */
-  acceptErrors: readonly number[];
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-}
-
-export interface CallSpec<T> {
-  op: number;
-  path: string | undefined;
-  body: Buffer | null;
-  onReply(r: Reader | null, err: number): T;
-  acceptErrors?: readonly number[];
-}
 
 /**
  * The session layer: one socket at a time, handshake, pings, in-order reply matching, watch
@@ -315,10 +257,10 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
       readOnly: resp.readOnly,
     };
     this.info = info;
-    this.emit('connected', info);
+    this.emitLater('connected', info);
     if (this.expiredBefore) {
       this.expiredBefore = false;
-      this.emit('newSession', info);
+      this.emitLater('newSession', info);
     }
   }
 
@@ -327,27 +269,8 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
 
   /** SetWatches with the last zxid seen: the server fires at once any watch whose node changed meanwhile. */
   private restoreWatches(socket: ZkSocket): void {
-    const kinds = (['data', 'exist', 'child'] as const).map((k) =>
-      this.watches.paths(k).map((p) => this.serverPath(p)),
-    );
-    const batch: [string[], string[], string[]] = [[], [], []];
-    let chars = 0;
-    const flush = (): void => {
-      if (batch[0].length + batch[1].length + batch[2].length === 0) return;
-      socket.send(encodeRequest(Xid.setWatches, OpCode.setWatches, setWatchesBody(this.lastZxid, ...batch)));
-      batch[0] = [];
-      batch[1] = [];
-      batch[2] = [];
-      chars = 0;
-    };
-    kinds.forEach((paths, k) => {
-      for (const p of paths) {
-        (batch[k] as string[]).push(p);
-        chars += p.length;
-        if (chars >= SET_WATCHES_MAX_CHARS) flush();
-      }
-    });
-    flush();
+    for (const frame of setWatchesFrames(this.watches, this.lastZxid, (p) => this.serverPath(p)))
+      socket.send(frame);
   }
 
   private startTick(socket: ZkSocket): void {
@@ -408,6 +331,19 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     this.deliver(this.watches.take(type, path), { type, path });
   }
 
+  /**
+   * Lifecycle events leave the socket handler first: a throwing listener must not be taken for
+   * a broken connection.
+   */
+  private emitLater<K extends keyof ZooKeeperClientEvents>(
+    event: K,
+    ...args: ZooKeeperClientEvents[K]
+  ): void {
+    queueMicrotask(() => {
+      (this.emit as (e: K, ...a: ZooKeeperClientEvents[K]) => boolean)(event, ...args);
+    });
+  }
+
   private deliver(targets: Iterable<WatchTarget>, event: WatchEvent): void {
     for (const t of targets) {
       // Later, not inline: a throwing listener must not unwind the socket handler.
@@ -436,7 +372,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     if (this.closing) return;
     if (wasConnected) {
       this.stateValue = 'connecting';
-      this.emit('disconnected', loss);
+      this.emitLater('disconnected', loss);
     } else {
       this.failedAttempts++;
     }
@@ -461,7 +397,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     for (const call of queued) this.settle(call, error);
     for (const [path, target] of this.watches.clear())
       this.deliver([target], { type: 'SessionExpired', path });
-    this.emit('expired', error);
+    this.emitLater('expired', error);
     if (!this.opts.renewSessionOnExpiry || this.closing) return;
     this.sessionIdValue = 0n;
     this.password = Buffer.alloc(EMPTY_PASSWORD_LENGTH);
