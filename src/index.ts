@@ -1,4 +1,4 @@
+export * from './consumers/index.js';
 export * from './protocol/index.js';
 export * from './simple-consumer/index.js';
-export * from './consumers/index.js';
 export * from './zookeeper/index.js';

@@ -79,6 +79,33 @@ async function sendToAnyBroker<T>(
 }
 
 /**
+ * The committed offsets an OffsetFetch answer holds for `partitions` (plus `shift`, for the legacy
+ * convention); partitions with nothing committed are absent, a partition error throws.
+ */
+function committedOffsets(
+  store: 'zookeeper' | 'kafka',
+  resp: OffsetFetchResponse,
+  partitions: readonly TopicPartition[],
+  version: 0 | 1,
+  shift: bigint,
+): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const [key, c] of answers(resp, partitions, version)) {
+    if (c.kind === 'none') continue;
+    if (c.kind === 'error') {
+      const [topic, partition] = splitKey(partitions, key);
+      throw new OffsetStoreError(store, `OffsetFetch v${version} failed with error ${c.errorCode}`, {
+        topic,
+        partition,
+        code: c.errorCode,
+      });
+    }
+    out.set(key, c.offset + shift);
+  }
+  return out;
+}
+
+/**
  * ZooKeeper offsets at `/consumers/<group>/offsets/<topic>/<partition>`, through the broker:
  * OffsetCommit v0 / OffsetFetch v0 make any 0.8.1 or 0.8.2 broker write and read exactly that
  * znode (decimal next offset, persistent, parents created). This keeps ZooKeeper the only
@@ -97,8 +124,7 @@ export class ZooKeeperOffsetStore implements OffsetStore {
   }
 
   async fetch(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>();
-    if (partitions.length === 0) return out;
+    if (partitions.length === 0) return new Map();
     const topics = [...byTopic(partitions)].map(([topic, l]) => ({
       topic,
       partitions: l.map((p) => p.partition),
@@ -108,19 +134,7 @@ export class ZooKeeperOffsetStore implements OffsetStore {
       'zookeeper',
       offsetFetchRequest({ version: 0, consumerGroupId: this.ctx.groupId, topics }),
     );
-    for (const [key, c] of answers(resp, partitions, 0)) {
-      if (c.kind === 'none') continue;
-      if (c.kind === 'error') {
-        const [topic, partition] = splitKey(partitions, key);
-        throw new OffsetStoreError('zookeeper', `OffsetFetch v0 failed with error ${c.errorCode}`, {
-          topic,
-          partition,
-          code: c.errorCode,
-        });
-      }
-      out.set(key, this.legacy ? c.offset + 1n : c.offset);
-    }
-    return out;
+    return committedOffsets('zookeeper', resp, partitions, 0, this.legacy ? 1n : 0n);
   }
 
   async commit(offsets: readonly CommittedPosition[]): Promise<void> {
@@ -215,8 +229,7 @@ export class KafkaOffsetStore implements OffsetStore {
   }
 
   async fetch(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
-    const out = new Map<string, bigint>();
-    if (partitions.length === 0) return out;
+    if (partitions.length === 0) return new Map();
     const topics = [...byTopic(partitions)].map(([topic, l]) => ({
       topic,
       partitions: l.map((p) => p.partition),
@@ -231,19 +244,7 @@ export class KafkaOffsetStore implements OffsetStore {
           if (COORDINATOR_CODES.has(p.errorCode)) throw new RetryCoordinator(p.errorCode);
       return r;
     });
-    for (const [key, c] of answers(resp, partitions, 1)) {
-      if (c.kind === 'none') continue;
-      if (c.kind === 'error') {
-        const [topic, partition] = splitKey(partitions, key);
-        throw new OffsetStoreError('kafka', `OffsetFetch v1 failed with error ${c.errorCode}`, {
-          topic,
-          partition,
-          code: c.errorCode,
-        });
-      }
-      out.set(key, c.offset);
-    }
-    return out;
+    return committedOffsets('kafka', resp, partitions, 1, 0n);
   }
 
   async commit(offsets: readonly CommittedPosition[]): Promise<void> {
