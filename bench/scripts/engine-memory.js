@@ -60,6 +60,7 @@ console.log(
     topic,
     form,
     count,
+    bytes,
     batches,
     ms: Math.round(ms),
     msgsPerSec: Math.round((count / ms) * 1000),

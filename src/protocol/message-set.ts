@@ -352,7 +352,19 @@ export interface MessageSetOutline extends MessageSetSummary {
  * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
  * {@link CorruptError}, as in a full decode); CRCs and contents are left to a later decode.
  */
-export function outlineMessageSet(buf: Buffer, options?: DecodeMessageSetOptions): MessageSetOutline {
+export function outlineMessageSet(
+  buf: Buffer,
+  options?: DecodeMessageSetOptions & {
+    /**
+     * Entries larger than this (header included) end the walk as if cut off there: the first
+     * one is reported like a partial first entry (`firstEntrySize`), so that a reader asking
+     * for more bytes than its fetch size sees an oversized message exactly as a reader that
+     * asked for its fetch size would.
+     */
+    maxEntryBytes?: number;
+  },
+): MessageSetOutline {
+  const maxEntry = options?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
   const end = buf.length;
   let pos = 0;
   let last = -1;
@@ -375,7 +387,7 @@ export function outlineMessageSet(buf: Buffer, options?: DecodeMessageSetOptions
         readOffset(buf, pos),
       );
     }
-    if (end - pos - HEADER < size) {
+    if (end - pos - HEADER < size || HEADER + size > maxEntry) {
       partialTail = true;
       if (last < 0) firstEntrySize = HEADER + size;
       break;

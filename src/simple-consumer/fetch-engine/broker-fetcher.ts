@@ -25,7 +25,10 @@ interface Requested {
   state: PartitionState;
   epoch: number;
   offset: bigint;
+  /** MaxBytes asked for: `base`, or more while the partition catches up. */
   size: number;
+  /** The partition's fetch size: what decides whether a message is too large for a fetch. */
+  base: number;
 }
 
 /**
@@ -60,18 +63,27 @@ export class BrokerFetcher {
   /** Partitions for the next request: those that fit the budget, starting at the cursor. */
   private pick(): Requested[] | undefined {
     const mine: PartitionState[] = [];
-    for (const s of this.ctx.partitions()) if (s.fetchable && s.leader === this.brokerId) mine.push(s);
+    let assigned = 0;
+    for (const s of this.ctx.partitions()) {
+      assigned++;
+      if (s.fetchable && s.leader === this.brokerId) mine.push(s);
+    }
     if (mine.length === 0) return undefined;
-    const { budget } = this.ctx;
+    const { budget, config } = this.ctx;
+    // A partition that is behind may ask for more per request (fewer round trips, which is what
+    // bounds a single partition's rate), but only as much as half the budget shared by every
+    // assigned partition, so that one request can be in flight while another one's data waits.
+    const catchUp = Math.min(config.catchUpFetchBytes, Math.floor(budget.limitBytes / (2 * assigned)));
     let room = budget.availableBytes;
     const picked: Requested[] = [];
     const start = this.cursor % mine.length;
     for (let i = 0; i < mine.length; i++) {
       const s = mine[(start + i) % mine.length]!;
+      const size = s.behind ? Math.max(s.fetchSize, catchUp) : s.fetchSize;
       const alone = picked.length === 0 && budget.idle;
-      if (s.fetchSize > room && !alone) continue;
-      picked.push({ state: s, epoch: s.epoch, offset: s.fetchOffset!, size: s.fetchSize });
-      room -= s.fetchSize;
+      if (size > room && !alone) continue;
+      picked.push({ state: s, epoch: s.epoch, offset: s.fetchOffset!, size, base: s.fetchSize });
+      room -= size;
     }
     if (picked.length === 0) return undefined;
     this.cursor = start + picked.length;
@@ -179,11 +191,19 @@ export class BrokerFetcher {
     // verified and decoded when its batch is handed out (see LazyMessageBatch).
     let outline: MessageSetOutline;
     try {
-      outline = outlineMessageSet(answer.messageSet, { topic: s.topic, partition: s.partition });
+      // An entry that a fetch of the partition's own size could not return whole is cut off
+      // here, so a larger catch-up request changes nothing about growth or MessageTooLargeError.
+      outline = outlineMessageSet(answer.messageSet, {
+        topic: s.topic,
+        partition: s.partition,
+        maxEntryBytes: p.base,
+      });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));
       return;
     }
+    // The broker filled the request: more is waiting, so the next request may ask for more.
+    s.behind = answer.messageSet.length >= p.size;
     if (outline.nextOffset !== null) {
       s.fetchOffset = outline.nextOffset;
       s.fetchSize = this.ctx.config.fetchSizeBytes;
@@ -205,9 +225,9 @@ export class BrokerFetcher {
     }
     if (!outline.partialTail) return;
     try {
-      const next = grownFetchSize(where, p.size, outline.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
+      const next = grownFetchSize(where, p.base, outline.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
       s.fetchSize = next;
-      this.ctx.events.emit('fetch-size-grown', { ...where, from: p.size, to: next });
+      this.ctx.events.emit('fetch-size-grown', { ...where, from: p.base, to: next });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('fetch size', where));
     }

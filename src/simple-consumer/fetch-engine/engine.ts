@@ -248,6 +248,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
   private place(s: PartitionState, offset: StartPosition): void {
     s.resetToken++;
     s.fetchSize = this.config.fetchSizeBytes;
+    s.behind = false;
     if (typeof offset === 'bigint') {
       if (offset < 0n) throw new RangeError(`offset ${offset} for ${s.topic}/${s.partition} is negative`);
       s.fetchOffset = offset;

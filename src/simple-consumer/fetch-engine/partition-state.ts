@@ -27,6 +27,8 @@ export class PartitionState implements TopicPartition {
   /** Offset after the last message handed out (what a checkpoint of this partition says). */
   consumedOffset: bigint | undefined;
   fetchSize: number;
+  /** The last fetch came back full: the partition is behind the log end (see catchUpFetchBytes). */
+  behind = false;
   paused = false;
   /** Position to resolve with an Offsets request before fetching (start or reset). */
   pendingReset: ResetTarget | undefined;

@@ -37,7 +37,12 @@ describe('FetchEngine: memory', () => {
       Array.from({ length: 400 }, () => value),
     );
     // About 4 messages per fetch: ~100 batches, far more than any small fixed slack.
-    const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, fetchSizeBytes: 1000, socketTimeoutMs: 1000 });
+    const e = new FetchEngine(c.metadata(), {
+      maxWaitMs: 20,
+      fetchSizeBytes: 1000,
+      catchUpFetchBytes: 1000,
+      socketTimeoutMs: 1000,
+    });
     engines.push(e);
     e.assign([{ topic: 'm', partition: 0, offset: 0n }]);
     const refs: WeakRef<FetchBatch>[] = [];
@@ -89,7 +94,12 @@ describe('FetchEngine: memory', () => {
     entry.bytes = Buffer.from(entry.bytes);
     entry.bytes[entry.bytes.length - 1]! ^= 0xff;
     // One message per fetch: sets 3.. are prefetched before set 2 is handed out.
-    const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, fetchSizeBytes: 40 });
+    const e = new FetchEngine(c.metadata(), {
+      maxWaitMs: 20,
+      socketTimeoutMs: 1000,
+      fetchSizeBytes: 40,
+      catchUpFetchBytes: 40,
+    });
     engines.push(e);
     e.assign([{ topic: 'x', partition: 0, offset: 0n }]);
     const got: string[] = [];

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FetchEngine,
+  type FetchEngineInit,
+  type FetchSizeGrownEvent,
+  MessageTooLargeError,
+} from '../../../src/simple-consumer/fetch-engine/index.js';
+import { FakeCluster } from './fetch-engine-fake-cluster.js';
+
+const clusters: FakeCluster[] = [];
+const engines: FetchEngine[] = [];
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  await Promise.all(clusters.splice(0).map((c) => c.stop()));
+});
+
+async function setup(init: FetchEngineInit): Promise<{ c: FakeCluster; e: FetchEngine }> {
+  const c = await FakeCluster.start(1);
+  clusters.push(c);
+  const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, ...init });
+  engines.push(e);
+  return { c, e };
+}
+
+/** Reads until `count` values or an error; never hangs. */
+async function read(e: FetchEngine, count: number): Promise<{ values: string[]; error?: unknown }> {
+  const values: string[] = [];
+  const deadline = Date.now() + 5000;
+  while (values.length < count && Date.now() < deadline) {
+    try {
+      const b = await Promise.race([
+        e.next(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('timed out')), Math.max(0, deadline - Date.now())),
+        ),
+      ]);
+      for (const m of b.messages) values.push(m.value?.toString() ?? '<null>');
+    } catch (error) {
+      return { values, error };
+    }
+  }
+  return { values };
+}
+
+const text = (i: number): string => `v${String(i).padStart(4, '0')}-${'x'.repeat(40)}`;
+
+describe('FetchEngine: catch-up fetch size', () => {
+  it('asks for more while a partition is behind, within the budget share, and not when it is not', async () => {
+    const { c, e } = await setup({ fetchSizeBytes: 500, catchUpFetchBytes: 4000, prefetchBytes: 6000 });
+    c.addPartition('u', 0, 0);
+    c.addPartition('u', 1, 0);
+    c.append(
+      'u',
+      0,
+      Array.from({ length: 300 }, (_, i) => text(i)),
+    );
+    e.assign([
+      { topic: 'u', partition: 0, offset: 0n },
+      { topic: 'u', partition: 1, offset: 0n },
+    ]);
+    const { values } = await read(e, 300);
+    expect(values).toEqual(Array.from({ length: 300 }, (_, i) => text(i)));
+    const sizes = (p: number) =>
+      c.fetches.flatMap((f) => f.partitions.filter((x) => x.partition === p).map((x) => x.maxBytes));
+    // The first request of each partition uses the fetch size; once p0 came back full it asks
+    // for more, but never above prefetchBytes / (2 x assigned partitions) = 1500.
+    expect(sizes(0)[0]).toBe(500);
+    expect(sizes(0)).toContain(1500);
+    expect(Math.max(...sizes(0))).toBe(1500);
+    // p1 is empty, never behind: always the plain fetch size.
+    expect(new Set(sizes(1))).toEqual(new Set([500]));
+  });
+
+  it('treats a message bigger than the fetch size the same with and without catch-up', async () => {
+    const outcome = async (catchUpFetchBytes: number) => {
+      const { c, e } = await setup({ fetchSizeBytes: 300, maxFetchSizeBytes: 600, catchUpFetchBytes });
+      c.addPartition('o', 0, 0);
+      const small = Array.from({ length: 20 }, (_, i) => text(i));
+      c.append('o', 0, [...small, 'y'.repeat(450), 'after', 'z'.repeat(900), 'never']);
+      const grown: FetchSizeGrownEvent[] = [];
+      e.on('fetch-size-grown', (g) => grown.push(g));
+      e.assign([{ topic: 'o', partition: 0, offset: 0n }]);
+      const r = await read(e, 100);
+      return { values: r.values, error: r.error, grown: grown.map((g) => [g.offset, g.from, g.to]) };
+    };
+    const plain = await outcome(300);
+    const boosted = await outcome(8000);
+    expect(plain.values.length).toBe(22);
+    expect(plain.error).toBeInstanceOf(MessageTooLargeError);
+    expect((plain.error as MessageTooLargeError).offset).toBe(22n);
+    expect(boosted.values).toEqual(plain.values);
+    expect(boosted.error).toBeInstanceOf(MessageTooLargeError);
+    expect((boosted.error as MessageTooLargeError).offset).toBe(22n);
+    expect(boosted.grown).toEqual(plain.grown);
+  });
+});
