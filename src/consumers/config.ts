@@ -12,7 +12,10 @@ export type StartFrom =
 
 /** The typed (camelCase) form. Every Kafka-named property has a camelCase twin here. */
 export interface ConsumerOptions {
-  /** `bootstrap.servers` (alias `metadata.broker.list`): `host:port,host:port`. Required. */
+  /**
+   * `bootstrap.servers` (alias `metadata.broker.list`): `host:port,host:port`. Required, except
+   * for KafkaSource, which reads brokers from ZooKeeper ('' when not given).
+   */
   bootstrapServers: string;
   /** `zookeeper.connect`: `host:port[,host:port][/chroot]`. Required, as in Flink. */
   zookeeperConnect: string;
@@ -88,7 +91,7 @@ export type ConsumerProperties = Partial<ConsumerOptions> & {
 
 export type ConsumerConfig = Readonly<ConsumerOptions>;
 
-type Kind =
+export type Kind =
   | { t: 'int'; min: number; max?: number }
   | { t: 'bool' }
   | { t: 'string' }
@@ -138,7 +141,7 @@ const TABLE: readonly Entry[] = [
 const CAMEL_ONLY = new Set<string>(['startFrom', 'signal']);
 
 /** Parses one value; dotted (property) keys may hold strings, typed keys must hold the type. */
-function parseValue(key: string, raw: unknown, kind: Kind, fromProperty: boolean): unknown {
+export function parseValue(key: string, raw: unknown, kind: Kind, fromProperty: boolean): unknown {
   switch (kind.t) {
     case 'string':
       if (typeof raw !== 'string' || raw.trim() === '')
@@ -180,7 +183,10 @@ const GROUP_ID = /^[A-Za-z0-9._-]+$/;
  * configuration with Kafka 0.8's defaults. Unknown dotted keys are ignored, as Kafka does (they
  * may belong to other Kafka clients); unknown camelCase keys are typos and rejected.
  */
-export function resolveConsumerConfig(input: ConsumerProperties): ConsumerConfig {
+export function resolveConsumerConfig(
+  input: ConsumerProperties,
+  options: { requireBootstrapServers?: boolean } = {},
+): ConsumerConfig {
   if (input === null || typeof input !== 'object')
     throw new ConsumerConfigError('properties', 'must be an object');
   const given = new Map<keyof ConsumerOptions, { key: string; value: unknown }>();
@@ -218,9 +224,13 @@ export function resolveConsumerConfig(input: ConsumerProperties): ConsumerConfig
     return v;
   };
 
-  const bootstrapServers = required('bootstrapServers');
+  // KafkaSource finds brokers in ZooKeeper, as Kafka's high-level consumer does: '' = none given.
+  const bootstrapServers =
+    options.requireBootstrapServers === false
+      ? (get('bootstrapServers') ?? '')
+      : required('bootstrapServers');
   try {
-    parseSeedBrokers(bootstrapServers);
+    if (bootstrapServers !== '') parseSeedBrokers(bootstrapServers);
   } catch (err) {
     throw new ConsumerConfigError(
       keyOf('bootstrapServers'),

@@ -71,3 +71,27 @@ export class ConsumerClosedError extends Kafka08Error {
     super(message);
   }
 }
+
+/**
+ * A group rebalance failed `rebalance.max.retries` times in a row (Kafka's
+ * ConsumerRebalanceFailedException): usually owner znodes still held by another member, e.g.
+ * one restarted before its old ZooKeeper session expired. The consumer owns nothing then; it
+ * rebalances again on the next group change.
+ */
+export class ConsumerRebalanceFailedError extends Kafka08Error {
+  readonly group: string;
+  readonly consumerId: string;
+  readonly attempts: number;
+
+  constructor(group: string, consumerId: string, attempts: number, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      `${consumerId} could not rebalance group ${group} after ${attempts} attempts${why}`,
+      {},
+      cause === undefined ? undefined : { cause },
+    );
+    this.group = group;
+    this.consumerId = consumerId;
+    this.attempts = attempts;
+  }
+}

@@ -16,6 +16,7 @@ export { type ConsumerEvents, KafkaConsumerBase } from './consumer-base.js';
 export {
   ConsumerClosedError,
   ConsumerConfigError,
+  ConsumerRebalanceFailedError,
   InvalidStateError,
   NoCommittedOffsetError,
   NoPartitionsError,
@@ -23,6 +24,22 @@ export {
 } from './errors.js';
 export { FlinkKafkaConsumer081 } from './flink-kafka-consumer-081.js';
 export { FlinkKafkaConsumer082 } from './flink-kafka-consumer-082.js';
+export {
+  type AssignmentInput,
+  type AssignmentStrategy,
+  type GroupSubscriptions,
+  type OwnedPartition,
+  rangeAssign,
+  roundRobinAssign,
+} from './group/assignors.js';
+export type { RebalanceEvent } from './group/rebalancer.js';
+export { consumerIdString, registrationJson } from './group/registration.js';
+export { KafkaSource, type KafkaSourceEvents } from './kafka-source.js';
+export {
+  type GroupOptions,
+  type KafkaSourceProperties,
+  resolveKafkaSourceConfig,
+} from './kafka-source-config.js';
 export {
   type CommittedPosition,
   DualOffsetStore,

@@ -1,0 +1,415 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { BrokerPool } from '../simple-consumer/broker-pool.js';
+import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
+import type { BrokerAddress } from '../simple-consumer/errors.js';
+import {
+  FetchEngine,
+  FetchEngineClosedError,
+  type MessageBatch,
+  type PartitionAssignment,
+  type TopicPartition,
+} from '../simple-consumer/fetch-engine/index.js';
+import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
+import { ZooKeeperClient } from '../zookeeper/client.js';
+import { partitionKey } from './checkpoint-state.js';
+import type { ConsumerConfig } from './config.js';
+import type { ConsumerEvents } from './consumer-base.js';
+import { ConsumerClosedError, ConsumerConfigError, type ConsumerRebalanceFailedError } from './errors.js';
+import { type RebalanceEvent, Rebalancer } from './group/rebalancer.js';
+import { consumerIdString, registrationJson } from './group/registration.js';
+import { Wakeup } from './group/wakeup.js';
+import { ZkOffsetCommitter } from './group/zk-offset-committer.js';
+import {
+  type GroupOptions,
+  type KafkaSourceProperties,
+  resolveKafkaSourceConfig,
+} from './kafka-source-config.js';
+import type { CommittedPosition } from './offset-store.js';
+import { toReadable } from './readable.js';
+import { type ConsumerBatch, type PartitionPosition, RecordReader } from './record-reader.js';
+import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
+import { resolveStartPosition } from './start-position.js';
+
+export type { RebalanceEvent };
+
+export interface KafkaSourceEvents extends ConsumerEvents {
+  /** A rebalance succeeded: the whole new assignment and what was taken away. */
+  rebalance: [RebalanceEvent];
+  /** Every attempt of a rebalance failed; the next read rejects with the same error. */
+  'rebalance-failed': [ConsumerRebalanceFailedError];
+}
+
+type Phase = 'created' | 'starting' | 'running' | 'finished' | 'closed';
+type Pulled = { batch: MessageBatch } | { error: unknown };
+
+/**
+ * Flink 0.9's KafkaSource: a member of a consumer group coordinated through ZooKeeper exactly as
+ * Kafka 0.8.2's high-level consumer (ZookeeperConsumerConnector) does it, so it can share a group
+ * with Kafka's own Java consumers. Offsets are auto-committed to ZooKeeper in Kafka's "next
+ * offset" convention; there are no checkpoints.
+ *
+ * At-least-once across rebalances: positions move record by record as they are handed out; a
+ * rebalance stops fetching, drops records not handed out, commits, and only then releases the
+ * owner znodes, so the next owner starts exactly where this one stopped (with auto commit on).
+ */
+export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements AsyncIterable<T> {
+  readonly config: ConsumerConfig;
+  readonly groupConfig: Readonly<GroupOptions>;
+  readonly topics: readonly string[];
+  /** This member's consumerIdString (`<group>_<host>-<ms>-<hex>` or `<group>_<consumer.id>`). */
+  readonly consumerId: string;
+  private readonly schema: KeyedDeserializationSchema<T>;
+  private readonly pool: BrokerPool;
+  private readonly lifecycle = new AbortController();
+  private readonly positions = new Map<string, PartitionPosition>();
+  /** Positions of partitions released by the rebalance under way: kept ones continue from there. */
+  private readonly released = new Map<string, bigint>();
+  private readonly reader: RecordReader<T>;
+  private readonly committer: ZkOffsetCommitter;
+  private readonly wake = new Wakeup();
+  private cluster: ClusterMetadata | undefined;
+  private engine: FetchEngine | undefined;
+  private zk: ZooKeeperClient | undefined;
+  private rebalancer: Rebalancer | undefined;
+  private pendingNext: Promise<Pulled> | undefined;
+  private failure: Error | undefined;
+  private phase: Phase = 'created';
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly detachSignal: () => void;
+
+  constructor(topics: string | readonly string[], schema: AnySchema<T>, properties: KafkaSourceProperties) {
+    super();
+    const list = typeof topics === 'string' ? [topics] : [...topics];
+    if (list.length === 0) throw new ConsumerConfigError('topics', 'must name at least one topic');
+    for (const t of list) {
+      if (typeof t !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(t)) {
+        throw new ConsumerConfigError('topics', `has an invalid topic name ${JSON.stringify(t)}`);
+      }
+    }
+    this.topics = Object.freeze([...new Set(list)].sort());
+    this.schema = toKeyedSchema(schema);
+    const { consumer, group } = resolveKafkaSourceConfig(properties);
+    this.config = consumer;
+    this.groupConfig = group;
+    this.consumerId = consumerIdString(consumer.groupId, group.consumerId);
+    this.pool = new BrokerPool({ clientId: consumer.clientId, requestTimeoutMs: consumer.socketTimeoutMs });
+    this.committer = new ZkOffsetCommitter(() => this.zk, consumer.groupId);
+    this.reader = new RecordReader(this.schema, this.positions, (tp, offset) => this.endOfStream(tp, offset));
+    const external = consumer.signal;
+    const onAbort = (): void => void this.close();
+    external?.addEventListener('abort', onAbort, { once: true });
+    this.detachSignal = () => external?.removeEventListener('abort', onAbort);
+    if (external?.aborted) void this.close();
+  }
+
+  /**
+   * Connects to ZooKeeper, registers in the group and runs the first rebalance. Called by the
+   * first read; call it yourself to fail early. Rejects with ConsumerRebalanceFailedError (after
+   * leaving the group again) when the first rebalance fails.
+   */
+  start(): Promise<void> {
+    if (this.phase === 'closed') return Promise.reject(new ConsumerClosedError());
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.phase = 'starting';
+    const c = this.config;
+    const zk = await ZooKeeperClient.connect(c.zookeeperConnect, {
+      sessionTimeoutMs: c.zookeeperSessionTimeoutMs,
+      connectTimeoutMs: c.zookeeperConnectionTimeoutMs,
+    });
+    if (this.isClosed()) {
+      await zk.close();
+      throw new ConsumerClosedError();
+    }
+    this.zk = zk;
+    const subscription = new Map(this.topics.map((t) => [t, 1]));
+    const rebalancer = new Rebalancer(
+      zk,
+      {
+        group: c.groupId,
+        consumerId: this.consumerId,
+        subscription,
+        registration: registrationJson(subscription),
+        strategy: this.groupConfig.partitionAssignmentStrategy,
+        maxRetries: this.groupConfig.rebalanceMaxRetries,
+        backoffMs: this.groupConfig.rebalanceBackoffMs,
+        sessionTimeoutMs: c.zookeeperSessionTimeoutMs,
+      },
+      {
+        release: (tps, commit) => this.release(tps, commit),
+        brokers: (list) => this.ensureEngine(list),
+        acquire: (list) => this.acquire(list),
+        rebalanced: (e) => this.emit('rebalance', e),
+        failed: (err) => this.rebalanceFailed(err),
+      },
+    );
+    this.rebalancer = rebalancer;
+    zk.on('newSession', () => rebalancer.onNewSession());
+    try {
+      await rebalancer.start();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    if (this.isClosed()) throw new ConsumerClosedError();
+    this.phase = 'running';
+    if (c.autoCommitEnable && c.commitOffsets) {
+      this.timer = setInterval(() => {
+        this.commitOffsets().catch((err: unknown) => this.emit('commit-failed', err as Error));
+      }, c.autoCommitIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  private ensureEngine(brokers: BrokerAddress[]): void {
+    if (this.engine !== undefined || this.isClosed()) return;
+    const c = this.config;
+    const seeds = [...(c.bootstrapServers === '' ? [] : parseSeedBrokers(c.bootstrapServers)), ...brokers];
+    this.cluster = new ClusterMetadata({
+      seedBrokers: seeds,
+      pool: this.pool,
+      refreshBackoffMs: c.refreshLeaderBackoffMs,
+    });
+    const engine = new FetchEngine(this.cluster, {
+      maxWaitMs: c.fetchWaitMaxMs,
+      minBytes: c.fetchMinBytes,
+      fetchSizeBytes: c.fetchMessageMaxBytes,
+      maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
+      autoOffsetReset: c.autoOffsetReset,
+      socketTimeoutMs: c.socketTimeoutMs,
+      prefetchBytes: c.prefetchBytes,
+      refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
+    });
+    engine.on('leader-change', (e) => this.emit('leader-change', e));
+    engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
+    engine.on('error', (e) => this.emit('retriable-error', e));
+    engine.on('offset-reset', (e) => {
+      const pos = this.positions.get(partitionKey(e.topic, e.partition));
+      // Nothing of the partition was handed out since the position the engine moved away from.
+      if (pos !== undefined && (typeof pos.offset !== 'bigint' || pos.offset === e.from)) pos.offset = e.to;
+      this.emit('offset-reset', e);
+    });
+    this.engine = engine;
+    this.wake.notify();
+  }
+
+  /** Rebalance step 2: stop handing out, drop what was fetched, commit while still the owner. */
+  private async release(partitions: TopicPartition[], commit: boolean): Promise<void> {
+    if (partitions.length === 0) return;
+    this.engine?.unassign(partitions);
+    const offsets: CommittedPosition[] = [];
+    for (const tp of partitions) {
+      this.reader.dropPartition(tp.topic, tp.partition);
+      const key = partitionKey(tp.topic, tp.partition);
+      const pos = this.positions.get(key);
+      this.positions.delete(key);
+      if (pos !== undefined && typeof pos.offset === 'bigint') {
+        offsets.push({ topic: tp.topic, partition: tp.partition, offset: pos.offset });
+        this.released.set(key, pos.offset);
+      }
+    }
+    if (commit && this.config.autoCommitEnable && this.config.commitOffsets && offsets.length > 0) {
+      await this.committer.commit(offsets).catch((err: unknown) => this.emit('commit-failed', err as Error));
+    }
+  }
+
+  /** Rebalance step 7: start at the committed offsets (a partition kept continues where it was). */
+  private acquire(list: (TopicPartition & { committed: bigint | undefined })[]): void {
+    const committed = new Map<string, bigint>();
+    for (const p of list)
+      if (p.committed !== undefined) committed.set(partitionKey(p.topic, p.partition), p.committed);
+    // Resolve every start first: `auto.offset.reset=none` throws before anything changed.
+    const starts: PartitionAssignment[] = list.map((p) => {
+      const key = partitionKey(p.topic, p.partition);
+      const kept = this.released.get(key);
+      const zk = p.committed;
+      if (kept !== undefined) {
+        return { topic: p.topic, partition: p.partition, offset: zk !== undefined && zk > kept ? zk : kept };
+      }
+      const { position } = resolveStartPosition(p, {
+        restored: undefined,
+        startFrom: 'group',
+        committed,
+        autoOffsetReset: this.config.autoOffsetReset,
+      });
+      return { topic: p.topic, partition: p.partition, offset: position };
+    });
+    this.released.clear();
+    if (this.isClosed()) return;
+    for (const s of starts) {
+      this.positions.set(partitionKey(s.topic, s.partition), { ...s });
+      this.committer.known(s, committed.get(partitionKey(s.topic, s.partition)));
+    }
+    if (starts.length > 0) this.engine?.assign(starts);
+    this.wake.notify();
+  }
+
+  private rebalanceFailed(err: ConsumerRebalanceFailedError): void {
+    if (this.phase !== 'running') return;
+    this.failure = err;
+    this.emit('rebalance-failed', err);
+    this.wake.notify();
+  }
+
+  /** The partitions this member owns now (sorted); empty before `start()`. */
+  assignment(): TopicPartition[] {
+    return (this.rebalancer?.ownedPartitions() ?? []).map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Next offset to read of an owned partition. */
+  position(topic: string, partition: number): bigint | 'earliest' | 'latest' | undefined {
+    return this.positions.get(partitionKey(topic, partition))?.offset;
+  }
+
+  /**
+   * Writes the positions of the owned partitions to ZooKeeper now (only those that changed).
+   * Resolves true when something was written. Works with `auto.commit.enable=false` too.
+   */
+  async commitOffsets(): Promise<boolean> {
+    if (this.phase !== 'running' && this.phase !== 'finished') return false;
+    return this.committer.commit(this.currentPositions());
+  }
+
+  private currentPositions(): CommittedPosition[] {
+    const out: CommittedPosition[] = [];
+    for (const p of this.positions.values())
+      if (typeof p.offset === 'bigint')
+        out.push({ topic: p.topic, partition: p.partition, offset: p.offset });
+    return out;
+  }
+
+  /** The next record; `undefined` after close or an end-of-stream element. */
+  async read(): Promise<T | undefined> {
+    return (await this.nextItem())?.value;
+  }
+
+  private async nextItem(): Promise<{ value: T } | undefined> {
+    for (;;) {
+      const r = this.reader.next();
+      if (r !== undefined) return r;
+      if (!(await this.fill())) return undefined;
+    }
+  }
+
+  /** The records of the next fetched batch (one partition); `undefined` when finished or closed. */
+  async nextBatch(): Promise<ConsumerBatch<T> | undefined> {
+    for (;;) {
+      const b = this.reader.rest();
+      if (b !== undefined && b.records.length > 0) return b;
+      if (!(await this.fill())) return undefined;
+    }
+  }
+
+  /**
+   * Puts the next batch in the reader's hands; false when there will be none. Waits for the
+   * engine (created at the first rebalance that sees a broker) and wakes for a failed rebalance,
+   * which it throws, without losing a batch the engine is about to hand out.
+   */
+  private async fill(): Promise<boolean> {
+    await this.start();
+    for (;;) {
+      const failure = this.failure;
+      if (failure !== undefined) {
+        this.failure = undefined;
+        throw failure;
+      }
+      if (this.phase !== 'running') return false;
+      const engine = this.engine;
+      const w = this.wake.wait();
+      if (engine === undefined) {
+        await w.promise;
+        continue;
+      }
+      this.pendingNext ??= engine.next().then(
+        (batch) => ({ batch }),
+        (error: unknown) => ({ error }),
+      );
+      const pending = this.pendingNext;
+      const r = await Promise.race([pending, w.promise.then(() => undefined)]);
+      w.cancel();
+      if (r === undefined || this.pendingNext !== pending) continue;
+      this.pendingNext = undefined;
+      if ('error' in r) {
+        if (r.error instanceof FetchEngineClosedError) return false;
+        throw r.error;
+      }
+      if (this.phase !== 'running') return false;
+      // Released while the batch was on its way: its records belong to the next owner now.
+      if (!this.positions.has(partitionKey(r.batch.topic, r.batch.partition))) continue;
+      this.reader.take(r.batch);
+      return true;
+    }
+  }
+
+  /** Like Flink's KafkaSource, an end-of-stream element ends the source: it leaves the group. */
+  private endOfStream(tp: TopicPartition, offset: bigint): void {
+    this.emit('partition-end', { topic: tp.topic, partition: tp.partition, offset });
+    this.phase = 'finished';
+    this.engine?.unassign([...this.positions.values()]);
+    void this.close();
+  }
+
+  /** Iterates records; leaving the loop early (break, return, throw in the body) closes the source. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        const item = await this.nextItem();
+        return item === undefined ? { value: undefined, done: true } : { value: item.value, done: false };
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /** An object-mode Readable with backpressure; destroying it closes the source. */
+  stream(options: { highWaterMark?: number } = {}): Readable {
+    return toReadable(
+      () => this.nextItem(),
+      () => this.close(),
+      options.highWaterMark ?? 1,
+    );
+  }
+
+  /**
+   * Leaves the group: stops rebalancing and fetching, commits the positions (with auto commit,
+   * as Kafka's shutdown does), deletes our owner znodes and registration, closes ZooKeeper and
+   * every socket. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const wasRunning = this.phase === 'running' || this.phase === 'finished';
+      this.phase = 'closed';
+      this.detachSignal();
+      this.lifecycle.abort(new ConsumerClosedError());
+      if (this.timer !== undefined) clearInterval(this.timer);
+      this.timer = undefined;
+      this.reader.drop();
+      this.wake.notify();
+      await this.rebalancer?.stop();
+      await this.engine?.close();
+      const c = this.config;
+      if (wasRunning && c.autoCommitEnable && c.commitOffsets) {
+        await this.committer
+          .commit(this.currentPositions())
+          .catch((err: unknown) => this.emit('commit-failed', err as Error));
+      }
+      await this.committer.drain();
+      await this.rebalancer?.leave().catch(() => undefined);
+      await this.zk?.close();
+      await this.pool.close();
+    })();
+    return this.closing;
+  }
+}
