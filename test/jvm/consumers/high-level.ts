@@ -14,7 +14,7 @@ import type { KafkaVersion } from '../../../src/rig/versions.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(HERE, 'HighLevelConsume.java');
-const JVM_FLAGS = [
+export const JVM_FLAGS = [
   '-XX:+UseSerialGC',
   '-XX:TieredStopAtLevel=1',
   '--add-opens=java.base/java.lang=ALL-UNNAMED',
@@ -40,16 +40,20 @@ function run(
   });
 }
 
-async function compile(version: KafkaVersion): Promise<{ java: string; classpath: string }> {
+/** Compiles one Java source of this folder against the rig's Kafka jars (cached by content hash). */
+export async function compile(
+  version: KafkaVersion,
+  source = SOURCE,
+): Promise<{ java: string; classpath: string }> {
   const tools = findJava();
   const { libDir } = await ensureArtifacts(version, tools);
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
   const classes = join(dirname(libDir), `hlc-${hash}`);
   if (!existsSync(join(classes, '.complete'))) {
     const work = mkdtempSync(join(dirname(libDir), '.hlc-'));
     try {
-      const res = await run(tools.javac, ['-nowarn', '-cp', `${libDir}/*`, '-d', work, SOURCE], 120_000);
-      if (res.code !== 0) throw new Error(`javac HighLevelConsume failed:\n${res.stdout}${res.stderr}`);
+      const res = await run(tools.javac, ['-nowarn', '-cp', `${libDir}/*`, '-d', work, source], 120_000);
+      if (res.code !== 0) throw new Error(`javac ${source} failed:\n${res.stdout}${res.stderr}`);
       writeFileSync(join(work, '.complete'), 'ok\n');
       if (!existsSync(join(classes, '.complete'))) {
         rmSync(classes, { recursive: true, force: true });
