@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { Kafka08Error } from '../protocol/errors.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import type { BrokerAddress } from '../simple-consumer/errors.js';
@@ -146,6 +147,12 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
         brokers: (list) => this.ensureEngine(list),
         acquire: (list) => this.acquire(list),
         rebalanced: (e) => this.emit('rebalance', e),
+        attemptFailed: (error, where) =>
+          this.emit('retriable-error', {
+            error:
+              error instanceof Kafka08Error ? error : new Kafka08Error(error.message, {}, { cause: error }),
+            ...where,
+          }),
         failed: (err) => this.rebalanceFailed(err),
       },
     );

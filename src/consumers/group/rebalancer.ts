@@ -53,6 +53,8 @@ export interface RebalanceHooks {
    */
   acquire(partitions: (TopicPartition & { committed: bigint | undefined })[]): void;
   rebalanced(event: RebalanceEvent): void;
+  /** One attempt failed (an owner znode still taken, a ZooKeeper error); another follows. */
+  attemptFailed(error: Error, where: TopicPartition | undefined): void;
   failed(error: ConsumerRebalanceFailedError): void;
 }
 
@@ -159,10 +161,12 @@ export class Rebalancer {
     for (let attempt = 1; attempt <= this.opts.maxRetries; attempt++) {
       if (this.stopped) return undefined;
       try {
-        if (await this.attempt()) return undefined;
-        cause = undefined;
+        const r = await this.attempt();
+        if (r === true) return undefined;
+        cause = r;
       } catch (err) {
         cause = err;
+        if (!this.stopped) this.hooks.attemptFailed(err as Error, undefined);
       }
       if (this.stopped) return undefined;
       try {
@@ -179,8 +183,8 @@ export class Rebalancer {
     );
   }
 
-  /** One attempt; false when another member still owns a partition we were assigned. */
-  private async attempt(): Promise<boolean> {
+  /** One attempt; the conflict when another member still owns a partition we were assigned. */
+  private async attempt(): Promise<true | NodeExistsError> {
     const { zk, opts } = this;
     const topics = [...opts.subscription.keys()];
     const members = await readMembers(zk, opts.group, topics, this.watcher);
@@ -225,7 +229,8 @@ export class Rebalancer {
         } catch (err) {
           if (err instanceof NodeExistsError) {
             await this.deleteOwners(claimed);
-            return false;
+            this.hooks.attemptFailed(err, tp(d));
+            return err;
           }
           throw err;
         }
