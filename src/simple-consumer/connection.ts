@@ -123,6 +123,11 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
     const started = this.now();
     if (this.closing !== undefined) throw this.closedError();
     if (signal?.aborted) throw new RequestAbortedError(this.address, request.apiKey, signal.reason);
+    // Connected: write now, synchronously, so a caller that sends and then does other work
+    // (the fetch engine sends its next fetch before waking the consumer) has the bytes out first.
+    const live = this.session;
+    if (live?.alive)
+      return live.send(request, this.takeCorrelationId(), { remainingMs: totalMs, totalMs }, signal);
 
     const session = await this.waitForSession(request.apiKey, totalMs, signal);
     if (this.closing !== undefined) throw this.closedError();

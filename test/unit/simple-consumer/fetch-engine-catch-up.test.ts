@@ -64,10 +64,10 @@ describe('FetchEngine: catch-up fetch size', () => {
     const sizes = (p: number) =>
       c.fetches.flatMap((f) => f.partitions.filter((x) => x.partition === p).map((x) => x.maxBytes));
     // The first request of each partition uses the fetch size; once p0 came back full it asks
-    // for more, but never above prefetchBytes / (2 x assigned partitions) = 1500.
+    // for more, but never above prefetchBytes / (2 x brokers) = 3000.
     expect(sizes(0)[0]).toBe(500);
-    expect(sizes(0)).toContain(1500);
-    expect(Math.max(...sizes(0))).toBe(1500);
+    expect(sizes(0)).toContain(3000);
+    expect(Math.max(...sizes(0))).toBe(3000);
     // p1 is empty, never behind: always the plain fetch size.
     expect(new Set(sizes(1))).toEqual(new Set([500]));
   });
