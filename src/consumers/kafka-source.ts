@@ -2,23 +2,22 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Kafka08Error } from '../protocol/errors.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
-import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import type { BrokerAddress } from '../simple-consumer/errors.js';
 import {
-  FetchEngine,
+  type FetchEngine,
   FetchEngineClosedError,
   type MessageBatch,
-  type PartitionAssignment,
   type TopicPartition,
 } from '../simple-consumer/fetch-engine/index.js';
-import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
 import { ZooKeeperClient } from '../zookeeper/client.js';
 import { partitionKey } from './checkpoint-state.js';
 import type { ConsumerConfig } from './config.js';
 import type { ConsumerEvents } from './consumer-base.js';
 import { ConsumerClosedError, ConsumerConfigError, type ConsumerRebalanceFailedError } from './errors.js';
+import { createGroupEngine } from './group/engine-factory.js';
 import { type RebalanceEvent, Rebalancer } from './group/rebalancer.js';
 import { consumerIdString, registrationJson } from './group/registration.js';
+import { groupStartPositions } from './group/start-positions.js';
 import { Wakeup } from './group/wakeup.js';
 import { ZkOffsetCommitter } from './group/zk-offset-committer.js';
 import {
@@ -30,7 +29,6 @@ import type { CommittedPosition } from './offset-store.js';
 import { toReadable } from './readable.js';
 import { type ConsumerBatch, type PartitionPosition, RecordReader } from './record-reader.js';
 import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
-import { resolveStartPosition } from './start-position.js';
 
 export type { RebalanceEvent };
 
@@ -42,7 +40,8 @@ export interface KafkaSourceEvents extends ConsumerEvents {
 }
 
 type Phase = 'created' | 'starting' | 'running' | 'finished' | 'closed';
-type Pulled = { batch: MessageBatch } | { error: unknown };
+/** `gen`: the release generation when the engine handed the batch out. */
+type Pulled = { batch: MessageBatch; gen: number } | { error: unknown };
 
 /**
  * Flink 0.9's KafkaSource: a member of a consumer group coordinated through ZooKeeper exactly as
@@ -69,11 +68,13 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
   private readonly reader: RecordReader<T>;
   private readonly committer: ZkOffsetCommitter;
   private readonly wake = new Wakeup();
-  private cluster: ClusterMetadata | undefined;
   private engine: FetchEngine | undefined;
   private zk: ZooKeeperClient | undefined;
   private rebalancer: Rebalancer | undefined;
   private pendingNext: Promise<Pulled> | undefined;
+  /** Counts releases; a batch handed out before its partition's last release is stale. */
+  private releaseGen = 0;
+  private readonly releasedAt = new Map<string, number>();
   private failure: Error | undefined;
   private phase: Phase = 'created';
   private starting: Promise<void> | undefined;
@@ -180,23 +181,7 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
 
   private ensureEngine(brokers: BrokerAddress[]): void {
     if (this.engine !== undefined || this.isClosed()) return;
-    const c = this.config;
-    const seeds = [...(c.bootstrapServers === '' ? [] : parseSeedBrokers(c.bootstrapServers)), ...brokers];
-    this.cluster = new ClusterMetadata({
-      seedBrokers: seeds,
-      pool: this.pool,
-      refreshBackoffMs: c.refreshLeaderBackoffMs,
-    });
-    const engine = new FetchEngine(this.cluster, {
-      maxWaitMs: c.fetchWaitMaxMs,
-      minBytes: c.fetchMinBytes,
-      fetchSizeBytes: c.fetchMessageMaxBytes,
-      maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
-      autoOffsetReset: c.autoOffsetReset,
-      socketTimeoutMs: c.socketTimeoutMs,
-      prefetchBytes: c.prefetchBytes,
-      refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
-    });
+    const { engine } = createGroupEngine(this.config, this.pool, brokers);
     engine.on('leader-change', (e) => this.emit('leader-change', e));
     engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
     engine.on('error', (e) => this.emit('retriable-error', e));
@@ -213,11 +198,16 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
   /** Rebalance step 2: stop handing out, drop what was fetched, commit while still the owner. */
   private async release(partitions: TopicPartition[], commit: boolean): Promise<void> {
     if (partitions.length === 0) return;
+    // Lets a batch the engine already handed out record its generation first, so fill() can
+    // tell it from one fetched after a partition we keep is assigned again (no duplicates).
+    await new Promise<void>((r) => setImmediate(r));
+    this.releaseGen++;
     this.engine?.unassign(partitions);
     const offsets: CommittedPosition[] = [];
     for (const tp of partitions) {
       this.reader.dropPartition(tp.topic, tp.partition);
       const key = partitionKey(tp.topic, tp.partition);
+      this.releasedAt.set(key, this.releaseGen);
       const pos = this.positions.get(key);
       this.positions.delete(key);
       if (pos !== undefined && typeof pos.offset === 'bigint') {
@@ -232,30 +222,16 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
 
   /** Rebalance step 7: start at the committed offsets (a partition kept continues where it was). */
   private acquire(list: (TopicPartition & { committed: bigint | undefined })[]): void {
-    const committed = new Map<string, bigint>();
-    for (const p of list)
-      if (p.committed !== undefined) committed.set(partitionKey(p.topic, p.partition), p.committed);
-    // Resolve every start first: `auto.offset.reset=none` throws before anything changed.
-    const starts: PartitionAssignment[] = list.map((p) => {
-      const key = partitionKey(p.topic, p.partition);
-      const kept = this.released.get(key);
-      const zk = p.committed;
-      if (kept !== undefined) {
-        return { topic: p.topic, partition: p.partition, offset: zk !== undefined && zk > kept ? zk : kept };
-      }
-      const { position } = resolveStartPosition(p, {
-        restored: undefined,
-        startFrom: 'group',
-        committed,
-        autoOffsetReset: this.config.autoOffsetReset,
-      });
-      return { topic: p.topic, partition: p.partition, offset: position };
-    });
+    // Every start first: `auto.offset.reset=none` throws before anything changed.
+    const starts = groupStartPositions(list, this.released, this.config.autoOffsetReset);
     this.released.clear();
     if (this.isClosed()) return;
     for (const s of starts) {
       this.positions.set(partitionKey(s.topic, s.partition), { ...s });
-      this.committer.known(s, committed.get(partitionKey(s.topic, s.partition)));
+      this.committer.known(
+        s,
+        list.find((p) => p.topic === s.topic && p.partition === s.partition)?.committed,
+      );
     }
     if (starts.length > 0) this.engine?.assign(starts);
     this.wake.notify();
@@ -338,7 +314,7 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
         continue;
       }
       this.pendingNext ??= engine.next().then(
-        (batch) => ({ batch }),
+        (batch) => ({ batch, gen: this.releaseGen }),
         (error: unknown) => ({ error }),
       );
       const pending = this.pendingNext;
@@ -351,8 +327,10 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
         throw r.error;
       }
       if (this.phase !== 'running') return false;
-      // Released while the batch was on its way: its records belong to the next owner now.
-      if (!this.positions.has(partitionKey(r.batch.topic, r.batch.partition))) continue;
+      // Released while the batch was on its way: its records belong to the next owner now (or,
+      // for a partition kept, come again from the position it was re-assigned at).
+      const key = partitionKey(r.batch.topic, r.batch.partition);
+      if (!this.positions.has(key) || (this.releasedAt.get(key) ?? 0) > r.gen) continue;
       this.reader.take(r.batch);
       return true;
     }
