@@ -162,8 +162,10 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
     try {
       await rebalancer.start();
     } catch (err) {
+      // Closed meanwhile (the registration wait was cut short): that is the reason, not `err`.
+      const closedFirst = this.isClosed();
       await this.close();
-      throw err;
+      throw closedFirst ? new ConsumerClosedError() : err;
     }
     if (this.isClosed()) throw new ConsumerClosedError();
     this.phase = 'running';
@@ -299,7 +301,13 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
    * which it throws, without losing a batch the engine is about to hand out.
    */
   private async fill(): Promise<boolean> {
-    await this.start();
+    try {
+      await this.start();
+    } catch (err) {
+      // A read waiting for the start of a source closed meanwhile just ends, as after start.
+      if (err instanceof ConsumerClosedError && this.isClosed()) return false;
+      throw err;
+    }
     for (;;) {
       const failure = this.failure;
       if (failure !== undefined) {

@@ -211,3 +211,48 @@ describe('KafkaSource: two members in one group', () => {
     expect(total(got) - 600).toBe(moved.reduce((n, q) => n + (uncommitted[q] ?? 0), 0));
   });
 });
+
+describe('KafkaSource: stopping', () => {
+  it('close() ends a pending read and leaves no ZooKeeper or broker socket, nor timer; an AbortSignal leaves the group too', async () => {
+    const topic = await seedTopic(k(), 'ks-stop', 2, 0);
+    const group = uniqueGroup('ks-stop');
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+    const before = { tcp: count('TCPSocketWrap'), timers: count('Timeout') };
+    const s = new KafkaSource(topic, new SimpleStringSchema(), sourceProps(k(), group));
+    const pending = s.read();
+    await until(
+      'registered',
+      () => k().zkChildren(`/consumers/${group}/ids`),
+      (ids) => ids.length === 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(count('TCPSocketWrap')).toBeGreaterThan(before.tcp);
+    await s.close();
+    expect(await pending).toBeUndefined();
+    for (let i = 0; i < 20 && count('TCPSocketWrap') > before.tcp; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(count('TCPSocketWrap')).toBe(before.tcp);
+    expect(count('Timeout')).toBeLessThanOrEqual(before.timers);
+    expect(await k().zkChildren(`/consumers/${group}/ids`)).toEqual([]);
+
+    const ac = new AbortController();
+    const d = new KafkaSource(topic, new SimpleStringSchema(), {
+      ...sourceProps(k(), group),
+      signal: ac.signal,
+    });
+    const loop = (async () => {
+      const out: string[] = [];
+      for await (const v of d) out.push(v);
+      return out;
+    })();
+    await until(
+      'registered again',
+      () => k().zkChildren(`/consumers/${group}/ids`),
+      (ids) => ids.length === 1,
+    );
+    ac.abort();
+    expect(await loop).toEqual([]);
+    expect(await k().zkChildren(`/consumers/${group}/ids`)).toEqual([]);
+    expect(await k().zkChildren(`/consumers/${group}/owners/${topic}`)).toEqual([]);
+  });
+});
