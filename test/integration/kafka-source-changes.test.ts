@@ -132,3 +132,60 @@ describe('KafkaSource group changes', () => {
     expect(await k().zkGet(`/consumers/${group}/offsets/${topic}/3`)).toBe('2');
   });
 });
+
+describe('KafkaSource under churn', () => {
+  it('members joining and leaving while records arrive: every record once (commit before release), none lost', async () => {
+    const topic = await seedTopic(k(), 'ks-churn', 6, 0);
+    const group = uniqueGroup('ks-churn');
+    const props = sourceProps(k(), group);
+    const got: string[] = [];
+    let stop = false;
+    const readAll = async (s: KafkaSource<string>) => {
+      for (;;) {
+        const b = await s.nextBatch();
+        if (b === undefined) return;
+        got.push(...b.records);
+        if (stop && got.length >= 1200) return;
+      }
+    };
+    const a = new KafkaSource(topic, new SimpleStringSchema(), props);
+    const aLoop = readAll(a);
+    const produced = (async () => {
+      for (let round = 0; round < 6; round++) {
+        await k().produce(
+          topic,
+          Array.from({ length: 200 }, (_, i) => ({ partition: i % 6, value: `${round}:${i}` })),
+        );
+      }
+    })();
+    for (let i = 0; i < 2; i++) {
+      const b = new KafkaSource(topic, new SimpleStringSchema(), props);
+      const bLoop = readAll(b);
+      await until(
+        'b has a share',
+        async () => b.assignment().length,
+        (n) => n === 3,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await b.close();
+      await bLoop;
+      await until(
+        'a has all again',
+        async () => a.assignment().length,
+        (n) => n === 6,
+      );
+    }
+    await produced;
+    stop = true;
+    await until(
+      'all read',
+      async () => got.length,
+      (n) => n >= 1200,
+      30_000,
+    );
+    await a.close();
+    await aLoop;
+    expect(new Set(got).size).toBe(1200);
+    expect(got).toHaveLength(1200);
+  });
+});
