@@ -29,6 +29,7 @@ engine = new sc.FetchEngine(cluster, {
   fetchSizeBytes: options.fetchSizeBytes ?? 1024 * 1024,
   verifyCrc: options.verifyCrc ?? true,
   ...(options.prefetchBytes ? { prefetchBytes: options.prefetchBytes } : {}),
+  ...(options.catchUpFetchBytes ? { catchUpFetchBytes: options.catchUpFetchBytes } : {}),
 });
 const t0 = performance.now();
 engine.assign(Array.from({ length: partitions }, (_, p) => ({ topic, partition: p, offset: 0n })));

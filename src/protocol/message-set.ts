@@ -344,6 +344,12 @@ export function verifyMessageSet(
 export interface MessageSetOutline extends MessageSetSummary {
   /** Some complete outer entry is a compressed wrapper. */
   compressed: boolean;
+  /**
+   * With `pieceBytes`: the complete entries cut into consecutive runs of about that many bytes
+   * (whole entries; a run ends at the first entry boundary at or past the size), each with its
+   * end position and the offset after its last entry. Covers `[0, validBytes)`.
+   */
+  pieces: { end: number; nextOffset: bigint }[];
 }
 
 /**
@@ -362,9 +368,14 @@ export function outlineMessageSet(
      * asked for its fetch size would.
      */
     maxEntryBytes?: number;
+    /** Cut the set into runs of about this many bytes (see `pieces`); default: one run. */
+    pieceBytes?: number;
   },
 ): MessageSetOutline {
   const maxEntry = options?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
+  const pieceBytes = options?.pieceBytes ?? Number.POSITIVE_INFINITY;
+  const pieces: { end: number; nextOffset: bigint }[] = [];
+  let pieceStart = 0;
   const end = buf.length;
   let pos = 0;
   let last = -1;
@@ -395,12 +406,18 @@ export function outlineMessageSet(
     if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
     last = pos;
     pos += HEADER + size;
+    if (pos - pieceStart >= pieceBytes) {
+      pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
+      pieceStart = pos;
+    }
   }
+  if (last >= 0 && pieceStart < pos) pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
   return {
     partialTail,
     nextOffset: last < 0 ? null : readOffset(buf, last) + 1n,
     firstEntrySize,
     validBytes: pos,
     compressed,
+    pieces,
   };
 }

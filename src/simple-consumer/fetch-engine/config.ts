@@ -29,7 +29,9 @@ export interface FetchEngineOptions {
    * `prefetchBytes` (default 4 MiB; set it to `fetchSizeBytes` or less to turn it off). A 0.8
    * broker takes about as long to answer 1 MiB as 4 MiB here, so this is what lets a single
    * partition be read fast. It changes only how much a request asks for: a message bigger than
-   * the fetch size is handled exactly as without it (growth, MessageTooLargeError).
+   * the fetch size is handled exactly as without it (growth, MessageTooLargeError), and the
+   * answer is still handed out in batches of about `fetchSizeBytes`. Partitions whose data
+   * arrives compressed keep the plain fetch size.
    */
   catchUpFetchBytes?: number;
   /** `auto.offset.reset` (default `largest`, as in Kafka 0.8). */

@@ -1,21 +1,6 @@
 /** Wakes whoever waits for "something changed" (a partition became fetchable, bytes freed...). */
 export class Notifier {
   private readonly waiters = new Set<() => void>();
-  private held = 0;
-  private missed = false;
-
-  /** Defers notify() calls until the matching release(): lets a fetcher finish a step first. */
-  hold(): void {
-    this.held++;
-  }
-
-  release(): void {
-    this.held--;
-    if (this.held === 0 && this.missed) {
-      this.missed = false;
-      this.notify();
-    }
-  }
 
   /** Resolves at the next notify(), or at once when `signal` has fired. Never rejects. */
   wait(signal: AbortSignal): Promise<void> {
@@ -35,10 +20,6 @@ export class Notifier {
   }
 
   notify(): void {
-    if (this.held > 0) {
-      this.missed = true;
-      return;
-    }
     for (const w of [...this.waiters]) w();
   }
 }

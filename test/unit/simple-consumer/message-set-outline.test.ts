@@ -67,3 +67,35 @@ describe('outlineMessageSet / verifyMessageSet', () => {
     expect(() => decodeMessageSet(bad)).toThrow(CorruptError);
   });
 });
+
+describe('outlineMessageSet pieces', () => {
+  it('cuts complete entries into runs at entry boundaries, covering the set exactly', () => {
+    const set = encodeMessageSet(
+      Array.from({ length: 40 }, (_, i) => ({ value: Buffer.alloc(10 + (i % 7), i) })),
+      { baseOffset: 7n },
+    );
+    const cut = set.subarray(0, set.length - 5);
+    const o = outlineMessageSet(cut, { pieceBytes: 200 });
+    expect(o.pieces.at(-1)?.end).toBe(o.validBytes);
+    expect(o.pieces.at(-1)?.nextOffset).toBe(o.nextOffset);
+    let from = 0;
+    let offset = 7n;
+    const seen: bigint[] = [];
+    for (const piece of o.pieces) {
+      expect(piece.end - from).toBeGreaterThan(0);
+      const d = decodeMessageSet(cut.subarray(from, piece.end));
+      expect(d.partialTail).toBe(false);
+      expect(d.messages[0]?.offset).toBe(offset);
+      expect(d.nextOffset).toBe(piece.nextOffset);
+      seen.push(...d.messages.map((m) => m.offset));
+      from = piece.end;
+      offset = piece.nextOffset;
+    }
+    expect(o.pieces.length).toBeGreaterThan(3);
+    expect(seen).toEqual(Array.from({ length: 39 }, (_, i) => 7n + BigInt(i)));
+  });
+
+  it('gives no piece for a set without a complete entry', () => {
+    expect(outlineMessageSet(plain.subarray(0, 20), { pieceBytes: 10 }).pieces).toEqual([]);
+  });
+});
