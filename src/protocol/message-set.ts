@@ -73,6 +73,8 @@ interface ScanState {
   visit: MessageVisitor | undefined;
   /** Messages at or above `fetchOffset` seen so far. */
   count: number;
+  /** `fetchOffset` as a number when it is a safe integer (offsets compared without a bigint). */
+  fetchNumber: number | undefined;
 }
 
 function corrupt(
@@ -105,6 +107,15 @@ function readOffset(b: Buffer, i: number): bigint {
   return b.readBigInt64BE(i);
 }
 
+/** The entry at `pos` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
+function below(buf: Buffer, pos: number, st: ScanState): boolean {
+  const hi = int32(buf, pos);
+  if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) {
+    return hi * TWO_32 + (int32(buf, pos + 4) >>> 0) < st.fetchNumber;
+  }
+  return readOffset(buf, pos) < st.fetchOffset!;
+}
+
 /**
  * Walks the entries of `buf[start, end)`. `inner` is true for a decompressed wrapper value, whose
  * set must be complete and uncompressed. Returns the outer summary (unused for inner sets).
@@ -112,7 +123,8 @@ function readOffset(b: Buffer, i: number): bigint {
 function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boolean): MessageSetSummary {
   const field = inner ? 'MessageSet[].value.MessageSet[]' : 'MessageSet[]';
   let pos = start;
-  let lastOffset: bigint | null = null;
+  /** Start of the last complete entry; its offset is read once, at the end. */
+  let lastPos = -1;
   let partialTail = false;
   let firstEntrySize: number | undefined;
   while (pos < end) {
@@ -133,7 +145,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
     }
     if (end - pos - HEADER < size) {
       partialTail = true;
-      if (lastOffset === null) firstEntrySize = HEADER + size;
+      if (lastPos < 0) firstEntrySize = HEADER + size;
       break;
     }
     const m = pos + HEADER;
@@ -221,15 +233,25 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         readOffset(buf, pos),
       );
     }
+    if (codec === 0) {
+      if (views) {
+        const offset = readOffset(buf, pos);
+        if (st.fetchOffset === undefined || offset >= st.fetchOffset) {
+          st.count++;
+          st.visit!(offset, key, value);
+        }
+      } else if (st.fetchOffset === undefined || !below(buf, pos, st)) {
+        // Verifying only counts: no bigint per message.
+        st.count++;
+      }
+      lastPos = pos;
+      pos = mEnd;
+      continue;
+    }
     const offset = readOffset(buf, pos);
     // A wrapper's value is needed for decompression even when only verifying.
-    if (codec !== 0 && !views && valueLen !== -1) value = buf.subarray(p, mEnd);
-    if (codec === 0) {
-      if (st.fetchOffset === undefined || offset >= st.fetchOffset) {
-        st.count++;
-        if (views) st.visit!(offset, key, value);
-      }
-    } else if (inner) {
+    if (!views && valueLen !== -1) value = buf.subarray(p, mEnd);
+    if (inner) {
       corrupt(
         st,
         'bad-codec',
@@ -241,7 +263,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
     } else {
       unwrap(st, codec as 1 | 2 | 3, value, m, offset);
     }
-    lastOffset = offset;
+    lastPos = pos;
     pos = mEnd;
   }
   if (inner && partialTail) {
@@ -249,7 +271,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
   }
   return {
     partialTail,
-    nextOffset: lastOffset === null ? null : lastOffset + 1n,
+    nextOffset: lastPos < 0 ? null : readOffset(buf, lastPos) + 1n,
     firstEntrySize,
     validBytes: pos - start,
   };
@@ -287,8 +309,13 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
 }
 
 function state(visit: MessageVisitor | undefined, options: DecodeMessageSetOptions | undefined): ScanState {
+  const fetchOffset = options?.fetchOffset;
   return {
     count: 0,
+    fetchNumber:
+      fetchOffset !== undefined && fetchOffset >= 0n && fetchOffset <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(fetchOffset)
+        : undefined,
     verifyCrc: options?.verifyCrc ?? true,
     fetchOffset: options?.fetchOffset,
     budget: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
