@@ -24,8 +24,12 @@ async function setup(init: FetchEngineInit): Promise<{ c: FakeCluster; e: FetchE
 }
 
 /** Reads until `count` values or an error; never hangs. */
-async function read(e: FetchEngine, count: number): Promise<{ values: string[]; error?: unknown }> {
+async function read(
+  e: FetchEngine,
+  count: number,
+): Promise<{ values: string[]; error?: unknown; largestBatch: number }> {
   const values: string[] = [];
+  let largestBatch = 0;
   const deadline = Date.now() + 5000;
   while (values.length < count && Date.now() < deadline) {
     try {
@@ -36,11 +40,12 @@ async function read(e: FetchEngine, count: number): Promise<{ values: string[]; 
         ),
       ]);
       for (const m of b.messages) values.push(m.value?.toString() ?? '<null>');
+      largestBatch = Math.max(largestBatch, b.count);
     } catch (error) {
-      return { values, error };
+      return { values, error, largestBatch };
     }
   }
-  return { values };
+  return { values, largestBatch };
 }
 
 const text = (i: number): string => `v${String(i).padStart(4, '0')}-${'x'.repeat(40)}`;
@@ -59,8 +64,12 @@ describe('FetchEngine: catch-up fetch size', () => {
       { topic: 'u', partition: 0, offset: 0n },
       { topic: 'u', partition: 1, offset: 0n },
     ]);
-    const { values } = await read(e, 300);
+    const { values, largestBatch } = await read(e, 300);
     expect(values).toEqual(Array.from({ length: 300 }, (_, i) => text(i)));
+    // A 3000-byte answer is still handed out in batches of about the 500-byte fetch size
+    // (entries are 72 bytes: a batch ends at the entry that reaches 500, the 7th), where a
+    // single batch per answer would hold up to 41.
+    expect(largestBatch).toBeLessThanOrEqual(7);
     const sizes = (p: number) =>
       c.fetches.flatMap((f) => f.partitions.filter((x) => x.partition === p).map((x) => x.maxBytes));
     // The first request of each partition uses the fetch size; once p0 came back full it asks
