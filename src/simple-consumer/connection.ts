@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { KafkaRequest } from '../protocol/request.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -11,7 +11,7 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
 } from './errors.js';
-import { SocketSession } from './socket-session.js';
+import { connectDirect, SocketSession } from './socket-session.js';
 
 /** Room for a 100 MiB fetch answer plus the response envelope around it. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024 + 1024 * 1024;
@@ -90,7 +90,7 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.backoff = new Backoff(options.backoff);
-    this.createSocket = options.createSocket ?? ((a) => netConnect({ host: a.host, port: a.port }));
+    this.createSocket = options.createSocket ?? ((a) => connectDirect(a.host, a.port));
     this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
     this.now = options.now ?? Date.now;
     this.nextCorrelationId = options.firstCorrelationId ?? 1;

@@ -1,6 +1,8 @@
 import { type BrokerAddress, type ForeignProtocol, FrameSizeError, NotKafkaError } from './errors.js';
 
 const SIZE_BYTES = 4;
+/** Reads land here while no frame is being assembled (its bytes are copied out, never viewed). */
+const SCRATCH_BYTES = 64 * 1024;
 /** The smallest response frame: just the correlation id. */
 export const MIN_FRAME_BYTES = 4;
 
@@ -36,6 +38,10 @@ export class FrameDecoder {
   private frame: Buffer | null = null;
   private frameFilled = 0;
   private framesSeen = 0;
+  private scratch: Buffer | undefined;
+  /** What readTarget() last returned, and whether it is the rest of the frame being assembled. */
+  private target: Buffer | undefined;
+  private targetIsFrame = false;
 
   constructor(maxFrameBytes: number, address: BrokerAddress) {
     this.maxFrameBytes = maxFrameBytes;
@@ -54,11 +60,51 @@ export class FrameDecoder {
 
   /**
    * Feeds one chunk and calls `onFrame` for every frame it completes (the frame excludes the
-   * size prefix). Throws {@link FrameSizeError} or {@link NotKafkaError}; after a throw the
-   * stream is out of step and the decoder must be discarded. An exception from `onFrame`
+   * size prefix). With `copy`, frames are never views into `chunk` (its memory will be
+   * reused). Throws {@link FrameSizeError} or {@link NotKafkaError}; after a throw the stream
+   * is out of step and the decoder must be discarded. An exception from `onFrame`
    * propagates and stops the loop.
    */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+  /**
+   * For sockets read with `onread`: where the next read should land. While a frame is being
+   * assembled that is the rest of the frame itself, so the kernel writes the bytes where they
+   * will stay (no socket chunk is allocated and none is copied); otherwise a reused scratch
+   * buffer.
+   */
+  readTarget(): Buffer {
+    if (this.frame !== null) {
+      this.target = this.frame.subarray(this.frameFilled);
+      this.targetIsFrame = true;
+    } else {
+      this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+      this.target = this.scratch;
+      this.targetIsFrame = false;
+    }
+    return this.target;
+  }
+
+  /**
+   * `n` bytes were read into `buf`: the buffer readTarget() returned, or any other (those bytes
+   * are treated as a chunk whose memory will be reused, so frames in it are copied out).
+   */
+  wrote(n: number, buf: Uint8Array, onFrame: (frame: Buffer) => void): void {
+    const direct = buf === this.target && this.targetIsFrame && this.frame !== null;
+    this.target = undefined;
+    if (!direct) {
+      this.push(Buffer.from(buf.buffer, buf.byteOffset, n), onFrame, true);
+      return;
+    }
+    const frame = this.frame!;
+    this.frameFilled += n;
+    if (this.frameFilled === frame.length) {
+      this.frame = null;
+      this.headFilled = 0;
+      this.framesSeen++;
+      onFrame(frame);
+    }
+  }
+
+  push(chunk: Buffer, onFrame: (frame: Buffer) => void, copy = false): void {
     let at = 0;
     while (at < chunk.length) {
       if (this.frame === null) {
@@ -67,7 +113,8 @@ export class FrameDecoder {
           if (chunk.length - at - SIZE_BYTES >= size) {
             at += SIZE_BYTES;
             this.framesSeen++;
-            onFrame(chunk.subarray(at, at + size));
+            const view = chunk.subarray(at, at + size);
+            onFrame(copy ? ownCopy(view) : view);
             at += size;
             continue;
           }
@@ -77,7 +124,8 @@ export class FrameDecoder {
         this.headFilled += n;
         at += n;
         if (this.headFilled < SIZE_BYTES) return;
-        this.frame = Buffer.allocUnsafe(this.checkSize(this.head));
+        // Not from Node's shared 8 KiB pool: views into a frame then keep only the frame alive.
+        this.frame = Buffer.allocUnsafeSlow(this.checkSize(this.head));
         this.frameFilled = 0;
       }
       const n = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
@@ -106,4 +154,11 @@ export class FrameDecoder {
     if (!valid) throw new FrameSizeError(this.address, size, this.maxFrameBytes);
     return size;
   }
+}
+
+/** A copy in its own memory (not a slice of the shared pool, which other buffers keep alive). */
+function ownCopy(view: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(view.length);
+  view.copy(out);
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Kafka08Error, ProtocolDecodeError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import { ApiKey, encodeRequest, type KafkaRequest } from '../protocol/request.js';
@@ -36,6 +36,55 @@ interface InFlight {
   cleanup(): void;
 }
 
+interface DirectReader {
+  readTarget(): Buffer;
+  wrote(n: number, buf: Uint8Array): void;
+}
+
+/**
+ * The `onread` hooks of a socket opened by {@link connectDirect}. They must exist before the
+ * socket does, while the session that consumes the bytes is created only once it is connected:
+ * until then reads go to a scratch buffer and are kept (copied) for the session.
+ */
+class ReadRelay {
+  private reader: DirectReader | undefined;
+  private scratch: Buffer | undefined;
+  private early: Buffer[] = [];
+
+  readonly buffer = (): Buffer => {
+    if (this.reader !== undefined) return this.reader.readTarget();
+    this.scratch ??= Buffer.allocUnsafeSlow(4096);
+    return this.scratch;
+  };
+
+  /** Never pauses the socket: flow control is the engine's budget, not TCP. */
+  readonly callback = (n: number, buf: Uint8Array): boolean => {
+    if (this.reader !== undefined) this.reader.wrote(n, buf);
+    else this.early.push(Buffer.from(buf.subarray(0, n)));
+    return true;
+  };
+
+  attach(reader: DirectReader): void {
+    this.reader = reader;
+    const early = this.early;
+    this.early = [];
+    for (const b of early) reader.wrote(b.length, b);
+  }
+}
+
+const relays = new WeakMap<Socket, ReadRelay>();
+
+/**
+ * Opens a TCP connection whose reads go straight into the response frame being assembled
+ * (`onread`), instead of into a fresh 64 KiB chunk per read that is then copied into the frame.
+ */
+export function connectDirect(host: string, port: number): Socket {
+  const relay = new ReadRelay();
+  const socket = netConnect({ host, port, onread: { buffer: relay.buffer, callback: relay.callback } });
+  relays.set(socket, relay);
+  return socket;
+}
+
 /**
  * One live TCP socket to a broker: writes request frames, splits the answer stream into frames,
  * and matches each frame to the oldest request still waiting (a 0.8 broker answers in order).
@@ -62,7 +111,13 @@ export class SocketSession {
     this.decoder = new FrameDecoder(options.maxResponseBytes, options.address);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const relay = relays.get(socket);
+    if (relay === undefined) socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    else
+      relay.attach({
+        readTarget: () => this.decoder.readTarget(),
+        wrote: (n, buf) => this.onRead(n, buf),
+      });
     socket.on('error', (err) =>
       this.destroy(new ConnectionError(options.address, `socket error: ${err.message}`, err)),
     );
@@ -167,6 +222,19 @@ export class SocketSession {
     entry.reject(error);
     // Its answer may still arrive and would be taken for the next request's: start afresh.
     this.destroy(new ConnectionError(this.options.address, `${why}; connection destroyed`, error));
+  }
+
+  private onRead(n: number, buf: Uint8Array): void {
+    if (this.deathError !== undefined) return;
+    try {
+      this.decoder.wrote(n, buf, (frame) => this.onFrame(frame));
+    } catch (err) {
+      this.destroy(
+        err instanceof ConnectionError
+          ? err
+          : new ConnectionError(this.options.address, 'failed to process a response frame', err),
+      );
+    }
   }
 
   private onData(chunk: Buffer): void {
