@@ -1,5 +1,5 @@
 import { decompress } from './compression/index.js';
-import { crc32 } from './crc32.js';
+import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
 
 /**
@@ -75,6 +75,11 @@ interface ScanState {
   count: number;
   /** `fetchOffset` as a number when it is a safe integer (offsets compared without a bigint). */
   fetchNumber: number | undefined;
+  /**
+   * CRCs may use the copied window ({@link crc32InWindow}): true unless a caller's visitor runs
+   * between messages, since it could change the bytes after they were copied.
+   */
+  windowed: boolean;
 }
 
 function corrupt(
@@ -127,6 +132,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
   let lastPos = -1;
   let partialTail = false;
   let firstEntrySize: number | undefined;
+  if (st.windowed) clearCrcWindow();
   while (pos < end) {
     if (end - pos < HEADER) {
       partialTail = true;
@@ -165,7 +171,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
     }
     if (st.verifyCrc) {
       const stored = int32(buf, m) >>> 0;
-      const computed = crc32(buf, m + 4, mEnd);
+      const computed = st.windowed ? crc32InWindow(buf, m + 4, mEnd) : crc32(buf, m + 4, mEnd);
       if (stored !== computed) {
         corrupt(
           st,
@@ -308,9 +314,14 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
   }
 }
 
-function state(visit: MessageVisitor | undefined, options: DecodeMessageSetOptions | undefined): ScanState {
+function state(
+  visit: MessageVisitor | undefined,
+  options: DecodeMessageSetOptions | undefined,
+  windowed = visit === undefined,
+): ScanState {
   const fetchOffset = options?.fetchOffset;
   return {
+    windowed,
     count: 0,
     fetchNumber:
       fetchOffset !== undefined && fetchOffset >= 0n && fetchOffset <= BigInt(Number.MAX_SAFE_INTEGER)
@@ -337,19 +348,25 @@ export function forEachMessage(
   return scan(buf, 0, buf.length, state(visit, options), false);
 }
 
+/** Our own visitor only stores what it is given, so the copied CRC window stays valid. */
+function collect(
+  buf: Buffer,
+  messages: Message[],
+  options: DecodeMessageSetOptions | undefined,
+): MessageSetSummary {
+  const visit: MessageVisitor = (offset, key, value) => {
+    messages.push({ offset, key, value });
+  };
+  return scan(buf, 0, buf.length, state(visit, options, true), false);
+}
+
 /**
  * Decodes one partition's MessageSet bytes (as found in a Fetch v0 response) into messages.
  * Throws only {@link CorruptError}; a partial trailing entry is reported, not thrown.
  */
 export function decodeMessageSet(buf: Buffer, options?: DecodeMessageSetOptions): DecodedMessageSet {
   const messages: Message[] = [];
-  const summary = forEachMessage(
-    buf,
-    (offset, key, value) => {
-      messages.push({ offset, key, value });
-    },
-    options,
-  );
+  const summary = collect(buf, messages, options);
   return { messages, ...summary };
 }
 
