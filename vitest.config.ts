@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // Two cores: running several JVM-heavy files at once only makes each one slower.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       {
         test: {
