@@ -1,4 +1,4 @@
-import type { AutoOffsetReset } from '../simple-consumer/fetch-engine/index.js';
+import type { AutoOffsetReset, FetchEngineOptions } from '../simple-consumer/fetch-engine/index.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
 import { ConsumerConfigError } from './errors.js';
 
@@ -341,4 +341,18 @@ function validateStartFrom(s: unknown): StartFrom {
     'startFrom',
     `must be 'group', 'earliest', 'latest' or { specificOffsets }, got ${JSON.stringify(s)}`,
   );
+}
+
+/** The fetch engine settings a consumer configuration implies (Kafka names mapped to the engine's). */
+export function fetchEngineOptions(c: ConsumerConfig): FetchEngineOptions {
+  return {
+    maxWaitMs: c.fetchWaitMaxMs,
+    minBytes: c.fetchMinBytes,
+    fetchSizeBytes: c.fetchMessageMaxBytes,
+    maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
+    autoOffsetReset: c.autoOffsetReset,
+    socketTimeoutMs: c.socketTimeoutMs,
+    prefetchBytes: c.prefetchBytes,
+    refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
+  };
 }

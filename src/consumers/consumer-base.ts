@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import type { KafkaBrokerGeneration } from '../simple-consumer/errors.js';
@@ -18,12 +16,17 @@ import {
   PendingCheckpoints,
   partitionKey,
 } from './checkpoint-state.js';
-import { type ConsumerConfig, type ConsumerProperties, resolveConsumerConfig } from './config.js';
+import {
+  type ConsumerConfig,
+  type ConsumerProperties,
+  fetchEngineOptions,
+  resolveConsumerConfig,
+} from './config.js';
 import { ConsumerClosedError, ConsumerConfigError, InvalidStateError } from './errors.js';
 import { type CommittedPosition, createOffsetStore, OffsetCommitter } from './offset-committer.js';
 import { discoverPartitions } from './partition-discovery.js';
-import { toReadable } from './readable.js';
-import { type ConsumerBatch, type PartitionPosition, RecordReader } from './record-reader.js';
+import { type PartitionPosition, RecordReader } from './record-reader.js';
+import { RecordSource } from './record-source.js';
 import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
 import { needsCommittedOffsets, resolveStartPosition } from './start-position.js';
 
@@ -55,7 +58,7 @@ type Phase = 'created' | 'starting' | 'running' | 'finished' | 'closed';
  * checkpoint snapshots and commits, and the three consumption surfaces (async iterator, Node
  * Readable, batches). Policy classes only pin the broker generation and the commit policy.
  */
-export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implements AsyncIterable<T> {
+export class KafkaConsumerBase<T> extends RecordSource<T> {
   readonly config: ConsumerConfig;
   readonly topics: readonly string[];
   readonly policy: ConsumerPolicy;
@@ -67,7 +70,7 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
   private readonly positions = new Map<string, PartitionPosition>();
   private readonly pending = new PendingCheckpoints<CommittedPosition[]>();
   private readonly ended = new Set<string>();
-  private readonly reader: RecordReader<T>;
+  protected readonly reader: RecordReader<T>;
   private engine: FetchEngine | undefined;
   private phase: Phase = 'created';
   private starting: Promise<void> | undefined;
@@ -182,16 +185,7 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
       this.phase = 'finished';
       return;
     }
-    const engine = new FetchEngine(this.cluster, {
-      maxWaitMs: c.fetchWaitMaxMs,
-      minBytes: c.fetchMinBytes,
-      fetchSizeBytes: c.fetchMessageMaxBytes,
-      maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
-      autoOffsetReset: c.autoOffsetReset,
-      socketTimeoutMs: c.socketTimeoutMs,
-      prefetchBytes: c.prefetchBytes,
-      refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
-    });
+    const engine = new FetchEngine(this.cluster, fetchEngineOptions(c));
     this.engine = engine;
     engine.on('leader-change', (e) => this.emit('leader-change', e));
     engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
@@ -293,30 +287,7 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
     return this.committer.commit(offsets);
   }
 
-  /** The next record; `undefined` when every partition ended, or after close. */
-  async read(): Promise<T | undefined> {
-    return (await this.nextItem())?.value;
-  }
-
-  private async nextItem(): Promise<{ value: T } | undefined> {
-    for (;;) {
-      const r = this.reader.next();
-      if (r !== undefined) return r;
-      if (!(await this.fill())) return undefined;
-    }
-  }
-
-  /** The records of the next fetched batch (one partition); `undefined` when finished or closed. */
-  async nextBatch(): Promise<ConsumerBatch<T> | undefined> {
-    for (;;) {
-      const b = this.reader.rest();
-      if (b !== undefined && b.records.length > 0) return b;
-      if (!(await this.fill())) return undefined;
-    }
-  }
-
-  /** Puts the next batch in the reader's hands; false when there will be none. */
-  private async fill(): Promise<boolean> {
+  protected async fill(): Promise<boolean> {
     await this.start();
     for (;;) {
       const engine = this.engine;
@@ -345,34 +316,6 @@ export class KafkaConsumerBase<T> extends EventEmitter<ConsumerEvents> implement
 
   private currentPositions(): CommittedPosition[] {
     return this.committer.committable(this.positions.values());
-  }
-
-  /** Iterates records; leaving the loop early (break, return, throw in the body) closes the consumer. */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: async (): Promise<IteratorResult<T>> => {
-        const item = await this.nextItem();
-        return item === undefined ? { value: undefined, done: true } : { value: item.value, done: false };
-      },
-      return: async (): Promise<IteratorResult<T>> => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  /**
-   * A Node Readable in object mode with backpressure: records are read only as the stream's
-   * buffer drains. A record pushed into the stream's buffer counts as handed out (snapshots
-   * include it): keep `highWaterMark` small (default 1) when checkpointing through a stream.
-   * Destroying the stream closes the consumer.
-   */
-  stream(options: { highWaterMark?: number } = {}): Readable {
-    return toReadable(
-      () => this.nextItem(),
-      () => this.close(),
-      options.highWaterMark ?? 1,
-    );
   }
 
   /**

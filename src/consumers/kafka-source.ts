@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import { Kafka08Error } from '../protocol/errors.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import type { BrokerAddress } from '../simple-consumer/errors.js';
@@ -26,8 +24,8 @@ import {
   resolveKafkaSourceConfig,
 } from './kafka-source-config.js';
 import type { CommittedPosition } from './offset-store.js';
-import { toReadable } from './readable.js';
-import { type ConsumerBatch, type PartitionPosition, RecordReader } from './record-reader.js';
+import { type PartitionPosition, RecordReader } from './record-reader.js';
+import { RecordSource } from './record-source.js';
 import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
 
 export type { RebalanceEvent };
@@ -53,7 +51,7 @@ type Pulled = { batch: MessageBatch; gen: number } | { error: unknown };
  * rebalance stops fetching, drops records not handed out, commits, and only then releases the
  * owner znodes, so the next owner starts exactly where this one stopped (with auto commit on).
  */
-export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements AsyncIterable<T> {
+export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
   readonly config: ConsumerConfig;
   readonly groupConfig: Readonly<GroupOptions>;
   readonly topics: readonly string[];
@@ -65,7 +63,7 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
   private readonly positions = new Map<string, PartitionPosition>();
   /** Positions of partitions released by the rebalance under way: kept ones continue from there. */
   private readonly released = new Map<string, bigint>();
-  private readonly reader: RecordReader<T>;
+  protected readonly reader: RecordReader<T>;
   private readonly committer: ZkOffsetCommitter;
   private readonly wake = new Wakeup();
   private engine: FetchEngine | undefined;
@@ -273,34 +271,12 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
     return out;
   }
 
-  /** The next record; `undefined` after close or an end-of-stream element. */
-  async read(): Promise<T | undefined> {
-    return (await this.nextItem())?.value;
-  }
-
-  private async nextItem(): Promise<{ value: T } | undefined> {
-    for (;;) {
-      const r = this.reader.next();
-      if (r !== undefined) return r;
-      if (!(await this.fill())) return undefined;
-    }
-  }
-
-  /** The records of the next fetched batch (one partition); `undefined` when finished or closed. */
-  async nextBatch(): Promise<ConsumerBatch<T> | undefined> {
-    for (;;) {
-      const b = this.reader.rest();
-      if (b !== undefined && b.records.length > 0) return b;
-      if (!(await this.fill())) return undefined;
-    }
-  }
-
   /**
    * Puts the next batch in the reader's hands; false when there will be none. Waits for the
    * engine (created at the first rebalance that sees a broker) and wakes for a failed rebalance,
    * which it throws, without losing a batch the engine is about to hand out.
    */
-  private async fill(): Promise<boolean> {
+  protected async fill(): Promise<boolean> {
     try {
       await this.start();
     } catch (err) {
@@ -350,29 +326,6 @@ export class KafkaSource<T> extends EventEmitter<KafkaSourceEvents> implements A
     this.phase = 'finished';
     this.engine?.unassign([...this.positions.values()]);
     void this.close();
-  }
-
-  /** Iterates records; leaving the loop early (break, return, throw in the body) closes the source. */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: async (): Promise<IteratorResult<T>> => {
-        const item = await this.nextItem();
-        return item === undefined ? { value: undefined, done: true } : { value: item.value, done: false };
-      },
-      return: async (): Promise<IteratorResult<T>> => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  /** An object-mode Readable with backpressure; destroying it closes the source. */
-  stream(options: { highWaterMark?: number } = {}): Readable {
-    return toReadable(
-      () => this.nextItem(),
-      () => this.close(),
-      options.highWaterMark ?? 1,
-    );
   }
 
   /**

@@ -3,7 +3,7 @@ import { ClusterMetadata } from '../../simple-consumer/cluster-metadata.js';
 import type { BrokerAddress } from '../../simple-consumer/errors.js';
 import { FetchEngine } from '../../simple-consumer/fetch-engine/index.js';
 import { parseSeedBrokers } from '../../simple-consumer/seed-brokers.js';
-import type { ConsumerConfig } from '../config.js';
+import { type ConsumerConfig, fetchEngineOptions } from '../config.js';
 
 /**
  * The cluster view and fetch engine of a group member, made once brokers are known: seeded with
@@ -21,15 +21,6 @@ export function createGroupEngine(
     pool,
     refreshBackoffMs: c.refreshLeaderBackoffMs,
   });
-  const engine = new FetchEngine(cluster, {
-    maxWaitMs: c.fetchWaitMaxMs,
-    minBytes: c.fetchMinBytes,
-    fetchSizeBytes: c.fetchMessageMaxBytes,
-    maxFetchSizeBytes: c.fetchMessageMaxBytesCeiling,
-    autoOffsetReset: c.autoOffsetReset,
-    socketTimeoutMs: c.socketTimeoutMs,
-    prefetchBytes: c.prefetchBytes,
-    refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
-  });
+  const engine = new FetchEngine(cluster, fetchEngineOptions(c));
   return { cluster, engine };
 }
