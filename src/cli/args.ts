@@ -123,7 +123,9 @@ export function parseFlags(args: string[], own: Options, help: string): Flags | 
 /** The help text lines shared by every cluster command. */
 export const COMMON_HELP = `common flags:
   --brokers host:port,...  seed brokers (default: $KAFKA08_BROKERS, else ${DEFAULT_BROKERS})
-  --zookeeper host:port    accepted for forward compatibility; not used yet
+  --zookeeper host:port[/chroot]
+                           default $KAFKA08_ZOOKEEPER; read by group (topics without --topic,
+                           --list); accepted and ignored by the other commands
   --json                   machine-readable output on stdout
   --quiet                  no progress or summary on stderr
   -h, --help               this help`;
