@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { run: Subcommand; summary: string }> = {
   produce: { run: produceCommand, summary: 'produce --topic T   send stdin lines as messages' },
   group: {
     run: groupCommand,
-    summary: 'group --group G --topic T   committed offsets and lag per partition',
+    summary: 'group --group G [--topic T | --zookeeper Z] | --list   committed offsets and lag per partition',
   },
   demo: {
     run: demoCommand,

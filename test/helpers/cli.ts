@@ -12,7 +12,7 @@ export interface CliRun {
 }
 
 /**
- * Runs the built `kafka08` binary. KAFKA08_BROKERS is cleared unless `env` sets it, so a
+ * Runs the built `kafka08` binary. KAFKA08_BROKERS and KAFKA08_ZOOKEEPER are cleared unless `env` sets them, so a
  * developer's own cluster never leaks into a test.
  */
 export function cli(
@@ -27,7 +27,7 @@ export function cli(
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, KAFKA08_BROKERS: '', ...env }, timeout: timeoutMs },
+      { env: { ...process.env, KAFKA08_BROKERS: '', KAFKA08_ZOOKEEPER: '', ...env }, timeout: timeoutMs },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr, ms: Date.now() - t0 });
