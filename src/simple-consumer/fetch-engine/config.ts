@@ -40,12 +40,8 @@ export interface FetchEngineOptions {
   socketTimeoutMs?: number;
   /**
    * Bytes of fetched data the engine may hold (in flight plus not yet handed out), across all
-   * brokers (default 24 MiB). A request only asks for as many partitions' fetch sizes as fit; a
+   * brokers (default 16 MiB). A request only asks for as many partitions' fetch sizes as fit; a
    * single partition whose fetch size alone exceeds the budget is still fetched, alone.
-   * 24 MiB lets three brokers each have a 4 MiB catch-up fetch in flight while their previous
-   * answer is handed out (a 0.8 broker pays a fixed cost per partition per fetch, so smaller
-   * catch-up fetches cost rate); with 16 MiB each got 2.7 MiB and 3 brokers x 8 partitions ran
-   * about 20 % slower.
    */
   prefetchBytes?: number;
   /** `refresh.leader.backoff.ms`: first wait before a leader lookup is retried (default 200). */
@@ -101,7 +97,7 @@ export function resolveFetchEngineConfig(o: FetchEngineOptions = {}): FetchEngin
     catchUpFetchBytes: int('catchUpFetchBytes', o.catchUpFetchBytes ?? 4 * 1024 * 1024, 1),
     autoOffsetReset,
     socketTimeoutMs,
-    prefetchBytes: int('prefetchBytes', o.prefetchBytes ?? 24 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    prefetchBytes: int('prefetchBytes', o.prefetchBytes ?? 16 * 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
     refreshLeaderBackoffMs,
     maxRefreshLeaderBackoffMs: int(
       'maxRefreshLeaderBackoffMs',
