@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './fetch.js';
 export * from './message-set.js';
 export * from './message-set-encode.js';
+export * from './message-set-outline.js';
 export * from './metadata.js';
 export * from './offset-commit.js';
 export * from './offset-fetch.js';

@@ -1,6 +1,7 @@
 import { decompress } from './compression/index.js';
 import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
+import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset, TWO_32 } from './message-set-bytes.js';
 
 /**
  * Decoder for magic-0 message sets (Kafka 0.8.x), the consumer's hot path.
@@ -58,9 +59,6 @@ export interface DecodedMessageSet extends MessageSetSummary {
 export type MessageVisitor = (offset: bigint, key: Buffer | null, value: Buffer | null) => void;
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
-const HEADER = 12;
-const MIN_MESSAGE_SIZE = 14;
-const TWO_32 = 4294967296;
 
 interface ScanState {
   verifyCrc: boolean;
@@ -99,17 +97,6 @@ function corrupt(
     { topic: st.topic, partition: st.partition, offset },
     cause,
   );
-}
-
-function int32(b: Buffer, i: number): number {
-  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-}
-
-/** Offsets below 2^53 (all real ones) become a bigint with one allocation instead of readBigInt64BE's several. */
-function readOffset(b: Buffer, i: number): bigint {
-  const hi = int32(b, i);
-  if (hi >= 0 && hi < 0x200000) return BigInt(hi * TWO_32 + (int32(b, i + 4) >>> 0));
-  return b.readBigInt64BE(i);
 }
 
 /** The entry at `pos` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
@@ -383,85 +370,4 @@ export function verifyMessageSet(
   const st = state(undefined, options);
   const summary = scan(buf, 0, buf.length, st, false);
   return { ...summary, count: st.count };
-}
-
-export interface MessageSetOutline extends MessageSetSummary {
-  /** Some complete outer entry is a compressed wrapper. */
-  compressed: boolean;
-  /**
-   * With `pieceBytes`: the complete entries cut into consecutive runs of about that many bytes
-   * (whole entries; a run ends at the first entry boundary at or past the size), each with its
-   * end position and the offset after its last entry. Covers `[0, validBytes)`.
-   */
-  pieces: { end: number; nextOffset: bigint }[];
-}
-
-/**
- * Walks only the outer entry headers (offset and size, plus the codec of complete entries):
- * where the next fetch starts, whether the set ends in a partial entry, whether anything is
- * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
- * {@link CorruptError}, as in a full decode); CRCs and contents are left to a later decode.
- */
-export function outlineMessageSet(
-  buf: Buffer,
-  options?: DecodeMessageSetOptions & {
-    /**
-     * Entries larger than this (header included) end the walk as if cut off there: the first
-     * one is reported like a partial first entry (`firstEntrySize`), so that a reader asking
-     * for more bytes than its fetch size sees an oversized message exactly as a reader that
-     * asked for its fetch size would.
-     */
-    maxEntryBytes?: number;
-    /** Cut the set into runs of about this many bytes (see `pieces`); default: one run. */
-    pieceBytes?: number;
-  },
-): MessageSetOutline {
-  const maxEntry = options?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
-  const pieceBytes = options?.pieceBytes ?? Number.POSITIVE_INFINITY;
-  const pieces: { end: number; nextOffset: bigint }[] = [];
-  let pieceStart = 0;
-  const end = buf.length;
-  let pos = 0;
-  let last = -1;
-  let compressed = false;
-  let partialTail = false;
-  let firstEntrySize: number | undefined;
-  while (pos < end) {
-    if (end - pos < HEADER) {
-      partialTail = true;
-      break;
-    }
-    const size = int32(buf, pos + 8);
-    if (size < MIN_MESSAGE_SIZE) {
-      corrupt(
-        state(undefined, options),
-        'bad-length',
-        `MessageSize ${size} is below the minimum ${MIN_MESSAGE_SIZE}`,
-        pos + 8,
-        'MessageSet[].MessageSize',
-        readOffset(buf, pos),
-      );
-    }
-    if (end - pos - HEADER < size || HEADER + size > maxEntry) {
-      partialTail = true;
-      if (last < 0) firstEntrySize = HEADER + size;
-      break;
-    }
-    if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
-    last = pos;
-    pos += HEADER + size;
-    if (pos - pieceStart >= pieceBytes) {
-      pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
-      pieceStart = pos;
-    }
-  }
-  if (last >= 0 && pieceStart < pos) pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
-  return {
-    partialTail,
-    nextOffset: last < 0 ? null : readOffset(buf, last) + 1n,
-    firstEntrySize,
-    validBytes: pos,
-    compressed,
-    pieces,
-  };
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { Kafka08Error } from '../../protocol/errors.js';
 import { type FetchResponse, fetchRequest } from '../../protocol/fetch.js';
-import { type MessageSetOutline, outlineMessageSet } from '../../protocol/message-set.js';
+import { type MessageSetOutline, outlineMessageSet } from '../../protocol/message-set-outline.js';
 import { ConnectionError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { ResponseHold } from './delivery-queue.js';

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Codec } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
-import {
-  decodeMessageSet,
-  forEachMessage,
-  outlineMessageSet,
-  verifyMessageSet,
-} from '../../../src/protocol/message-set.js';
+import { decodeMessageSet, forEachMessage, verifyMessageSet } from '../../../src/protocol/message-set.js';
 import { encodeMessageSet } from '../../../src/protocol/message-set-encode.js';
+import { outlineMessageSet } from '../../../src/protocol/message-set-outline.js';
 
 // The engine's hot path reads a set in two steps (outline when it arrives, verify + visit when
 // it is handed out); both must agree with the one-step decoder at every cut and on corruption.

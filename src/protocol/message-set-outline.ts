@@ -1,0 +1,83 @@
+import { CorruptError } from './errors.js';
+import type { DecodeMessageSetOptions, MessageSetSummary } from './message-set.js';
+import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
+
+export interface MessageSetOutline extends MessageSetSummary {
+  /** Some complete outer entry is a compressed wrapper. */
+  compressed: boolean;
+  /**
+   * With `pieceBytes`: the complete entries cut into consecutive runs of about that many bytes
+   * (whole entries; a run ends at the first entry boundary at or past the size), each with its
+   * end position and the offset after its last entry. Covers `[0, validBytes)`.
+   */
+  pieces: { end: number; nextOffset: bigint }[];
+}
+
+/**
+ * Walks only the outer entry headers (offset and size, plus the codec of complete entries):
+ * where the next fetch starts, whether the set ends in a partial entry, whether anything is
+ * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
+ * {@link CorruptError}, as in a full decode); CRCs and contents are left to a later decode.
+ */
+export function outlineMessageSet(
+  buf: Buffer,
+  options?: DecodeMessageSetOptions & {
+    /**
+     * Entries larger than this (header included) end the walk as if cut off there: the first
+     * one is reported like a partial first entry (`firstEntrySize`), so that a reader asking
+     * for more bytes than its fetch size sees an oversized message exactly as a reader that
+     * asked for its fetch size would.
+     */
+    maxEntryBytes?: number;
+    /** Cut the set into runs of about this many bytes (see `pieces`); default: one run. */
+    pieceBytes?: number;
+  },
+): MessageSetOutline {
+  const maxEntry = options?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
+  const pieceBytes = options?.pieceBytes ?? Number.POSITIVE_INFINITY;
+  const pieces: { end: number; nextOffset: bigint }[] = [];
+  let pieceStart = 0;
+  const end = buf.length;
+  let pos = 0;
+  let last = -1;
+  let compressed = false;
+  let partialTail = false;
+  let firstEntrySize: number | undefined;
+  while (pos < end) {
+    if (end - pos < HEADER) {
+      partialTail = true;
+      break;
+    }
+    const size = int32(buf, pos + 8);
+    if (size < MIN_MESSAGE_SIZE) {
+      throw new CorruptError(
+        'bad-length',
+        `MessageSize ${size} is below the minimum ${MIN_MESSAGE_SIZE}`,
+        pos + 8,
+        'MessageSet[].MessageSize',
+        { topic: options?.topic, partition: options?.partition, offset: readOffset(buf, pos) },
+      );
+    }
+    if (end - pos - HEADER < size || HEADER + size > maxEntry) {
+      partialTail = true;
+      if (last < 0) firstEntrySize = HEADER + size;
+      break;
+    }
+    if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
+    last = pos;
+    pos += HEADER + size;
+    if (pos - pieceStart >= pieceBytes) {
+      pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
+      pieceStart = pos;
+    }
+  }
+  if (last >= 0 && pieceStart < pos) pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
+  return {
+    partialTail,
+    nextOffset: last < 0 ? null : readOffset(buf, last) + 1n,
+    firstEntrySize,
+    validBytes: pos,
+    compressed,
+    pieces,
+  };
+}
