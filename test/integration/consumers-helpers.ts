@@ -62,3 +62,39 @@ export async function readN<T>(c: { read(): Promise<T | undefined> }, n: number,
   }
   return out;
 }
+
+/** KafkaSource properties with short timings, so rebalances and commits happen within a test. */
+export function kafkaSourceProps(
+  cluster: LocalKafka,
+  group: string,
+  extra: Record<string, string | number> = {},
+) {
+  return {
+    'zookeeper.connect': cluster.zookeeper,
+    'group.id': group,
+    'auto.offset.reset': 'smallest',
+    'auto.commit.interval.ms': 200,
+    'rebalance.backoff.ms': 300,
+    'rebalance.max.retries': 10,
+    'zookeeper.session.timeout.ms': 4000,
+    'fetch.wait.max.ms': 50,
+    'socket.timeout.ms': 10_000,
+    ...extra,
+  };
+}
+
+/** Polls `get` until `ok` holds, failing with the last value after `ms`. */
+export async function until<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

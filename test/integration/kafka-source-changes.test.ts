@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaSource, type RebalanceEvent, roundRobinAssign, SimpleStringSchema } from '../../src/index.js';
-import type { LocalKafka } from '../../src/rig/index.js';
 import { sharedCluster } from '../helpers/cluster.js';
-import { readN, seedTopic, uniqueGroup } from './consumers-helpers.js';
+import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until } from './consumers-helpers.js';
 
 const k = () => sharedCluster('0.8.2.2');
-
-function sourceProps(cluster: LocalKafka, group: string, extra: Record<string, string | number> = {}) {
-  return {
-    'zookeeper.connect': cluster.zookeeper,
-    'group.id': group,
-    'auto.offset.reset': 'smallest',
-    'auto.commit.interval.ms': 200,
-    'rebalance.backoff.ms': 300,
-    'rebalance.max.retries': 10,
-    'zookeeper.session.timeout.ms': 4000,
-    'fetch.wait.max.ms': 50,
-    'socket.timeout.ms': 10_000,
-    ...extra,
-  };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const sourceProps = kafkaSourceProps;
 
 describe('KafkaSource group changes', () => {
   it('roundrobin over two topics with two members: as predicted, disjoint, complete', async () => {

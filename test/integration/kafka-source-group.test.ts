@@ -1,36 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaSource, type RebalanceEvent, rangeAssign, SimpleStringSchema } from '../../src/index.js';
-import type { LocalKafka } from '../../src/rig/index.js';
 import { sharedCluster } from '../helpers/cluster.js';
-import { readN, seedTopic, uniqueGroup, zkOffsetPath } from './consumers-helpers.js';
+import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until, zkOffsetPath } from './consumers-helpers.js';
 
 const k = () => sharedCluster('0.8.2.2');
-
-/** Short timings so rebalances and commits happen within the test's time. */
-function sourceProps(cluster: LocalKafka, group: string, extra: Record<string, string | number> = {}) {
-  return {
-    'zookeeper.connect': cluster.zookeeper,
-    'group.id': group,
-    'auto.offset.reset': 'smallest',
-    'auto.commit.interval.ms': 200,
-    'rebalance.backoff.ms': 300,
-    'rebalance.max.retries': 10,
-    'zookeeper.session.timeout.ms': 4000,
-    'fetch.wait.max.ms': 50,
-    'socket.timeout.ms': 10_000,
-    ...extra,
-  };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const sourceProps = kafkaSourceProps;
 
 const offsets = (group: string, topic: string, n: number) =>
   Promise.all(Array.from({ length: n }, (_, p) => k().zkGet(zkOffsetPath(group, topic, p))));

@@ -11,34 +11,12 @@ import {
 import type { LocalKafka } from '../../src/rig/index.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { startJavaGroupMember } from '../jvm/consumers/group-member.js';
-import { readN, seedTopic, uniqueGroup } from './consumers-helpers.js';
+import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until } from './consumers-helpers.js';
 
 const k = () => sharedCluster('0.8.2.2');
 
-function sourceProps(cluster: LocalKafka, group: string, extra: Record<string, string | number> = {}) {
-  return {
-    'zookeeper.connect': cluster.zookeeper,
-    'group.id': group,
-    'auto.offset.reset': 'smallest',
-    'auto.commit.interval.ms': 200,
-    'rebalance.backoff.ms': 300,
-    'rebalance.max.retries': 30,
-    'zookeeper.session.timeout.ms': 4000,
-    'fetch.wait.max.ms': 50,
-    'socket.timeout.ms': 10_000,
-    ...extra,
-  };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const sourceProps = (cluster: LocalKafka, group: string, extra: Record<string, string | number> = {}) =>
+  kafkaSourceProps(cluster, group, { 'rebalance.max.retries': 30, ...extra });
 
 const owners = (group: string, topic: string, n: number) =>
   Promise.all(Array.from({ length: n }, (_, p) => k().zkGet(`/consumers/${group}/owners/${topic}/${p}`)));
