@@ -20,7 +20,33 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
 
   abstract close(): Promise<void>;
 
-  /** The next record; `undefined` when every partition ended, or after close. */
+  /**
+   * The next record already fetched, or `undefined` when none is in hand (then `await ready()`).
+   * Synchronous on purpose: the record is handed out and its partition's position moves in the
+   * caller's own step, so a snapshot taken by other code (a checkpoint timer, several instances
+   * checkpointed together) can never include a record the caller has not received yet.
+   */
+  poll(): { value: T } | undefined {
+    return this.reader.next();
+  }
+
+  /** {@link poll} for the rest of the batch in hand: its records, or `undefined` when none is in hand. */
+  pollBatch(): ConsumerBatch<T> | undefined {
+    const b = this.reader.rest();
+    return b !== undefined && b.records.length > 0 ? b : undefined;
+  }
+
+  /** Resolves true once {@link poll} has a record in hand, false when there will be none. */
+  async ready(): Promise<boolean> {
+    return this.reader.busy || this.fill();
+  }
+
+  /**
+   * The next record; `undefined` when every partition ended, or after close. The record is handed
+   * out (its position moves) when this resolves, a microtask before the awaiting caller resumes:
+   * take snapshots from the reading loop itself, or read with {@link poll} when other code
+   * snapshots.
+   */
   async read(): Promise<T | undefined> {
     return (await this.nextItem())?.value;
   }
@@ -33,7 +59,10 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     }
   }
 
-  /** The records of the next fetched batch (one partition); `undefined` when finished or closed. */
+  /**
+   * The records of the next fetched batch (one partition); `undefined` when finished or closed.
+   * Handed out when this resolves, like {@link read}; {@link pollBatch} is the synchronous form.
+   */
   async nextBatch(): Promise<ConsumerBatch<T> | undefined> {
     for (;;) {
       const b = this.reader.rest();

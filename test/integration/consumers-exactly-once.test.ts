@@ -68,8 +68,15 @@ async function runExactlyOnce(r: Run): Promise<void> {
     await Promise.all(
       instances.map(async (c, i) => {
         for (;;) {
-          const v = await c.read();
-          if (v === undefined || outcome !== undefined) return;
+          // poll() hands the record out in this synchronous step, together with sink.push:
+          // another instance's checkpoint can never fall between the two.
+          const got = c.poll();
+          if (got === undefined) {
+            if (!(await c.ready()) || outcome !== undefined) return;
+            continue;
+          }
+          if (outcome !== undefined) return;
+          const v = got.value;
           sink.push(v);
           seen[i]!.add(v.split(':')[0]!);
           if (sink.length % 47 === 0) takeCheckpoint();
