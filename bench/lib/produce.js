@@ -11,13 +11,22 @@ const { Codec, encodeMessageSet, metadataRequest, produceRequest } = await impor
 
 const ALPHABET = Buffer.from('etaoinshrdlucmfw');
 /**
- * Java's old producer sent 200 messages per partition per request (batch.num.messages). That
- * matters for compressed topics: a 0.8 broker recompresses ALL messages of one request's
- * partition into ONE wrapper (offset assignment), so bigger requests would build wrappers larger
- * than a 1 MiB fetch, which stalls Kafka's own consumer. Uncompressed sets go in 2 MiB requests.
+ * Every topic is written as Java's 0.8 producer wrote it: 200 messages per partition per request
+ * (`batch.num.messages`), so each request becomes one append of 200 messages in the broker's log.
+ *
+ * The append size decides how fast a 0.8 broker can serve a fetch, for every client:
+ * - The broker adds at most one offset-index entry per append. To find a fetch's start offset
+ *   (and, for a consumer, the high watermark) it looks up the index and then reads the message
+ *   headers after that entry ONE SYSCALL PER MESSAGE until it gets there. Our first loader sent
+ *   2 MiB requests (16k messages per append): every fetch then paid thousands of reads, 1p ran
+ *   at about half speed for kcat and the JVM, and a topic whose partitions ended on a large
+ *   append looked like "the broker is slow with 8 partitions". bench/README.md has the figures.
+ * - For compressed topics the broker recompresses all messages of one request's partition into
+ *   ONE wrapper, so bigger requests would also build wrappers larger than a 1 MiB fetch, which
+ *   stalls Kafka's own consumer.
+ * `appendMessages` overrides the 200, to reproduce the bulk layout.
  */
-const WRAPPER_MESSAGES = 200;
-const REQUEST_BYTES = 2 * 1024 * 1024;
+const APPEND_MESSAGES = 200;
 const IN_FLIGHT = 8;
 
 function makeValues(start, n, size, seed) {
@@ -46,7 +55,15 @@ function encodeChunk(messages, codec) {
  * Writes `count` messages of `size` bytes spread evenly (round-robin blocks) over the
  * partitions of `topic`. Returns { ms, bytes } for the report.
  */
-export async function produceScenario({ brokers, topic, partitions, count, size, compression }) {
+export async function produceScenario({
+  brokers,
+  topic,
+  partitions,
+  count,
+  size,
+  compression,
+  appendMessages = APPEND_MESSAGES,
+}) {
   const codec = { none: Codec.None, gzip: Codec.Gzip, snappy: Codec.Snappy, lz4: Codec.Lz4 }[compression];
   const t0 = performance.now();
   const [host, port] = brokers.split(',')[0].split(':');
@@ -64,8 +81,7 @@ export async function produceScenario({ brokers, topic, partitions, count, size,
     }
     return c;
   };
-  const perMessage = size + 26;
-  const chunk = codec === Codec.None ? Math.max(1, Math.floor(REQUEST_BYTES / perMessage)) : WRAPPER_MESSAGES;
+  const chunk = appendMessages;
   const perPartition = Math.ceil(count / partitions);
   let bytes = 0;
   const jobs = [];

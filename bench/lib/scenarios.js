@@ -43,6 +43,11 @@ export const CLIENTS = [
   { name: 'kafkajs', file: 'kafkajs.js', label: 'kafkajs 2.2.4 (0.10+ only)', peer: 'kafkajs' },
   { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 (ours): FetchEngine' },
   {
+    name: 'kafka08-consumer',
+    file: 'kafka08-consumer.js',
+    label: 'kafka08 (ours): FlinkKafkaConsumer082, checkpointing, pollBatch',
+  },
+  {
     name: 'kafka08-raw',
     file: 'kafka08.js',
     options: { layer: 'raw' },

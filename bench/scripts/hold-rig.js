@@ -34,7 +34,15 @@ for (const t of topics) {
   });
   console.error(`${t.name}: ${count} x ${size} B in ${Math.round(p.ms)} ms`);
 }
-console.log(JSON.stringify({ brokers: kafka.brokers, count, size, topics: topics.map((t) => t.name) }));
+console.log(
+  JSON.stringify({
+    brokers: kafka.brokers,
+    zookeeper: kafka.zookeeper,
+    count,
+    size,
+    topics: topics.map((t) => t.name),
+  }),
+);
 const stop = async () => {
   await kafka.stop();
   process.exit(0);

@@ -1,4 +1,4 @@
-import type { FetchBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
+import type { MessageBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { type CheckpointPosition, partitionKey } from './checkpoint-state.js';
 import type { KeyedDeserializationSchema } from './schemas.js';
 
@@ -27,7 +27,7 @@ export interface ConsumerBatch<T> {
  * from that position meets it again and stops again).
  */
 export class RecordReader<T> {
-  private current: { batch: FetchBatch; index: number; pos: PartitionPosition } | undefined;
+  private current: { batch: MessageBatch; index: number; pos: PartitionPosition } | undefined;
 
   constructor(
     private readonly schema: KeyedDeserializationSchema<T>,
@@ -40,7 +40,7 @@ export class RecordReader<T> {
   }
 
   /** Starts handing out a batch the engine just gave (its partition must be assigned). */
-  take(batch: FetchBatch): void {
+  take(batch: MessageBatch): void {
     const pos = this.positions.get(partitionKey(batch.topic, batch.partition));
     if (pos === undefined) return;
     // The engine moved its own position to nextOffset; ours moves record by record.
@@ -88,6 +88,13 @@ export class RecordReader<T> {
   rest(): ConsumerBatch<T> | undefined {
     const c = this.current;
     if (c === undefined) return undefined;
+    const { topic, partition } = c.batch;
+    const records = c.index === 0 ? this.visitAll(c) : this.drain();
+    return { topic, partition, records, nextOffset: c.pos.offset as bigint };
+  }
+
+  /** Record by record through `next()`: for a batch already partly handed out. */
+  private drain(): T[] {
     const records: T[] = [];
     try {
       for (;;) {
@@ -99,11 +106,54 @@ export class RecordReader<T> {
       // Hand out what was good; the failing record throws again on the next call.
       if (records.length === 0) throw err;
     }
-    return {
-      topic: c.batch.topic,
-      partition: c.batch.partition,
-      records,
-      nextOffset: c.pos.offset as bigint,
-    };
+    return records;
+  }
+
+  /**
+   * A whole batch through its visitor: no Message objects and one position update instead of
+   * one per record (the batch form is what throughput readers use; the Message form cost about
+   * a third of the consumer's rate and most of its garbage). Same outcomes as `drain()`:
+   * nothing here can interleave with a snapshot, since it all runs in one synchronous step.
+   */
+  private visitAll(c: { batch: MessageBatch; index: number; pos: PartitionPosition }): T[] {
+    const { batch, pos } = c;
+    const { topic, partition } = batch;
+    const schema = this.schema;
+    const records: T[] = [];
+    let seen = 0;
+    let stop: { offset: bigint; end: boolean; error?: unknown } | undefined;
+    batch.forEachMessage((offset, key, value) => {
+      if (stop !== undefined) return;
+      let v: T | null;
+      try {
+        v = schema.deserializeKeyed(key, value, topic, partition, offset);
+      } catch (error) {
+        stop = { offset, end: false, error };
+        return;
+      }
+      if (v !== null && schema.isEndOfStream(v)) {
+        stop = { offset, end: true };
+        return;
+      }
+      seen++;
+      if (v !== null) records.push(v);
+    });
+    const stopped = stop as { offset: bigint; end: boolean; error?: unknown } | undefined;
+    if (stopped === undefined) {
+      pos.offset = batch.nextOffset;
+      this.current = undefined;
+      return records;
+    }
+    // The position stays in front of the record that ended the partition or failed.
+    pos.offset = stopped.offset;
+    if (stopped.end) {
+      this.current = undefined;
+      this.onEndOfStream(batch, stopped.offset);
+      return records;
+    }
+    // The failing record throws again from the next call, which reads on from it.
+    c.index = seen;
+    if (records.length === 0) throw stopped.error;
+    return records;
   }
 }
