@@ -13,8 +13,12 @@ import * as zlib from 'node:zlib';
  */
 export const NATIVE_CRC_THRESHOLD = 384;
 
-// Slice-by-16 tables: table k maps a byte to its CRC contribution k positions further back.
-const TABLE = new Int32Array(256 * 16);
+/**
+ * Slice-by-16 tables: table k (at k * 256) maps a byte to its CRC contribution k positions
+ * further back. Exported for the wasm modules, which copy the first 8 into their memory.
+ */
+export const CRC_TABLE = new Int32Array(256 * 16);
+const TABLE = CRC_TABLE;
 for (let n = 0; n < 256; n++) {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;

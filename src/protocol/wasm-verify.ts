@@ -1,0 +1,194 @@
+import { CRC_TABLE, crc32Js, NATIVE_CRC_THRESHOLD } from './crc32.js';
+import type { MessageSetSummary } from './message-set.js';
+import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
+
+/*
+ * The verify-only pass over an uncompressed message set in one wasm call per copied window.
+ *
+ * Why: verifying a set entry by entry from JS cost a JS walk plus a JS-to-wasm call per message
+ * for the CRC. Here wasm walks the entries itself (sizes, magic, codec, key/value lengths, CRC,
+ * the fetch-offset count) and stops at the first entry it does not accept: a bad or compressed
+ * one, one larger than MAX_SIZE (zlib.crc32 is faster there), one cut by the window or the set.
+ * JS runs the ordinary scan on that one entry, so every error, wrapper and partial tail is
+ * handled by the same code as before, then resumes the wasm walk after it.
+ *
+ * The module's source is wasm-verify.wat next to this file (assembled with wabt 1.0.36).
+ */
+const WASM_VERIFY =
+  'AGFzbQEAAAABEQJgAn9/AX9gBn9/f39/fwF/AwMCAAEFAwEAAQYLAn8BQQALfwFBAAsHLQUGbWVtb3J5AgAFY291bnQDAARsYXN0AwEDY3JjAAALdmVyaWZ5UGxhaW4AAQrrBALhAQEDf0F/IQICQANAIABBCGogAUsNASAAKAAAIAJzIQMgACgABCEEIANB/wFxQQJ0KAKAOCADQQh2Qf8BcUECdCgCgDBzIANBEHZB/wFxQQJ0KAKAKCADQRh2QQJ0KAKAIHNzIARB/wFxQQJ0KAKAGCAEQQh2Qf8BcUECdCgCgBBzIARBEHZB/wFxQQJ0KAKACCAEQRh2QQJ0KAIAc3NzIQIgAEEIaiEADAALCwJAA0AgACABTw0BIAIgAC0AAHNB/wFxQQJ0KAIAIAJBCHZzIQIgAEEBaiEADAALCyACQX9zC4UDAQh/AkADQCABIABrQQxIDQEgACgACCELIAtB/4H8B3FBGHcgC0GA/oN4cUEId3IhBiAGQQ5IDQEgBiAESg0BIAYgASAAa0EMa0oNASAAQQxqIQcgByAGaiEIIActAAQNASAHLQAFQQdxDQEgBygABiELIAtB/4H8B3FBGHcgC0GA/oN4cUEId3IhCiAHQQpqIQkgCkF/RwRAIAogBkEOa0sNAiAJIApqIQkLIAkoAAAhCyALQf+B/AdxQRh3IAtBgP6DeHFBCHdyIQogCUEEaiEJIApBf0YEQCAJIAhHDQIFIAogCCAJa0cNAgsgBQRAIAcoAAAhCyALQf+B/AdxQRh3IAtBgP6DeHFBCHdyIAdBBGogCBAARw0CCyAAKAAAIQsgC0H/gfwHcUEYdyALQYD+g3hxQQh3ciEMIAAoAAQhCyAMIAJKIAwgAkYgC0H/gfwHcUEYdyALQYD+g3hxQQh3ciADT3FyBEAgDUEBaiENCyAAJAEgCCEADAALCyANJAAgAAs=';
+
+/** Tables T0..T7 at k * 1024; the window of the set follows them. */
+const BASE = 8 * 1024;
+/** An entry's Message size above which the JS path (native CRC) takes it. */
+const MAX_SIZE = NATIVE_CRC_THRESHOLD + 3;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+interface Verifier {
+  verifyPlain: (p: number, e: number, fHi: number, fLo: number, maxSize: number, crcOn: number) => number;
+  count: { value: number };
+  last: { value: number };
+  memory: { buffer: ArrayBuffer; grow: (pages: number) => number };
+  mem: Uint8Array;
+}
+
+let windowBytes = 1024 * 1024;
+let enabled = true;
+/** Undefined until first use; null when WebAssembly is unavailable or the module misbehaves. */
+let verifier: Verifier | null | undefined;
+
+function load(): Verifier | null {
+  try {
+    // The project's TS libs carry no WebAssembly types; this is the slice of the API used here.
+    const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const { exports } = new wa.Instance(new wa.Module(Buffer.from(WASM_VERIFY, 'base64')));
+    const memory = exports.memory as Verifier['memory'];
+    const v: Verifier = {
+      verifyPlain: exports.verifyPlain as Verifier['verifyPlain'],
+      count: exports.count as Verifier['count'],
+      last: exports.last as Verifier['last'],
+      memory,
+      mem: new Uint8Array(memory.buffer),
+    };
+    // Wasm is little-endian whatever the host is; DataView writes the tables that way.
+    const view = new DataView(memory.buffer);
+    for (let i = 0; i < 8 * 256; i++) view.setInt32(i * 4, CRC_TABLE[i]!, true);
+    return probe(v) ? v : null;
+  } catch {
+    // No WebAssembly (e.g. --jitless): the JS scan does the work.
+    return null;
+  }
+}
+
+/** Refuses a module that disagrees with the JS code (never expected; keeps a broken build safe). */
+function probe(v: Verifier): boolean {
+  const body = Buffer.from('\0\0\xff\xff\xff\xff\0\0\0\x09123456789', 'latin1');
+  const entry = Buffer.alloc(HEADER + 4 + body.length);
+  entry.writeInt32BE(7, 4);
+  entry.writeInt32BE(4 + body.length, 8);
+  entry.writeUInt32BE(crc32Js(body, 0, body.length), 12);
+  body.copy(entry, 16);
+  v.mem.set(entry, BASE);
+  const e = BASE + entry.length;
+  const ok = v.verifyPlain(BASE, e, 0, 7, MAX_SIZE, 1) === e && v.count.value === 1 && v.last.value === BASE;
+  // A flipped value byte must fail the CRC and stop the walk at the entry.
+  v.mem[e - 1] = v.mem[e - 1]! ^ 1;
+  return ok && v.verifyPlain(BASE, e, 0, 8, MAX_SIZE, 1) === BASE && v.count.value === 0;
+}
+
+function ready(): Verifier | null {
+  if (verifier === undefined) verifier = load();
+  if (verifier === null) return null;
+  const need = BASE + windowBytes;
+  if (verifier.mem.length < need) {
+    // Grow once to fit the window; growing detaches the old buffer, so the view is remade.
+    verifier.memory.grow(Math.ceil((need - verifier.mem.length) / 65536));
+    verifier.mem = new Uint8Array(verifier.memory.buffer);
+  }
+  return verifier;
+}
+
+/** Test and benchmark hooks: turn the wasm walk off (the plain JS scan) or change its window. */
+export function configureWasmVerify(options: { enabled?: boolean; windowBytes?: number }): void {
+  if (options.enabled !== undefined) enabled = options.enabled;
+  if (options.windowBytes !== undefined) windowBytes = Math.max(64, Math.floor(options.windowBytes));
+}
+
+/** Whether {@link verifyPlainSet} would run in wasm here (false under --jitless). */
+export function wasmVerifyAvailable(): boolean {
+  return enabled && ready() !== null;
+}
+
+/** The ordinary scan of `buf[start, end)` (outer set), counting into the caller's state. */
+export type ScanRange = (start: number, end: number) => MessageSetSummary;
+
+/**
+ * Verifies the outer set `buf` like `scanRange(0, buf.length)` would, with the same summary and
+ * the same errors; returns the messages wasm counted (those `scanRange` saw it counts itself).
+ * Undefined when the wasm walk cannot run: the caller scans as before.
+ */
+export function verifyPlainSet(
+  buf: Buffer,
+  fetchOffset: bigint | undefined,
+  verifyCrc: boolean,
+  scanRange: ScanRange,
+): { summary: MessageSetSummary; count: number } | undefined {
+  if (!enabled) return undefined;
+  const v = ready();
+  if (v === null) return undefined;
+  let fHi = -0x80000000;
+  let fLo = 0;
+  if (fetchOffset !== undefined && fetchOffset > INT64_MIN) {
+    // Nothing counts: rare enough to leave to the JS scan rather than give wasm a third mode.
+    if (fetchOffset > INT64_MAX) return undefined;
+    fHi = Number(fetchOffset >> 32n);
+    fLo = Number(fetchOffset & 0xffffffffn);
+  }
+  const crcOn = verifyCrc ? 1 : 0;
+  const end = buf.length;
+  const w = windowBytes;
+  let winStart = 0;
+  let winEnd = Math.min(end, w);
+  v.mem.set(buf.subarray(0, winEnd), BASE);
+  let pos = 0;
+  let last = -1;
+  let count = 0;
+  while (pos < end) {
+    const shift = BASE - winStart;
+    const stop = v.verifyPlain(pos + shift, winEnd + shift, fHi, fLo, MAX_SIZE, crcOn) - shift;
+    if (stop > pos) {
+      count += v.count.value;
+      last = v.last.value - shift;
+      pos = stop;
+      if (pos >= end) break;
+    }
+    const avail = end - pos;
+    const size = avail >= HEADER ? int32(buf, pos + 8) : -1;
+    if (winEnd < end && pos !== winStart) {
+      // Cut by the window rather than refused: slide the window to this entry and walk on.
+      const inWindow = winEnd - pos;
+      const cut = inWindow < HEADER || size > inWindow - HEADER;
+      if (
+        cut &&
+        (inWindow < HEADER || (size >= MIN_MESSAGE_SIZE && size <= MAX_SIZE && HEADER + size <= w))
+      ) {
+        winStart = pos;
+        winEnd = Math.min(end, pos + w);
+        v.mem.set(buf.subarray(winStart, winEnd), BASE);
+        continue;
+      }
+    }
+    if (size >= MIN_MESSAGE_SIZE && size <= avail - HEADER) {
+      // One complete entry wasm refused (bad, compressed, large): the JS scan judges it.
+      scanRange(pos, pos + HEADER + size);
+      last = pos;
+      pos += HEADER + size;
+      continue;
+    }
+    // A bad size or a partial tail: the JS scan finishes the set (throws or reports the tail).
+    const rest = scanRange(pos, end);
+    return {
+      summary: {
+        partialTail: rest.partialTail,
+        nextOffset: rest.nextOffset ?? (last < 0 ? null : readOffset(buf, last) + 1n),
+        firstEntrySize: last < 0 ? rest.firstEntrySize : undefined,
+        validBytes: pos + rest.validBytes,
+      },
+      count,
+    };
+  }
+  return {
+    summary: {
+      partialTail: false,
+      nextOffset: last < 0 ? null : readOffset(buf, last) + 1n,
+      firstEntrySize: undefined,
+      validBytes: pos,
+    },
+    count,
+  };
+}
