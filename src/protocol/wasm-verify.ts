@@ -38,6 +38,7 @@ interface Verifier {
 }
 
 let windowBytes = 1024 * 1024;
+let maxSize = MAX_SIZE;
 let enabled = true;
 /** Undefined until first use; null when WebAssembly is unavailable or the module misbehaves. */
 let verifier: Verifier | null | undefined;
@@ -93,9 +94,18 @@ function ready(): Verifier | null {
   return verifier;
 }
 
-/** Test and benchmark hooks: turn the wasm walk off (the plain JS scan) or change its window. */
-export function configureWasmVerify(options: { enabled?: boolean; windowBytes?: number }): void {
+/**
+ * Test and benchmark hooks: turn the wasm walk off (the plain JS scan), change its window, or the
+ * largest Message it takes.
+ */
+export function configureWasmVerify(options: {
+  enabled?: boolean;
+  windowBytes?: number;
+  maxSize?: number;
+}): void {
   if (options.enabled !== undefined) enabled = options.enabled;
+  if (options.maxSize !== undefined)
+    maxSize = Math.max(MIN_MESSAGE_SIZE, Math.min(0x7fffffff, Math.floor(options.maxSize)));
   if (options.windowBytes !== undefined) windowBytes = Math.max(64, Math.floor(options.windowBytes));
 }
 
@@ -132,55 +142,66 @@ export function verifyPlainSet(
   const crcOn = verifyCrc ? 1 : 0;
   const end = buf.length;
   const w = windowBytes;
+  const max = maxSize;
+  // The copied window is buf[winStart, winEnd); empty until an entry for wasm comes up.
   let winStart = 0;
-  let winEnd = Math.min(end, w);
-  v.mem.set(buf.subarray(0, winEnd), BASE);
+  let winEnd = 0;
   let pos = 0;
   let last = -1;
   let count = 0;
   while (pos < end) {
+    const avail = end - pos;
+    const size = avail >= HEADER ? int32(buf, pos + 8) : -1;
+    if (size < MIN_MESSAGE_SIZE || size > avail - HEADER) {
+      // A cut header, a bad size or a partial tail: the JS scan finishes (throws or reports it).
+      const rest = scanRange(pos, end);
+      return {
+        summary: {
+          partialTail: rest.partialTail,
+          nextOffset: rest.nextOffset ?? (last < 0 ? null : readOffset(buf, last) + 1n),
+          firstEntrySize: last < 0 ? rest.firstEntrySize : undefined,
+          validBytes: pos + rest.validBytes,
+        },
+        count,
+      };
+    }
+    if (size > max || HEADER + size > w || (buf[pos + HEADER + 5]! & 0x07) !== 0) {
+      // Large or compressed entries, which wasm would refuse: the run of them goes to the JS scan
+      // in one call, without copying them into the window.
+      let runEnd = pos;
+      let runLast: number;
+      let s = size;
+      do {
+        runLast = runEnd;
+        runEnd += HEADER + s;
+        s = end - runEnd >= HEADER ? int32(buf, runEnd + 8) : -1;
+      } while (
+        s >= MIN_MESSAGE_SIZE &&
+        s <= end - runEnd - HEADER &&
+        (s > max || HEADER + s > w || (buf[runEnd + HEADER + 5]! & 0x07) !== 0)
+      );
+      scanRange(pos, runEnd);
+      last = runLast;
+      pos = runEnd;
+      continue;
+    }
+    if (pos + HEADER + size > winEnd) {
+      winStart = pos;
+      winEnd = Math.min(end, pos + w);
+      v.mem.set(buf.subarray(winStart, winEnd), BASE);
+    }
     const shift = BASE - winStart;
-    const stop = v.verifyPlain(pos + shift, winEnd + shift, fHi, fLo, MAX_SIZE, crcOn) - shift;
+    const stop = v.verifyPlain(pos + shift, winEnd + shift, fHi, fLo, max, crcOn) - shift;
     if (stop > pos) {
       count += v.count.value;
       last = v.last.value - shift;
       pos = stop;
-      if (pos >= end) break;
-    }
-    const avail = end - pos;
-    const size = avail >= HEADER ? int32(buf, pos + 8) : -1;
-    if (winEnd < end && pos !== winStart) {
-      // Cut by the window rather than refused: slide the window to this entry and walk on.
-      const inWindow = winEnd - pos;
-      const cut = inWindow < HEADER || size > inWindow - HEADER;
-      if (
-        cut &&
-        (inWindow < HEADER || (size >= MIN_MESSAGE_SIZE && size <= MAX_SIZE && HEADER + size <= w))
-      ) {
-        winStart = pos;
-        winEnd = Math.min(end, pos + w);
-        v.mem.set(buf.subarray(winStart, winEnd), BASE);
-        continue;
-      }
-    }
-    if (size >= MIN_MESSAGE_SIZE && size <= avail - HEADER) {
-      // One complete entry wasm refused (bad, compressed, large): the JS scan judges it.
-      scanRange(pos, pos + HEADER + size);
-      last = pos;
-      pos += HEADER + size;
       continue;
     }
-    // A bad size or a partial tail: the JS scan finishes the set (throws or reports the tail).
-    const rest = scanRange(pos, end);
-    return {
-      summary: {
-        partialTail: rest.partialTail,
-        nextOffset: rest.nextOffset ?? (last < 0 ? null : readOffset(buf, last) + 1n),
-        firstEntrySize: last < 0 ? rest.firstEntrySize : undefined,
-        validBytes: pos + rest.validBytes,
-      },
-      count,
-    };
+    // Complete, small, uncompressed and in the window, yet refused: the JS scan judges it.
+    scanRange(pos, pos + HEADER + size);
+    last = pos;
+    pos += HEADER + size;
   }
   return {
     summary: {

@@ -1,5 +1,5 @@
 ;; Source of the module embedded (base64) in wasm-verify.ts. Assemble with wabt 1.0.36:
-;;   npx -y wabt@1.0.36 wat2wasm wasm-verify.wat -o wasm-verify.wasm && base64 -w0 wasm-verify.wasm
+;;   npx -y -p wabt@1.0.36 wat2wasm wasm-verify.wat -o wasm-verify.wasm && base64 -w0 wasm-verify.wasm
 ;; Memory: CRC tables T0..T7 at k*1024 (filled by JS), the copied window of the set after them.
 ;; Wasm loads are little-endian; Kafka fields are big-endian, hence the byte swaps:
 ;;   be32(x) = rotl(x & 0x00ff00ff, 24) | rotl(x & 0xff00ff00, 8)
