@@ -19,6 +19,7 @@ if (!existsSync(join(peers, 'node_modules', 'kafkajs', 'package.json'))) {
 const {
   decodeMessageSet,
   forEachMessage,
+  verifyMessageSet,
   encodeMessageSet,
   encodeFetchResponseBody,
   decodeFetchResponseBody,
@@ -70,6 +71,8 @@ const oursVisitor = () => {
   forEachMessage(messageSet, visit);
   return visited;
 };
+// The verify-only pass a consumer runs when it hands a set out (structure + CRCs, no views).
+const oursVerify = () => verifyMessageSet(messageSet, { topic: 'bench', partition: 0 }).count;
 const kafkajs = async () => {
   const d = new KafkajsDecoder(response);
   d.offset = setStart;
@@ -129,13 +132,15 @@ const median = (xs) => {
 for (let i = 0; i < 3; i++) {
   await timed(ours, 150);
   await timed(oursVisitor, 150);
+  await timed(oursVerify, 150);
   await timed(kafkajs, 150);
 }
 
-const results = { ours: [], oursVisitor: [], kafkajs: [] };
+const results = { ours: [], oursVisitor: [], oursVerify: [], kafkajs: [] };
 for (let round = 0; round < ROUNDS; round++) {
   results.ours.push(await timed(ours, ROUND_MS));
   results.oursVisitor.push(await timed(oursVisitor, ROUND_MS));
+  results.oursVerify.push(await timed(oursVerify, ROUND_MS));
   results.kafkajs.push(await timed(kafkajs, ROUND_MS));
 }
 
@@ -143,6 +148,7 @@ const kjsHeld = [];
 const alloc = {
   ours: allocationsPerMessage(() => decodeMessageSet(messageSet)),
   oursVisitor: allocationsPerMessage(() => forEachMessage(messageSet, visit)),
+  oursVerify: allocationsPerMessage(() => verifyMessageSet(messageSet)),
   kafkajs: allocationsPerMessage(() => {
     // Synchronous part only: for an uncompressed set kafkajs does all its work before the await.
     const d = new KafkajsDecoder(response);
@@ -161,6 +167,7 @@ console.log(`node ${process.version}, ${ROUNDS} interleaved rounds of ${ROUND_MS
 for (const [name, label] of [
   ['ours', 'kafka08 decodeMessageSet'],
   ['oursVisitor', 'kafka08 forEachMessage (visitor)'],
+  ['oursVerify', 'kafka08 verifyMessageSet (no views)'],
   ['kafkajs', 'kafkajs 2.2.4 messageSet decoder (CRC not checked)'],
 ]) {
   const msgs = median(results[name].map((r) => r.msgsPerSec));
