@@ -23,6 +23,9 @@ const args = [
   'api.version.request=false',
   '-X',
   'broker.version.fallback=0.8.2.1',
+  // librdkafka skips CRC checks by default (check.crcs=false); the "kcat-crc" client turns them
+  // on so it can be compared with kafka08, which always checks them in these runs.
+  ...(options.checkCrcs ? ['-X', 'check.crcs=true'] : []),
 ];
 let child;
 process.once('SIGTERM', () => child && signalChildOf(child.pid, 'SIGTERM'));
@@ -36,7 +39,7 @@ const r = await runTimed('kcat', args, {
 let count = 0;
 for (let i = r.stdout.indexOf('\n'); i !== -1; i = r.stdout.indexOf('\n', i + 1)) count++;
 report({
-  client: 'kcat',
+  client: options.checkCrcs ? 'kcat-crc' : 'kcat',
   complete: count >= expected,
   count,
   bytes: null,

@@ -26,6 +26,13 @@ export const CLIENTS = [
   { name: 'jvm', file: 'jvm.js', label: 'Kafka JVM ConsumerPerformance 0.8.2.2 (ceiling)' },
   { name: 'kcat', file: 'kcat.js', label: 'kcat (librdkafka, legacy consumer)', bin: 'kcat' },
   {
+    name: 'kcat-crc',
+    file: 'kcat.js',
+    options: { checkCrcs: true },
+    label: 'kcat with check.crcs=true (librdkafka skips CRCs by default)',
+    bin: 'kcat',
+  },
+  {
     name: 'node-rdkafka',
     file: 'node-rdkafka.js',
     label: 'node-rdkafka 3.6.1, defaults',
