@@ -1,5 +1,6 @@
 import * as snappyjs from 'snappyjs';
 import { CorruptError } from '../errors.js';
+import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength } from './snappy-block.js';
 
 /**
  * Snappy as Kafka 0.8 carries it. The Java producer (and the broker, which recompresses) writes
@@ -9,13 +10,12 @@ import { CorruptError } from '../errors.js';
  * bytes, because a raw block can itself start with 0x82.
  */
 
-const FIELD = 'MessageSet[].value(snappy)';
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER = 16;
 const CHUNK_INPUT = 32 * 1024;
 
 function fail(reason: 'bad-compression' | 'too-large', message: string, at: number): never {
-  throw new CorruptError(reason, message, at, FIELD);
+  throw new CorruptError(reason, message, at, SNAPPY_FIELD);
 }
 
 export function isXerialFramed(src: Uint8Array): boolean {
@@ -24,52 +24,50 @@ export function isXerialFramed(src: Uint8Array): boolean {
   return true;
 }
 
-/** The uncompressed length a raw block declares in its leading varint, or -1 if malformed. */
-function declaredLength(src: Uint8Array, start: number, end: number): number {
-  let result = 0;
-  for (let i = 0; i < 5 && start + i < end; i++) {
-    const b = src[start + i]!;
-    result += (b & 0x7f) * 2 ** (7 * i);
-    if (b < 0x80) return result;
-  }
-  return -1;
-}
-
-/** One raw snappy block, bounded by `room` output bytes; positions in errors are relative to `at`. */
-function rawBlock(src: Uint8Array, start: number, end: number, room: number, maxBytes: number): Buffer {
-  const len = declaredLength(src, start, end);
+/** The declared length of the block at `start`, refused before anything is allocated for it. */
+function checkedLength(src: Uint8Array, start: number, end: number, room: number, maxBytes: number): number {
+  const len = snappyDeclaredLength(src, start, end);
   if (len < 0) fail('bad-compression', 'malformed snappy length varint', start);
-  // The declared length sizes snappyjs's output buffer, so it is checked before anything is allocated.
   if (len > room)
     fail('too-large', `snappy block declares ${len} bytes, over the ${maxBytes} byte limit`, start);
-  try {
-    const out = snappyjs.uncompress(src.subarray(start, end), room);
-    return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.length);
-  } catch (cause) {
-    throw new CorruptError('bad-compression', 'malformed snappy block', start, FIELD, undefined, cause);
-  }
+  return len;
 }
 
-/** Decompresses xerial-framed or raw snappy; output never exceeds `maxBytes`. */
+/** The size of the xerial chunk whose BE int32 length is at `pos`, checked against the payload. */
+function chunkSize(src: Uint8Array, pos: number): number {
+  if (src.length - pos < 4) fail('bad-compression', 'truncated snappy chunk length', pos);
+  const size = ((src[pos]! << 24) | (src[pos + 1]! << 16) | (src[pos + 2]! << 8) | src[pos + 3]!) >>> 0;
+  if (size > src.length - pos - 4)
+    fail('bad-compression', `snappy chunk of ${size} bytes overruns the payload`, pos);
+  return size;
+}
+
+/**
+ * Decompresses xerial-framed or raw snappy; output never exceeds `maxBytes`. A frame is sized
+ * from its blocks' declared lengths first, so all chunks decode into one buffer with no concat.
+ */
 export function snappyDecompress(src: Uint8Array, maxBytes: number): Buffer {
-  if (!isXerialFramed(src)) return rawBlock(src, 0, src.length, maxBytes, maxBytes);
-  const chunks: Buffer[] = [];
+  if (!isXerialFramed(src)) {
+    const out = Buffer.allocUnsafe(checkedLength(src, 0, src.length, maxBytes, maxBytes));
+    decodeSnappyBlock(src, 0, src.length, out, 0);
+    return out;
+  }
   let total = 0;
-  let pos = XERIAL_HEADER;
-  while (pos < src.length) {
-    if (src.length - pos < 4) fail('bad-compression', 'truncated snappy chunk length', pos);
-    const size = ((src[pos]! << 24) | (src[pos + 1]! << 16) | (src[pos + 2]! << 8) | src[pos + 3]!) >>> 0;
+  for (let pos = XERIAL_HEADER; pos < src.length; ) {
+    const size = chunkSize(src, pos);
     pos += 4;
-    if (size > src.length - pos)
-      fail('bad-compression', `snappy chunk of ${size} bytes overruns the payload`, pos - 4);
-    if (size > 0) {
-      const out = rawBlock(src, pos, pos + size, maxBytes - total, maxBytes);
-      chunks.push(out);
-      total += out.length;
-    }
+    if (size > 0) total += checkedLength(src, pos, pos + size, maxBytes - total, maxBytes);
     pos += size;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  const out = Buffer.allocUnsafe(total);
+  let d = 0;
+  for (let pos = XERIAL_HEADER; pos < src.length; ) {
+    const size = chunkSize(src, pos);
+    pos += 4;
+    if (size > 0) d += decodeSnappyBlock(src, pos, pos + size, out, d);
+    pos += size;
+  }
+  return out;
 }
 
 /** Compresses in snappy-java's stream framing (version 1, compatible 1), as the Java producer does. */
