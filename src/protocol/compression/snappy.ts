@@ -7,7 +7,8 @@ import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength } from './snappy-
  * snappy-java's stream framing: an 8-byte magic, two BE int32 version fields, then chunks of
  * `BE int32 length` + one raw snappy block (up to 32 KiB of input each). Non-Java producers may
  * send one bare raw block instead, which brokers accept. The frame is recognised by ALL 8 magic
- * bytes, because a raw block can itself start with 0x82.
+ * bytes, because a raw block can itself start with 0x82. Compression stays with snappyjs;
+ * decompression is ours (snappy-block.ts).
  */
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
