@@ -2,7 +2,24 @@ import { decompress } from './compression/index.js';
 import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
 import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset, TWO_32 } from './message-set-bytes.js';
+import {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type DecodedMessageSet,
+  type DecodeMessageSetOptions,
+  type Message,
+  type MessageSetSummary,
+  type MessageVisitor,
+} from './message-set-types.js';
 import { verifyPlainSet } from './wasm-verify.js';
+
+export {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type DecodedMessageSet,
+  type DecodeMessageSetOptions,
+  type Message,
+  type MessageSetSummary,
+  type MessageVisitor,
+};
 
 /**
  * Decoder for magic-0 message sets (Kafka 0.8.x), the consumer's hot path.
@@ -18,48 +35,6 @@ import { verifyPlainSet } from './wasm-verify.js';
  * - Everything else wrong raises {@link CorruptError} with the byte position, the field, and the
  *   topic / partition / offset when known. Node's RangeError/TypeError never escape.
  */
-
-export interface Message {
-  readonly offset: bigint;
-  /** Zero-copy view into the fetch buffer (or the decompressed set); null is distinct from empty. */
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-}
-
-export interface DecodeMessageSetOptions {
-  /** Verify each message's CRC (outer and inner). Default true. */
-  verifyCrc?: boolean;
-  /** The offset the fetch asked for: messages below it are dropped. Default: keep everything. */
-  fetchOffset?: bigint;
-  /** Total decompressed bytes one call may produce, across all wrappers. Default 64 MiB. */
-  maxDecompressedBytes?: number;
-  /** Error context only. */
-  topic?: string;
-  partition?: number;
-}
-
-export interface MessageSetSummary {
-  /** The set ends in an incomplete entry (normal at the end of a fetch). */
-  partialTail: boolean;
-  /** Where the next fetch resumes: offset of the last complete outer entry + 1; null if none. */
-  nextOffset: bigint | null;
-  /**
-   * Set only when the set holds no complete entry and the first entry's 12-byte header was
-   * complete: that entry's full size in bytes (12 + MessageSize). The fetch size must be at least
-   * this for the consumer to make progress.
-   */
-  firstEntrySize: number | undefined;
-  /** Bytes of complete outer entries at the start of the buffer. */
-  validBytes: number;
-}
-
-export interface DecodedMessageSet extends MessageSetSummary {
-  messages: Message[];
-}
-
-export type MessageVisitor = (offset: bigint, key: Buffer | null, value: Buffer | null) => void;
-
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 interface ScanState {
   verifyCrc: boolean;
@@ -79,6 +54,8 @@ interface ScanState {
    * between messages, since it could change the bytes after they were copied.
    */
   windowed: boolean;
+  /** Set by {@link expandMessageSet}: the plain pieces (outer runs, decompressed sets), in order. */
+  sets: Buffer[] | undefined;
 }
 
 function corrupt(
@@ -120,6 +97,8 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
   let lastPos = -1;
   let partialTail = false;
   let firstEntrySize: number | undefined;
+  /** Start of the current run of plain outer entries, when collecting pieces. */
+  let runStart = -1;
   if (st.windowed) clearCrcWindow();
   while (pos < end) {
     if (end - pos < HEADER) {
@@ -238,6 +217,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         // Verifying only counts: no bigint per message.
         st.count++;
       }
+      if (st.sets !== undefined && runStart < 0) runStart = pos;
       lastPos = pos;
       pos = mEnd;
       continue;
@@ -255,6 +235,8 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         offset,
       );
     } else {
+      if (st.sets !== undefined && runStart >= 0) st.sets.push(buf.subarray(runStart, pos));
+      runStart = -1;
       unwrap(st, codec as 1 | 2 | 3, value, m, offset);
     }
     lastPos = pos;
@@ -263,6 +245,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
   if (inner && partialTail) {
     corrupt(st, 'bad-length', 'decompressed message set ends in a partial entry', pos, field);
   }
+  if (st.sets !== undefined && runStart >= 0) st.sets.push(buf.subarray(runStart, pos));
   return {
     partialTail,
     nextOffset: lastPos < 0 ? null : readOffset(buf, lastPos) + 1n,
@@ -284,7 +267,7 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
   }
   st.budget -= inner.length;
   try {
-    scan(inner, 0, inner.length, st, true);
+    scanInner(inner, st);
   } catch (cause) {
     // Re-anchor the inner position to the wrapper so the error points into the fetch buffer.
     if (cause instanceof CorruptError && cause.position !== m) {
@@ -300,6 +283,17 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
     }
     throw cause;
   }
+}
+
+/** A decompressed set: when only verifying, plain entries are walked in wasm (see verifyMessageSet). */
+function scanInner(inner: Buffer, st: ScanState): void {
+  const fast =
+    st.visit === undefined
+      ? verifyPlainSet(inner, st.fetchOffset, st.verifyCrc, (from, to) => scan(inner, from, to, st, true))
+      : undefined;
+  if (fast === undefined) scan(inner, 0, inner.length, st, true);
+  else st.count += fast.count;
+  st.sets?.push(inner);
 }
 
 function state(
@@ -321,6 +315,7 @@ function state(
     topic: options?.topic,
     partition: options?.partition,
     visit,
+    sets: undefined,
   };
 }
 
@@ -376,4 +371,22 @@ export function verifyMessageSet(
   if (fast !== undefined) return { ...fast.summary, count: st.count + fast.count };
   const summary = scan(buf, 0, buf.length, st, false);
   return { ...summary, count: st.count };
+}
+
+/**
+ * {@link verifyMessageSet} for a set holding compressed wrappers, which also returns its messages
+ * as plain sets: each wrapper's decompressed inner set, and runs of plain outer entries. Visiting
+ * those with {@link forEachMessage} (same `fetchOffset`, `verifyCrc: false`) yields exactly the
+ * messages of the original set, without decompressing again. Lets a consumer check a compressed
+ * batch when it is handed out without building a Message object per record.
+ */
+export function expandMessageSet(
+  buf: Buffer,
+  options?: DecodeMessageSetOptions,
+): MessageSetSummary & { count: number; sets: Buffer[] } {
+  const st = state(undefined, options);
+  const sets: Buffer[] = [];
+  st.sets = sets;
+  const summary = scan(buf, 0, buf.length, st, false);
+  return { ...summary, count: st.count, sets };
 }

@@ -1,6 +1,6 @@
 import { CRC_TABLE, crc32Js, NATIVE_CRC_THRESHOLD } from './crc32.js';
-import type { MessageSetSummary } from './message-set.js';
 import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
+import type { MessageSetSummary } from './message-set-types.js';
 
 /*
  * The verify-only pass over an uncompressed message set in one wasm call per copied window.
@@ -187,6 +187,8 @@ export function verifyPlainSet(
         (s > max || HEADER + s > w || (buf[runEnd + HEADER + 5]! & 0x07) !== 0)
       );
       scanRange(pos, runEnd);
+      // The scan may verify a decompressed set through this module, overwriting the window.
+      winEnd = 0;
       last = runLast;
       pos = runEnd;
       continue;
@@ -206,6 +208,7 @@ export function verifyPlainSet(
     }
     // Complete, small, uncompressed and in the window, yet refused: the JS scan judges it.
     scanRange(pos, pos + HEADER + size);
+    winEnd = 0;
     last = pos;
     pos += HEADER + size;
   }

@@ -1,6 +1,7 @@
 import {
   type DecodeMessageSetOptions,
   decodeMessageSet,
+  expandMessageSet,
   forEachMessage,
   type Message,
   type MessageVisitor,
@@ -26,8 +27,9 @@ export interface MessageBatch extends FetchBatch {
  * for a batch being handed out, and only if `messages` is read.
  *
  * `verify()` must run before hand-out: it checks structure and CRCs (and, for a set holding
- * compressed wrappers, decodes it outright, because checking inner CRCs means decompressing and
- * that should happen once), so that a corrupt set surfaces from `next()` in its place.
+ * compressed wrappers, keeps the decompressed inner sets, because checking inner CRCs means
+ * decompressing and that should happen once), so that a corrupt set surfaces from `next()` in
+ * its place.
  */
 export class LazyMessageBatch implements MessageBatch {
   readonly topic: string;
@@ -38,6 +40,8 @@ export class LazyMessageBatch implements MessageBatch {
   private readonly set: Buffer;
   private readonly compressed: boolean;
   private decoded: Message[] | undefined;
+  /** A compressed set's plain pieces (decompressed inner sets, plain runs), once verified. */
+  private expanded: Buffer[] | undefined;
   private counted = -1;
 
   constructor(
@@ -63,8 +67,9 @@ export class LazyMessageBatch implements MessageBatch {
     if (this.counted >= 0) return;
     const options = this.options(verifyCrc);
     if (this.compressed) {
-      this.decoded = decodeMessageSet(this.set, options).messages;
-      this.counted = this.decoded.length;
+      const x = expandMessageSet(this.set, options);
+      this.expanded = x.sets;
+      this.counted = x.count;
     } else {
       this.counted = verifyMessageSet(this.set, options).count;
     }
@@ -77,20 +82,37 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   get messages(): Message[] {
-    this.decoded ??= decodeMessageSet(this.set, this.options(false)).messages;
+    if (this.decoded === undefined) {
+      const sets = this.expanded;
+      if (sets === undefined) {
+        this.decoded = decodeMessageSet(this.set, this.options(false)).messages;
+      } else {
+        const all: Message[] = [];
+        this.forEachMessage((offset, key, value) => {
+          all.push({ offset, key, value });
+        });
+        this.decoded = all;
+      }
+    }
     return this.decoded;
   }
 
   forEachMessage(visit: MessageVisitor): void {
     const decoded = this.decoded;
-    if (decoded === undefined) {
-      forEachMessage(this.set, visit, this.options(false));
+    if (decoded !== undefined) {
+      for (let i = 0; i < decoded.length; i++) {
+        const m = decoded[i]!;
+        visit(m.offset, m.key, m.value);
+      }
       return;
     }
-    for (let i = 0; i < decoded.length; i++) {
-      const m = decoded[i]!;
-      visit(m.offset, m.key, m.value);
+    const options = this.options(false);
+    const sets = this.expanded;
+    if (sets === undefined) {
+      forEachMessage(this.set, visit, options);
+      return;
     }
+    for (const s of sets) forEachMessage(s, visit, options);
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {
