@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { Kafka08Error } from '../../protocol/errors.js';
 import { ConnectionError } from '../errors.js';
 import { BrokerFetcher } from './broker-fetcher.js';
@@ -75,6 +75,11 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       report: (error, where) => this.report(error, where),
     };
     this.finder = new LeaderFinder(this.ctx, (s, id) => this.onLeader(s, id));
+    // Every in-flight request, connection attempt and waiting loop listens to this one signal:
+    // with a few brokers that is legitimately over Node's default of 10 (12 were seen with 3
+    // brokers), and each listener is removed when its wait ends, so the "possible memory leak"
+    // warning printed to the user's stderr would be noise.
+    setMaxListeners(0, this.controller.signal);
     const external = init.signal;
     const onAbort = (): void => void this.close();
     external?.addEventListener('abort', onAbort, { once: true });

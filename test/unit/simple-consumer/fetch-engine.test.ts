@@ -441,3 +441,32 @@ describe('FetchEngine: broker failures', () => {
     expect(await rejection(pending)).toBeInstanceOf(FetchEngineClosedError);
   });
 });
+
+describe('FetchEngine: many brokers', () => {
+  it('prints no MaxListenersExceeded warning however many requests and waits share its signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const c = await cluster(6);
+      for (let p = 0; p < 24; p++) {
+        c.addPartition('w', p, p % 6);
+        c.append('w', p, range(`p${p}-`, 0, 20));
+      }
+      const e = engine(c, { fetchSizeBytes: 200 });
+      // Symbolic starts: every partition's Offsets request waits for its broker's session, the
+      // way 12 listeners piled up on one signal with 3 real brokers.
+      e.assign(
+        Array.from({ length: 24 }, (_, p) => ({ topic: 'w', partition: p, offset: 'earliest' as const })),
+      );
+      await take(e, 24 * 20);
+      // Warnings are emitted on a later tick.
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((n) => n === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
