@@ -17,6 +17,7 @@ try {
     'group.id': `bench-consumer-${process.pid}-${Date.now()}`,
     startFrom: 'earliest',
     checkpointing: true,
+    ...(options.prefetchBytes ? { prefetchBytes: options.prefetchBytes } : {}),
   });
   let sinceSnapshot = 0;
   let checkpointId = 0;
