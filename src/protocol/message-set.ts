@@ -12,14 +12,7 @@ import {
 } from './message-set-types.js';
 import { verifyPlainSet } from './wasm-verify.js';
 
-export {
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  type DecodedMessageSet,
-  type DecodeMessageSetOptions,
-  type Message,
-  type MessageSetSummary,
-  type MessageVisitor,
-};
+export * from './message-set-types.js';
 
 /**
  * Decoder for magic-0 message sets (Kafka 0.8.x), the consumer's hot path.
