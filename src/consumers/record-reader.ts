@@ -43,7 +43,7 @@ export class RecordReader<T> {
   take(batch: MessageBatch): void {
     const pos = this.positions.get(partitionKey(batch.topic, batch.partition));
     if (pos === undefined) return;
-    // The engine moved its own position to nextOffset; ours moves record by record.
+    // The engine moved its own position to nextOffset; ours moves as records are handed out.
     pos.offset = batch.fetchOffset;
     this.current = { batch, index: 0, pos };
   }
