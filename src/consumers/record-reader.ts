@@ -1,3 +1,4 @@
+import type { Message } from '../protocol/message-set-types.js';
 import type { MessageBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { type CheckpointPosition, partitionKey } from './checkpoint-state.js';
 import type { KeyedDeserializationSchema } from './schemas.js';
@@ -25,9 +26,14 @@ export interface ConsumerBatch<T> {
  * A record whose schema returns null is skipped but counts as consumed. An end-of-stream
  * element is not handed out and not consumed: the partition stops in front of it (a restart
  * from that position meets it again and stops again).
+ *
+ * Schemas are given keys and values copied out of the fetch response (in chunks, see
+ * `forEachMessageCopied`), so a schema may return or keep them as they are: a kept record then
+ * pins a chunk of at most 16 KiB, never a whole response, and the engine's prefetch limit stays
+ * a true bound on the memory of responses.
  */
 export class RecordReader<T> {
-  private current: { batch: MessageBatch; index: number; pos: PartitionPosition } | undefined;
+  private current: InHand | undefined;
 
   constructor(
     private readonly schema: KeyedDeserializationSchema<T>,
@@ -45,7 +51,7 @@ export class RecordReader<T> {
     if (pos === undefined) return;
     // The engine moved its own position to nextOffset; ours moves as records are handed out.
     pos.offset = batch.fetchOffset;
-    this.current = { batch, index: 0, pos };
+    this.current = { batch, index: 0, pos, messages: undefined };
   }
 
   /** Forgets the batch in hand (its partition was unassigned or the consumer closes). */
@@ -66,8 +72,10 @@ export class RecordReader<T> {
     const c = this.current;
     if (c === undefined) return undefined;
     const { batch, pos } = c;
-    while (c.index < batch.messages.length) {
-      const m = batch.messages[c.index]!;
+    c.messages ??= copiedMessages(batch);
+    const messages = c.messages;
+    while (c.index < messages.length) {
+      const m = messages[c.index]!;
       const value = this.schema.deserializeKeyed(m.key, m.value, batch.topic, batch.partition, m.offset);
       c.index++;
       if (value !== null && this.schema.isEndOfStream(value)) {
@@ -115,14 +123,14 @@ export class RecordReader<T> {
    * a third of the consumer's rate and most of its garbage). Same outcomes as `drain()`:
    * nothing here can interleave with a snapshot, since it all runs in one synchronous step.
    */
-  private visitAll(c: { batch: MessageBatch; index: number; pos: PartitionPosition }): T[] {
+  private visitAll(c: InHand): T[] {
     const { batch, pos } = c;
     const { topic, partition } = batch;
     const schema = this.schema;
     const records: T[] = [];
     let seen = 0;
     let stop: { offset: bigint; end: boolean; error?: unknown } | undefined;
-    batch.forEachMessage((offset, key, value) => {
+    batch.forEachMessageCopied((offset, key, value) => {
       if (stop !== undefined) return;
       let v: T | null;
       try {
@@ -156,4 +164,21 @@ export class RecordReader<T> {
     if (records.length === 0) throw stopped.error;
     return records;
   }
+}
+
+interface InHand {
+  batch: MessageBatch;
+  /** Records of the batch handed out (or skipped) so far. */
+  index: number;
+  pos: PartitionPosition;
+  /** The batch as Message objects, built when `next()` first reads it. */
+  messages: Message[] | undefined;
+}
+
+function copiedMessages(batch: MessageBatch): Message[] {
+  const all: Message[] = [];
+  batch.forEachMessageCopied((offset, key, value) => {
+    all.push({ offset, key, value });
+  });
+  return all;
 }

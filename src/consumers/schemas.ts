@@ -87,20 +87,12 @@ export class JsonSchema<T = unknown> implements DeserializationSchema<T> {
 }
 
 /**
- * A copy of a view, so a record kept by the caller does not keep its whole fetch frame alive.
- * allocUnsafe + set measured ~20 ns faster per 100-byte value than Buffer.from(view); every
- * byte is overwritten, so the unzeroed memory never shows.
+ * The value bytes as they are; tombstones skipped. No copy is made: the consumers hand schemas
+ * bytes already copied out of the fetch response (see RecordReader), safe to keep.
  */
-function copyBytes(src: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(src.length);
-  out.set(src);
-  return out;
-}
-
-/** The value bytes as they are (a copy, so it outlives the fetch buffer); tombstones skipped. */
 export class RawBytesSchema implements DeserializationSchema<Buffer> {
   deserialize(value: Buffer | null): Buffer | null {
-    return value === null ? null : copyBytes(value);
+    return value;
   }
 
   isEndOfStream(): boolean {
@@ -108,7 +100,7 @@ export class RawBytesSchema implements DeserializationSchema<Buffer> {
   }
 }
 
-/** Everything Kafka says about a message, bytes copied. Null keys and values are kept. */
+/** Everything Kafka says about a message. Null keys and values are kept. */
 export interface KafkaRecord {
   topic: string;
   partition: number;
@@ -129,8 +121,8 @@ export class KafkaRecordSchema implements KeyedDeserializationSchema<KafkaRecord
       topic,
       partition,
       offset,
-      key: key === null ? null : copyBytes(key),
-      value: value === null ? null : copyBytes(value),
+      key,
+      value,
     };
   }
 

@@ -1,3 +1,4 @@
+import { bufferView } from './buffer-view.js';
 import { decompress } from './compression/index.js';
 import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
@@ -171,7 +172,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
           readOffset(buf, pos),
         );
       }
-      if (views) key = buf.subarray(p, p + keyLen);
+      if (views) key = bufferView(buf, p, p + keyLen);
       p += keyLen;
     }
     const valueLen = int32(buf, p);
@@ -188,7 +189,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
           readOffset(buf, pos),
         );
       }
-      if (views) value = buf.subarray(p, mEnd);
+      if (views) value = bufferView(buf, p, mEnd);
     } else if (p !== mEnd) {
       corrupt(
         st,

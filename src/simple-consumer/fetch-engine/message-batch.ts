@@ -7,6 +7,7 @@ import {
   type MessageVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
+import { copyMessageSetChunks } from '../../protocol/message-set-copy.js';
 import type { FetchBatch } from './delivery-queue.js';
 
 /** A batch as `next()` hands it out: the {@link FetchBatch} fields plus an allocation-light visitor. */
@@ -19,6 +20,13 @@ export interface MessageBatch extends FetchBatch {
    * before the batch was handed out), so it is the fast way to read a batch.
    */
   forEachMessage(visit: MessageVisitor): void;
+  /**
+   * `forEachMessage`, with key and value in memory of their own rather than in the response
+   * frame: the set is copied, whole messages at a time, into chunks of at most `chunkBytes`
+   * (16 KiB by default; a bigger message gets a chunk to itself). The views may be kept: each
+   * pins only its chunk. One copy per chunk costs far less than one per value.
+   */
+  forEachMessageCopied(visit: MessageVisitor, chunkBytes?: number): void;
 }
 
 /**
@@ -113,6 +121,15 @@ export class LazyMessageBatch implements MessageBatch {
       return;
     }
     for (const s of sets) forEachMessage(s, visit, options);
+  }
+
+  forEachMessageCopied(visit: MessageVisitor, chunkBytes?: number): void {
+    // The chunk copy reads sizes only and stops at a bad one: structure must be checked first.
+    if (this.counted < 0) this.verify(false);
+    const options = this.options(false);
+    for (const set of this.expanded ?? [this.set]) {
+      for (const chunk of copyMessageSetChunks(set, chunkBytes)) forEachMessage(chunk, visit, options);
+    }
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {

@@ -3,39 +3,31 @@ import type { PartitionPosition } from '../../../src/consumers/record-reader.js'
 import { RecordReader } from '../../../src/consumers/record-reader.js';
 import {
   JsonSchema,
+  KafkaRecordSchema,
   RawBytesSchema,
   SimpleStringSchema,
   toKeyedSchema,
 } from '../../../src/consumers/schemas.js';
+import { encodeMessageSet } from '../../../src/protocol/message-set-encode.js';
+import { LazyMessageBatch } from '../../../src/simple-consumer/fetch-engine/message-batch.js';
 
-type Visit = (offset: bigint, key: Buffer | null, value: Buffer | null) => void;
-
+/** A real batch over an encoded set; `noMessages` makes reading its Message form throw. */
 function batch(values: (string | null)[], first = 10n, opts: { noMessages?: boolean } = {}) {
-  const messages = values.map((v, i) => ({
-    offset: first + BigInt(i),
-    key: null,
-    value: v === null ? null : Buffer.from(v),
-  }));
-  let messagesRead = 0;
-  return {
-    topic: 't',
-    partition: 0,
-    get messages() {
-      messagesRead++;
-      if (opts.noMessages) throw new Error('the Message form was read');
-      return messages;
-    },
-    get messagesRead() {
-      return messagesRead;
-    },
-    count: messages.length,
-    forEachMessage(visit: Visit) {
-      for (const m of messages) visit(m.offset, m.key, m.value);
-    },
-    highWatermark: first + BigInt(values.length),
-    fetchOffset: first,
-    nextOffset: first + BigInt(values.length),
-  };
+  const set = encodeMessageSet(
+    values.map((v) => ({ key: null, value: v === null ? null : Buffer.from(v) })),
+    { baseOffset: first },
+  );
+  const end = first + BigInt(values.length);
+  const b = new LazyMessageBatch('t', 0, set, first, end, end, false);
+  b.verify(true);
+  if (opts.noMessages) {
+    Object.defineProperty(b, 'messages', {
+      get() {
+        throw new Error('the Message form was read');
+      },
+    });
+  }
+  return Object.assign(b, { frame: set });
 }
 
 function setup<T>(schema: Parameters<typeof toKeyedSchema<T>>[0]) {
@@ -89,13 +81,43 @@ describe('RecordReader', () => {
     expect(pos.offset).toBe(11n);
   });
 
-  it('raw bytes are copied out of the fetch buffer', () => {
-    const { reader } = setup(new RawBytesSchema());
-    const b = batch(['xy']);
+  it('schemas get bytes copied out of the response, through next() and rest() alike', () => {
+    for (const read of ['next', 'rest'] as const) {
+      const { reader } = setup(new RawBytesSchema());
+      const b = batch(['xy', 'zw']);
+      reader.take(b);
+      const values = read === 'next' ? [reader.next()!.value, reader.next()!.value] : reader.rest()!.records;
+      b.frame.fill(0);
+      expect(values.map(String)).toEqual(['xy', 'zw']);
+      for (const v of values) {
+        expect(v.buffer).not.toBe(b.frame.buffer);
+        // A kept value pins its chunk, not the response.
+        expect(v.buffer.byteLength).toBeLessThanOrEqual(16 * 1024);
+      }
+    }
+  });
+
+  it('a kept key pins a chunk of the set, not the response', () => {
+    const { reader } = setup(new KafkaRecordSchema());
+    const big = Buffer.alloc(64 * 1024, 1);
+    const set = encodeMessageSet(
+      Array.from({ length: 40 }, (_, i) => ({
+        key: Buffer.from(`k${i}`),
+        value: i === 7 ? big : Buffer.from('v'),
+      })),
+      { baseOffset: 10n },
+    );
+    const b = new LazyMessageBatch('t', 0, set, 10n, 50n, 50n, false);
+    b.verify(true);
     reader.take(b);
-    const v = reader.next()!.value;
-    b.messages[0]!.value!.fill(0);
-    expect(v.toString()).toBe('xy');
+    const records = reader.rest()!.records;
+    expect(records.map((r) => r.key!.toString())).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`));
+    expect(records[7]!.value!.equals(big)).toBe(true);
+    for (const r of records) {
+      expect(r.key!.buffer).not.toBe(set.buffer);
+      // Only the 64 KiB message's own chunk is bigger than 16 KiB.
+      if (r.offset !== 17n) expect(r.key!.buffer.byteLength).toBeLessThanOrEqual(16 * 1024);
+    }
   });
 
   it('rest() of a fresh batch goes through the visitor and builds no Message objects', () => {
