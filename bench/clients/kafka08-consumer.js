@@ -1,8 +1,9 @@
 // kafka08's public consumer (client "kafka08-consumer"): FlinkKafkaConsumer082 with a raw-bytes
 // schema under checkpointing, read with ready()/pollBatch() and snapshotted every 100k records.
-// It is the FetchEngine plus everything a user of the consumer classes pays for: Message
-// objects, the schema call and the position update per record, the snapshot. The "kafka08"
-// client is the engine alone; the gap between the two is the policy layer's cost.
+// It is the FetchEngine plus everything a user of the consumer classes pays for: the copy of
+// the bytes out of the response, the schema call per record, the records array, the position
+// update per batch, the snapshots, and the ZooKeeper session at start. The "kafka08" client is
+// the engine alone; the gap between the two is the policy layer's cost.
 import { exitSoon, parseArgs, tracker } from './common.js';
 
 const { brokers, topic, partitions, expected, options } = parseArgs();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fetchEngineOptions } from '../../../src/consumers/config.js';
 import { ConsumerConfigError, resolveConsumerConfig } from '../../../src/consumers/index.js';
 
 const base = {
@@ -40,6 +41,12 @@ describe('resolveConsumerConfig', () => {
       checkpointing: false,
       commitOffsets: true,
     });
+  });
+
+  it('reads ahead 8 MiB by default, half the engine alone, and hands the engine what it was given', () => {
+    expect(fetchEngineOptions(resolveConsumerConfig(base)).prefetchBytes).toBe(8 * 1024 * 1024);
+    const c = resolveConsumerConfig({ ...base, prefetchBytes: 3 * 1024 * 1024 });
+    expect(fetchEngineOptions(c).prefetchBytes).toBe(3 * 1024 * 1024);
   });
 
   it('accepts property strings, typed values and the camelCase form alike', () => {
