@@ -1,6 +1,7 @@
 // Consumer throughput benchmark (`npm run bench`, or `node bench/run.js --quick`): every client
 // reads the SAME topic of the SAME local Kafka 0.8.2.2 broker(s), in the same run, interleaved
-// (the order rotates each round), each as its own child process measured from outside (GNU
+// (each round visits every scenario of a rig, and the client order rotates each round), each
+// as its own child process measured from outside (GNU
 // time: peak RSS and user+system CPU). Medians of the rounds are printed as a table and written
 // to bench/results/latest.json (+ latest-meta.json, latest.svg).
 //
@@ -25,7 +26,7 @@ const value = (n) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const quick = flag('quick');
-const runs = Number(value('runs') ?? (quick ? 1 : 3));
+const runs = Number(value('runs') ?? (quick ? 1 : 5));
 const timeoutMs = Number(value('timeout') ?? (quick ? 30 : 60)) * 1000;
 const onlyScenarios = value('scenarios')?.split(',');
 const onlyClients = value('clients')?.split(',');
@@ -65,25 +66,30 @@ for (const [brokerCount, list] of byBrokers) {
   try {
     const classpath = kafka.descriptor().classpath;
     for (const s of list) {
-      const topic = `bench-${s.name}`;
-      const p = await produceScenario({ ...s, brokers: kafka.brokers, topic });
+      const p = await produceScenario({ ...s, brokers: kafka.brokers, topic: `bench-${s.name}` });
       produced.push({ scenario: s.name, ms: Math.round(p.ms), wireMb: +(p.wireBytes / 1e6).toFixed(1) });
       console.log(
-        `\n== ${s.name}: ${s.count} x ${s.size} B, ${s.partitions} partition(s), ${s.compression}, ${brokerCount} broker(s); produced in ${Math.round(p.ms)} ms`,
+        `== ${s.name}: ${s.count} x ${s.size} B, ${s.partitions} partition(s), ${s.compression}, ${brokerCount} broker(s); produced in ${Math.round(p.ms)} ms`,
       );
-      const perRun = new Map(clients.map((c) => [c.name, []]));
-      for (let r = 0; r < runs; r++) {
+    }
+    // Rounds outermost: a slow spell of the shared machine then costs one round of several
+    // scenarios, which the medians drop, instead of every round of one scenario.
+    const perRun = new Map(list.map((s) => [s.name, new Map(clients.map((c) => [c.name, []]))]));
+    for (let r = 0; r < runs; r++) {
+      for (const s of list) {
+        console.log(`\n-- round ${r + 1}/${runs}: ${s.name}`);
         const order = clients.map((_, i) => clients[(i + r) % clients.length]);
         for (const c of order) {
           if (unavailable.has(c.name)) continue;
-          const res = await runClient(c, s, topic, kafka, classpath);
-          perRun.get(c.name).push(res);
+          const res = await runClient(c, s, `bench-${s.name}`, kafka, classpath);
+          perRun.get(s.name).get(c.name).push(res);
           console.log(`  [${r + 1}/${runs}] ${c.name.padEnd(19)} ${describeRun(res)}`);
         }
       }
-      for (const c of clients) results.push(summarize(s, c, perRun.get(c.name)));
-      if (s.name === '1p-100B' && !flag('no-latency')) latency = await measureLatency(kafka);
     }
+    for (const s of list)
+      for (const c of clients) results.push(summarize(s, c, perRun.get(s.name).get(c.name)));
+    if (list.some((s) => s.name === '1p-100B') && !flag('no-latency')) latency = await measureLatency(kafka);
   } finally {
     await kafka.stop();
   }
