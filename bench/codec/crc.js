@@ -5,6 +5,7 @@
 // `node bench/codec/crc.js`.
 import * as zlib from 'node:zlib';
 import { clearCrcWindow, crc32InWindow, crc32Js } from '../../dist/protocol/crc32.js';
+import { interleavedMedians } from './medians.js';
 
 const SPAN = 114;
 const STRIDE = 126;
@@ -37,11 +38,6 @@ function run(f) {
   if (x === 0.5) throw new Error('unreachable');
   return Number(process.hrtime.bigint() - t0) / n;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const rounds = Number(process.env.ROUNDS ?? 21);
-const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-for (let w = 0; w < 5; w++) for (const f of Object.values(variants)) run(f);
-for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(variants)) results[k].push(run(f));
-const out = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(median(v).toFixed(1))]));
+const out = interleavedMedians(variants, run, { rounds: Number(process.env.ROUNDS ?? 21) });
 for (const [k, v] of Object.entries(out)) console.log(`  ${k.padEnd(12)} ${v} ns per ${SPAN}-byte range`);
 console.log(JSON.stringify(out));

@@ -9,6 +9,7 @@ import { RecordReader } from '../../dist/consumers/record-reader.js';
 import { RawBytesSchema, toKeyedSchema } from '../../dist/consumers/schemas.js';
 import { encodeMessageSet } from '../../dist/protocol/message-set-encode.js';
 import { LazyMessageBatch } from '../../dist/simple-consumer/fetch-engine/message-batch.js';
+import { interleavedMedians } from './medians.js';
 
 const N = 8700; // 100-byte messages in a 1 MiB fetch
 const set = encodeMessageSet(Array.from({ length: N }, (_, i) => ({ value: Buffer.alloc(100, i & 0xff) })));
@@ -45,12 +46,7 @@ function run(f) {
   for (let r = 0; r < 20; r++) f(freshBatch());
   return Number(process.hrtime.bigint() - t0) / (20 * N);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const rounds = Number(process.env.ROUNDS ?? 15);
-const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-for (let w = 0; w < 3; w++) for (const f of Object.values(variants)) run(f);
-for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(variants)) results[k].push(run(f));
-const out = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(median(v).toFixed(1))]));
+const out = interleavedMedians(variants, run, { rounds: Number(process.env.ROUNDS ?? 15), warmups: 3 });
 for (const [k, v] of Object.entries(out)) console.log(`  ${k.padEnd(15)} ${v} ns per record`);
 if (sink === 0.5) throw new Error('unreachable');
 console.log(JSON.stringify(out));

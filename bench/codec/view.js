@@ -10,6 +10,7 @@ import { bufferView } from '../../dist/protocol/buffer-view.js';
 import { forEachMessage } from '../../dist/protocol/message-set.js';
 import { copyMessageSetChunks } from '../../dist/protocol/message-set-copy.js';
 import { encodeMessageSet } from '../../dist/protocol/message-set-encode.js';
+import { interleavedMedians } from './medians.js';
 
 const N = 8700; // messages of a 1 MiB fetch
 const SIZE = 100;
@@ -66,11 +67,6 @@ function run(f) {
   for (let r = 0; r < 20; r++) f(out);
   return Number(process.hrtime.bigint() - t0) / (20 * N);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const rounds = Number(process.env.ROUNDS ?? 21);
-const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-for (let w = 0; w < 5; w++) for (const f of Object.values(variants)) run(f);
-for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(variants)) results[k].push(run(f));
-const out = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(median(v).toFixed(1))]));
+const out = interleavedMedians(variants, run, { rounds: Number(process.env.ROUNDS ?? 21) });
 for (const [k, v] of Object.entries(out)) console.log(`  ${k.padEnd(14)} ${v} ns per ${SIZE}-byte value`);
 console.log(JSON.stringify(out));
