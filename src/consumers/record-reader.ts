@@ -29,8 +29,8 @@ export interface ConsumerBatch<T> {
  *
  * Schemas are given keys and values copied out of the fetch response (in chunks, see
  * `forEachMessageCopied`), so a schema may return or keep them as they are: a kept record then
- * pins a chunk of at most 16 KiB, never a whole response, and the engine's prefetch limit stays
- * a true bound on the memory of responses.
+ * pins a chunk of at most 16 KiB (or its own message, when that is bigger), never a whole
+ * response, and the engine's prefetch limit stays a true bound on the memory of responses.
  */
 export class RecordReader<T> {
   private current: InHand | undefined;
