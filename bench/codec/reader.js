@@ -6,7 +6,7 @@
 // response frame and verifies it with CRC checks on, as the engine does at hand-out. Medians of
 // interleaved rounds, ns per record. Run after `npm run build`: `node bench/codec/reader.js`.
 import { RecordReader } from '../../dist/consumers/record-reader.js';
-import { RawBytesSchema, toKeyedSchema } from '../../dist/consumers/schemas.js';
+import { KafkaRecordSchema, RawBytesSchema } from '../../dist/consumers/schemas.js';
 import { encodeMessageSet } from '../../dist/protocol/message-set-encode.js';
 import { LazyMessageBatch } from '../../dist/simple-consumer/fetch-engine/message-batch.js';
 import { interleavedMedians } from './medians.js';
@@ -24,10 +24,10 @@ function freshBatch() {
 
 function readerFor(schema) {
   const positions = new Map([['0:t', { topic: 't', partition: 0, offset: 0n }]]);
-  const reader = new RecordReader(toKeyedSchema(schema), positions, () => {});
+  const reader = new RecordReader(schema, positions, () => {});
   return (b) => {
     reader.take(b);
-    for (const r of reader.rest().records) sink += typeof r === 'number' ? r : r.length;
+    for (const r of reader.rest().records) sink += typeof r === 'number' ? r : (r.value ?? r).length;
   };
 }
 
@@ -39,6 +39,7 @@ const variants = {
   rawBytesSchema: readerFor(new RawBytesSchema()),
   keepValue: readerFor({ deserialize: (v) => v, isEndOfStream: () => false }),
   numberSchema: readerFor({ deserialize: (v) => v.length, isEndOfStream: () => false }),
+  kafkaRecordSchema: readerFor(new KafkaRecordSchema()),
 };
 
 function run(f) {

@@ -1,14 +1,15 @@
 // Views and copies micro-benchmark (not a test): what handing a 100-byte value to a consumer
 // costs. Views: Buffer#subarray against bufferView (the direct constructor). Copies that a
 // caller may keep, both through the decoder's walk: one allocUnsafe + set per value (what
-// RawBytesSchema did) against one copy per 16 KiB chunk of the set with the walk's views into
-// the chunks (what the consumers now do); walkOnly is the walk with no copy at all. The
+// RawBytesSchema did) against one copy per 16 KiB chunk of the set with views into the chunks
+// (forEachCopiedMessage, what the consumers now do: one walk, offsets left as two words);
+// walkOnly is the decoder's walk with no copy at all. The
 // handed-out values are kept in an array for the batch, as a records array keeps them, so their
 // garbage-collection cost is counted. Medians of interleaved rounds, ns per value. Run after
 // `npm run build`: `node bench/codec/view.js`.
 import { bufferView } from '../../dist/protocol/buffer-view.js';
 import { forEachMessage } from '../../dist/protocol/message-set.js';
-import { copyMessageSetChunks } from '../../dist/protocol/message-set-copy.js';
+import { forEachCopiedMessage } from '../../dist/protocol/message-set-copy.js';
 import { encodeMessageSet } from '../../dist/protocol/message-set-encode.js';
 import { interleavedMedians } from './medians.js';
 
@@ -39,15 +40,9 @@ const variants = {
   },
   copyChunks: (out) => {
     let i = 0;
-    for (const chunk of copyMessageSetChunks(set)) {
-      forEachMessage(
-        chunk,
-        (_o, _k, v) => {
-          out[i++] = v;
-        },
-        { verifyCrc: false },
-      );
-    }
+    forEachCopiedMessage(set, (_hi, _lo, _k, v) => {
+      out[i++] = v;
+    });
   },
   walkOnly: (out) => {
     let i = 0;

@@ -27,7 +27,7 @@ import { type CommittedPosition, createOffsetStore, OffsetCommitter } from './of
 import { discoverPartitions } from './partition-discovery.js';
 import { type PartitionPosition, RecordReader } from './record-reader.js';
 import { RecordSource } from './record-source.js';
-import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
+import type { AnySchema } from './schemas.js';
 import { needsCommittedOffsets, resolveStartPosition } from './start-position.js';
 
 /** What a policy class pins down. */
@@ -62,7 +62,6 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
   readonly config: ConsumerConfig;
   readonly topics: readonly string[];
   readonly policy: ConsumerPolicy;
-  private readonly schema: KeyedDeserializationSchema<T>;
   private readonly pool: BrokerPool;
   private readonly cluster: ClusterMetadata;
   private readonly lifecycle = new AbortController();
@@ -94,7 +93,8 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       }
     }
     this.topics = Object.freeze([...new Set(list)]);
-    this.schema = toKeyedSchema(schema);
+    // First, as before: a bad schema throws before anything is set up.
+    this.reader = new RecordReader(schema, this.positions, (tp, offset) => this.endPartition(tp, offset));
     this.config = resolveConsumerConfig(properties);
     this.policy = policy;
     if (this.config.offsetsStorage === 'kafka' && policy.brokerVersion !== '0.8.2') {
@@ -118,9 +118,6 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       signal: this.lifecycle.signal,
     });
     this.committer = new OffsetCommitter(store);
-    this.reader = new RecordReader(this.schema, this.positions, (tp, offset) =>
-      this.endPartition(tp, offset),
-    );
     const external = c.signal;
     const onAbort = (): void => void this.close();
     external?.addEventListener('abort', onAbort, { once: true });

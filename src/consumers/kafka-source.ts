@@ -26,7 +26,7 @@ import {
 import type { CommittedPosition } from './offset-store.js';
 import { type PartitionPosition, RecordReader } from './record-reader.js';
 import { RecordSource } from './record-source.js';
-import { type AnySchema, type KeyedDeserializationSchema, toKeyedSchema } from './schemas.js';
+import type { AnySchema } from './schemas.js';
 
 export type { RebalanceEvent };
 
@@ -57,7 +57,6 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
   readonly topics: readonly string[];
   /** This member's consumerIdString (`<group>_<host>-<ms>-<hex>` or `<group>_<consumer.id>`). */
   readonly consumerId: string;
-  private readonly schema: KeyedDeserializationSchema<T>;
   private readonly pool: BrokerPool;
   private readonly lifecycle = new AbortController();
   private readonly positions = new Map<string, PartitionPosition>();
@@ -90,14 +89,14 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
       }
     }
     this.topics = Object.freeze([...new Set(list)].sort());
-    this.schema = toKeyedSchema(schema);
+    // First, as before: a bad schema throws before anything is set up.
+    this.reader = new RecordReader(schema, this.positions, (tp, offset) => this.endOfStream(tp, offset));
     const { consumer, group } = resolveKafkaSourceConfig(properties);
     this.config = consumer;
     this.groupConfig = group;
     this.consumerId = consumerIdString(consumer.groupId, group.consumerId);
     this.pool = new BrokerPool({ clientId: consumer.clientId, requestTimeoutMs: consumer.socketTimeoutMs });
     this.committer = new ZkOffsetCommitter(() => this.zk, consumer.groupId);
-    this.reader = new RecordReader(this.schema, this.positions, (tp, offset) => this.endOfStream(tp, offset));
     const external = consumer.signal;
     const onAbort = (): void => void this.close();
     external?.addEventListener('abort', onAbort, { once: true });

@@ -1,7 +1,14 @@
+import { joinOffset } from '../protocol/message-set-bytes.js';
 import type { Message } from '../protocol/message-set-types.js';
 import type { MessageBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { type CheckpointPosition, partitionKey } from './checkpoint-state.js';
-import type { KeyedDeserializationSchema } from './schemas.js';
+import {
+  type AnySchema,
+  type DeserializationSchema,
+  isKeyedSchema,
+  type KeyedDeserializationSchema,
+  toKeyedSchema,
+} from './schemas.js';
 
 export interface PartitionPosition extends TopicPartition {
   /** Next offset to read, or the symbolic start while it is being resolved. */
@@ -31,15 +38,26 @@ export interface ConsumerBatch<T> {
  * `forEachMessageCopied`), so a schema may return or keep them as they are: a kept record then
  * pins a chunk of at most 16 KiB (or its own message, when that is bigger), never a whole
  * response, and the engine's prefetch limit stays a true bound on the memory of responses.
+ *
+ * A value-only schema is called as it is, not through the keyed wrapper: it needs no offset, and
+ * the batch form then makes no bigint per record (the offset of a record that stops the batch is
+ * made when it stops it).
  */
 export class RecordReader<T> {
   private current: InHand | undefined;
+  private readonly schema: KeyedDeserializationSchema<T>;
+  /** The schema as given when it reads values only. */
+  private readonly valueOnly: DeserializationSchema<T> | undefined;
 
+  /** Throws TypeError for an object that is neither schema form. */
   constructor(
-    private readonly schema: KeyedDeserializationSchema<T>,
+    schema: AnySchema<T>,
     private readonly positions: Map<string, PartitionPosition>,
     private readonly onEndOfStream: (tp: TopicPartition, offset: bigint) => void,
-  ) {}
+  ) {
+    this.schema = toKeyedSchema(schema);
+    this.valueOnly = isKeyedSchema(schema) ? undefined : schema;
+  }
 
   get busy(): boolean {
     return this.current !== undefined;
@@ -127,20 +145,24 @@ export class RecordReader<T> {
     const { batch, pos } = c;
     const { topic, partition } = batch;
     const schema = this.schema;
+    const valueOnly = this.valueOnly;
     const records: T[] = [];
     let seen = 0;
     let stop: { offset: bigint; end: boolean; error?: unknown } | undefined;
-    batch.forEachMessageCopied((offset, key, value) => {
+    batch.forEachMessageCopied((hi, lo, key, value) => {
       if (stop !== undefined) return;
       let v: T | null;
       try {
-        v = schema.deserializeKeyed(key, value, topic, partition, offset);
+        v =
+          valueOnly !== undefined
+            ? valueOnly.deserialize(value)
+            : schema.deserializeKeyed(key, value, topic, partition, joinOffset(hi, lo));
       } catch (error) {
-        stop = { offset, end: false, error };
+        stop = { offset: joinOffset(hi, lo), end: false, error };
         return;
       }
-      if (v !== null && schema.isEndOfStream(v)) {
-        stop = { offset, end: true };
+      if (v !== null && (valueOnly ?? schema).isEndOfStream(v)) {
+        stop = { offset: joinOffset(hi, lo), end: true };
         return;
       }
       seen++;
@@ -177,8 +199,8 @@ interface InHand {
 
 function copiedMessages(batch: MessageBatch): Message[] {
   const all: Message[] = [];
-  batch.forEachMessageCopied((offset, key, value) => {
-    all.push({ offset, key, value });
+  batch.forEachMessageCopied((hi, lo, key, value) => {
+    all.push({ offset: joinOffset(hi, lo), key, value });
   });
   return all;
 }

@@ -5,6 +5,7 @@ export * from './error-codes.js';
 export * from './errors.js';
 export * from './fetch.js';
 export * from './message-set.js';
+export { joinOffset, splitOffset } from './message-set-bytes.js';
 export * from './message-set-copy.js';
 export * from './message-set-encode.js';
 export * from './message-set-outline.js';

@@ -13,7 +13,16 @@ export function int32(b: Buffer, i: number): number {
 
 /** Offsets below 2^53 (all real ones) become a bigint with one allocation instead of readBigInt64BE's several. */
 export function readOffset(b: Buffer, i: number): bigint {
-  const hi = int32(b, i);
-  if (hi >= 0 && hi < 0x200000) return BigInt(hi * TWO_32 + (int32(b, i + 4) >>> 0));
-  return b.readBigInt64BE(i);
+  return joinOffset(int32(b, i), int32(b, i + 4) >>> 0);
+}
+
+/** The int64 whose high word is `hi` (signed) and low word `lo` (unsigned); exact for every value. */
+export function joinOffset(hi: number, lo: number): bigint {
+  if (hi >= 0 && hi < 0x200000) return BigInt(hi * TWO_32 + lo);
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** The inverse of {@link joinOffset} for an int64 `offset`: [hi signed, lo unsigned]. */
+export function splitOffset(offset: bigint): [hi: number, lo: number] {
+  return [Number(BigInt.asIntN(32, offset >> 32n)), Number(BigInt.asUintN(32, offset))];
 }

@@ -1,46 +1,136 @@
-import { HEADER, int32, MIN_MESSAGE_SIZE } from './message-set-bytes.js';
+import { bufferView } from './buffer-view.js';
+import { CorruptError } from './errors.js';
+import { HEADER, int32, joinOffset, MIN_MESSAGE_SIZE, splitOffset } from './message-set-bytes.js';
+import type { SplitOffsetVisitor } from './message-set-types.js';
 
 /** Default chunk: small enough that a kept view pins little, large enough to amortize the copy. */
 export const DEFAULT_COPY_CHUNK_BYTES = 16 * 1024;
 
+export interface CopiedWalkOptions {
+  /** Messages below this offset are not visited (a fetch inside a compressed wrapper). */
+  fetchOffset?: bigint;
+  /** Most bytes one chunk holds, unless a single entry is bigger. Default 16 KiB. */
+  chunkBytes?: number;
+  /** Error context only. */
+  topic?: string;
+  partition?: number;
+}
+
 /**
- * Copies the complete entries of a message set into fresh buffers of at most `chunkBytes` each,
- * whole entries only; an entry larger than that gets a buffer of its own, and a partial
- * trailing entry is left out. Decoding the chunks yields the same messages as decoding `buf`.
+ * Visits the messages of a plain (uncompressed) message set that was verified before, with key
+ * and value in fresh memory instead of views into `set`: the set is copied a chunk at a time and
+ * the views are cut from the chunks. A kept view pins its chunk, at most `chunkBytes` (or its own
+ * entry, when that is bigger), never the fetch response, which holds every partition the broker
+ * answered for. One copy per chunk costs far less than one per value.
  *
- * Why: views into a fetch response keep the whole response alive (every partition the broker
- * returned, up to the fetch size each), so whoever keeps a record's bytes must not hold a view
- * of it. Copying each value costs an allocation and a view per record; copying the set a chunk
- * at a time costs one `set` per chunk, and a kept view then pins at most its chunk.
+ * Why one walk: copying the set into chunks first and decoding the chunks afterwards read every
+ * header twice and re-checked what the verify pass had checked. Here a chunk is copied starting
+ * at an entry and walked once; the first entry that does not fit starts the next chunk (the bytes
+ * of it already copied are wasted, so a chunk whose first entry is large is cut to whole entries
+ * up front instead). A partial trailing entry is not visited, as in a decode.
  *
- * Only entry sizes are read (the set is expected to be verified already), but a size that does
- * not fit ends the walk there instead of reading outside `buf`.
+ * The walk checks what its own reads depend on (sizes, key and value lengths, plain codec); what
+ * it does not check (magic, CRC) was checked by the verify pass, and the copy holds the same bytes.
+ * A structure the verify pass would have refused raises {@link CorruptError}; a size that does
+ * not fit ends the walk there instead of reading outside `set`.
  */
-export function copyMessageSetChunks(buf: Buffer, chunkBytes = DEFAULT_COPY_CHUNK_BYTES): Buffer[] {
+export function forEachCopiedMessage(
+  set: Buffer,
+  visit: SplitOffsetVisitor,
+  options: CopiedWalkOptions = {},
+): void {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_COPY_CHUNK_BYTES;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
     throw new RangeError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
   }
-  const chunks: Buffer[] = [];
-  const end = buf.length;
-  let start = 0;
+  // Below every int64: visit everything.
+  const [fromHi, fromLo] =
+    options.fetchOffset === undefined ? [-0x80000000, 0] : splitOffset(options.fetchOffset);
+  const end = set.length;
   let pos = 0;
   while (end - pos >= HEADER) {
-    const size = int32(buf, pos + 8);
-    if (size < MIN_MESSAGE_SIZE || end - pos - HEADER < size) break;
-    const next = pos + HEADER + size;
-    if (next - start > chunkBytes && pos > start) {
-      chunks.push(copyOf(buf, start, pos));
-      start = pos;
-    }
-    pos = next;
+    const first = int32(set, pos + 8);
+    if (first < MIN_MESSAGE_SIZE || end - pos - HEADER < first) return;
+    const length = chunkLength(set, pos, HEADER + first, chunkBytes);
+    const chunk = Buffer.allocUnsafeSlow(length);
+    chunk.set(set.subarray(pos, pos + length));
+    pos += walkChunk(chunk, pos, fromHi, fromLo, visit, options);
   }
-  if (pos > start) chunks.push(copyOf(buf, start, pos));
-  return chunks;
 }
 
-/** Memory of its own (allocUnsafeSlow: not a slice of Node's shared pool), every byte written. */
-function copyOf(buf: Buffer, start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(end - start);
-  out.set(buf.subarray(start, end));
-  return out;
+/** Bytes to copy for a chunk starting at `pos`, whose first entry is `firstBytes` long. */
+function chunkLength(set: Buffer, pos: number, firstBytes: number, chunkBytes: number): number {
+  if (firstBytes >= chunkBytes) return firstBytes;
+  const rest = set.length - pos;
+  // Small entries: a fixed chunk wastes less than one entry, far less than a header walk costs.
+  if (firstBytes <= chunkBytes >> 3) return Math.min(chunkBytes, rest);
+  let length = firstBytes;
+  while (rest - length >= HEADER) {
+    const size = int32(set, pos + length + 8);
+    if (size < MIN_MESSAGE_SIZE || length + HEADER + size > Math.min(chunkBytes, rest)) break;
+    length += HEADER + size;
+  }
+  return length;
+}
+
+/**
+ * Visits the whole entries at the start of `chunk` (a copy of the set from `base`); returns the
+ * bytes they take. The first entry is always whole, so every call makes progress.
+ */
+function walkChunk(
+  chunk: Buffer,
+  base: number,
+  fromHi: number,
+  fromLo: number,
+  visit: SplitOffsetVisitor,
+  options: CopiedWalkOptions,
+): number {
+  const length = chunk.length;
+  let p = 0;
+  while (length - p >= HEADER) {
+    const size = int32(chunk, p + 8);
+    if (size < MIN_MESSAGE_SIZE || length - p - HEADER < size) break;
+    const mEnd = p + HEADER + size;
+    const hi = int32(chunk, p);
+    const lo = int32(chunk, p + 4) >>> 0;
+    if ((chunk[p + 17]! & 0x07) !== 0)
+      refuse(options, 'bad-codec', 'a compressed wrapper', base + p + 17, hi, lo);
+    let q = p + 18;
+    const keyLen = int32(chunk, q);
+    q += 4;
+    let key: Buffer | null = null;
+    if (keyLen !== -1) {
+      if (keyLen < 0 || keyLen > mEnd - q - 4)
+        refuse(options, 'bad-length', 'a key length', base + q - 4, hi, lo);
+      key = bufferView(chunk, q, q + keyLen);
+      q += keyLen;
+    }
+    const valueLen = int32(chunk, q);
+    q += 4;
+    let value: Buffer | null = null;
+    if (valueLen === -1 ? q !== mEnd : valueLen !== mEnd - q) {
+      refuse(options, 'bad-length', 'a value length', base + q - 4, hi, lo);
+    }
+    if (valueLen !== -1) value = bufferView(chunk, q, mEnd);
+    if (hi > fromHi || (hi === fromHi && lo >= fromLo)) visit(hi, lo, key, value);
+    p = mEnd;
+  }
+  return p;
+}
+
+function refuse(
+  options: CopiedWalkOptions,
+  reason: 'bad-codec' | 'bad-length',
+  what: string,
+  position: number,
+  hi: number,
+  lo: number,
+): never {
+  throw new CorruptError(
+    reason,
+    `${what} the verify pass refuses: the set was not verified before it was copied`,
+    position,
+    'MessageSet[]',
+    { topic: options.topic, partition: options.partition, offset: joinOffset(hi, lo) },
+  );
 }

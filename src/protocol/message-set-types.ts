@@ -40,4 +40,15 @@ export interface DecodedMessageSet extends MessageSetSummary {
 
 export type MessageVisitor = (offset: bigint, key: Buffer | null, value: Buffer | null) => void;
 
+/**
+ * A visitor given the offset as its two 32-bit words (`offsetHi` signed, `offsetLo` unsigned;
+ * `joinOffset` makes the bigint), so a reader that needs no offset per message pays for none.
+ */
+export type SplitOffsetVisitor = (
+  offsetHi: number,
+  offsetLo: number,
+  key: Buffer | null,
+  value: Buffer | null,
+) => void;
+
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;

@@ -82,9 +82,8 @@ export class BrokerFetcher {
    * Partitions for the next request: those that fit the budget, starting at the cursor.
    *
    * A partition that is behind asks for `catchUpFetchBytes` instead of its fetch size: a 0.8
-   * broker spends about the same time on each partition of a response whether it sends 1 MiB or
-   * 4 MiB of it, so a few partitions with large fetches go much faster than many with small
-   * ones. A request carries one such partition, at most half the budget's share per broker (the
+   * broker has a cost per request and per partition in it, so a few partitions with larger
+   * fetches go faster than many with small ones. A request carries one such partition, at most half the budget's share per broker (the
    * other half holds the previous answer while it is handed out); behind partitions left out
    * wait for a later request, and the cursor makes them go first then.
    */

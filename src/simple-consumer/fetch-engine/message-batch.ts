@@ -5,9 +5,10 @@ import {
   forEachMessage,
   type Message,
   type MessageVisitor,
+  type SplitOffsetVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
-import { copyMessageSetChunks } from '../../protocol/message-set-copy.js';
+import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
 import type { FetchBatch } from './delivery-queue.js';
 
 /** A batch as `next()` hands it out: the {@link FetchBatch} fields plus an allocation-light visitor. */
@@ -22,11 +23,12 @@ export interface MessageBatch extends FetchBatch {
   forEachMessage(visit: MessageVisitor): void;
   /**
    * `forEachMessage`, with key and value in memory of their own rather than in the response
-   * frame: the set is copied, whole messages at a time, into chunks of at most `chunkBytes`
-   * (16 KiB by default; a bigger message gets a chunk to itself). The views may be kept: each
-   * pins only its chunk. One copy per chunk costs far less than one per value.
+   * frame: the set is copied into chunks of at most `chunkBytes` (16 KiB by default; a bigger
+   * message gets a chunk to itself). The views may be kept: each pins only its chunk. One copy
+   * per chunk costs far less than one per value. The offset comes as its two 32-bit words
+   * (`joinOffset(hi, lo)` is the bigint), so a reader that does not need it pays nothing for it.
    */
-  forEachMessageCopied(visit: MessageVisitor, chunkBytes?: number): void;
+  forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void;
 }
 
 /**
@@ -123,13 +125,16 @@ export class LazyMessageBatch implements MessageBatch {
     for (const s of sets) forEachMessage(s, visit, options);
   }
 
-  forEachMessageCopied(visit: MessageVisitor, chunkBytes?: number): void {
-    // The chunk copy reads sizes only and stops at a bad one: structure must be checked first.
+  forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void {
+    // The copying walk relies on the verify pass for magic and CRCs, and reads plain sets only.
     if (this.counted < 0) this.verify(false);
-    const options = this.options(false);
-    for (const set of this.expanded ?? [this.set]) {
-      for (const chunk of copyMessageSetChunks(set, chunkBytes)) forEachMessage(chunk, visit, options);
-    }
+    const options = {
+      fetchOffset: this.fetchOffset,
+      chunkBytes,
+      topic: this.topic,
+      partition: this.partition,
+    };
+    for (const set of this.expanded ?? [this.set]) forEachCopiedMessage(set, visit, options);
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PartitionPosition } from '../../../src/consumers/record-reader.js';
 import { RecordReader } from '../../../src/consumers/record-reader.js';
 import {
+  type AnySchema,
   JsonSchema,
   KafkaRecordSchema,
   RawBytesSchema,
@@ -30,10 +31,16 @@ function batch(values: (string | null)[], first = 10n, opts: { noMessages?: bool
   return Object.assign(b, { frame: set });
 }
 
-function setup<T>(schema: Parameters<typeof toKeyedSchema<T>>[0]) {
-  const positions = new Map<string, PartitionPosition>([['0:t', { topic: 't', partition: 0, offset: 10n }]]);
+/** `keyed` wraps a value-only schema, so the reader takes its keyed path instead. */
+function setup<T>(schema: AnySchema<T>, opts: { keyed?: boolean; first?: bigint } = {}) {
+  const first = opts.first ?? 10n;
+  const positions = new Map<string, PartitionPosition>([
+    ['0:t', { topic: 't', partition: 0, offset: first }],
+  ]);
   const ends: bigint[] = [];
-  const reader = new RecordReader(toKeyedSchema(schema), positions, (_tp, o) => ends.push(o));
+  const reader = new RecordReader(opts.keyed ? toKeyedSchema(schema) : schema, positions, (_tp, o) =>
+    ends.push(o),
+  );
   return { reader, pos: positions.get('0:t')!, ends };
 }
 
@@ -178,8 +185,8 @@ describe('RecordReader', () => {
         },
         isEndOfStream: (s: unknown) => s === 'END',
       };
-      const a = setup(keyed);
-      const b = setup(keyed);
+      const a = setup(keyed, { keyed: round % 2 === 1 });
+      const b = setup(keyed, { keyed: round % 4 < 2 });
       a.reader.take(batch(values));
       b.reader.take(batch(values));
       const viaRest = a.reader.rest()?.records ?? [];
@@ -190,5 +197,32 @@ describe('RecordReader', () => {
       expect(a.ends).toEqual(b.ends);
       expect(a.reader.busy).toBe(b.reader.busy);
     }
+  });
+
+  it('value-only and keyed schemas stop at the exact offset, beyond 2^53 too', () => {
+    const first = 2n ** 53n + 3n;
+    for (const keyed of [false, true]) {
+      const ending = setup(new SimpleStringSchema({ endMarker: 'END' }), { keyed, first });
+      ending.reader.take(batch(['a', 'b', 'END', 'd'], first));
+      expect(ending.reader.rest()!.records).toEqual(['a', 'b']);
+      expect([ending.pos.offset, ending.ends]).toEqual([first + 2n, [first + 2n]]);
+      const failing = setup(new JsonSchema({ strict: true }), { keyed, first });
+      failing.reader.take(batch(['1', 'oops', '3'], first));
+      expect(failing.reader.rest()!.records).toEqual([1]);
+      expect(failing.pos.offset).toBe(first + 1n);
+      expect(() => failing.reader.rest()).toThrow(SyntaxError);
+    }
+    const records = setup(new KafkaRecordSchema(), { first });
+    records.reader.take(batch(['a', 'b'], first));
+    expect(records.reader.rest()!.records.map((r) => r.offset)).toEqual([first, first + 1n]);
+    expect(records.pos.offset).toBe(first + 2n);
+  });
+
+  it('refuses an object that is neither schema form', () => {
+    const positions = new Map<string, PartitionPosition>();
+    for (const bad of [{}, { deserialize: () => null }, null])
+      expect(() => new RecordReader(bad as unknown as AnySchema<unknown>, positions, () => {})).toThrow(
+        TypeError,
+      );
   });
 });

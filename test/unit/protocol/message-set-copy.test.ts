@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bufferView, fastBufferViews } from '../../../src/protocol/buffer-view.js';
 import { Codec } from '../../../src/protocol/compression/index.js';
+import { CorruptError } from '../../../src/protocol/errors.js';
 import { decodeMessageSet } from '../../../src/protocol/message-set.js';
-import { copyMessageSetChunks } from '../../../src/protocol/message-set-copy.js';
+import { joinOffset, splitOffset } from '../../../src/protocol/message-set-bytes.js';
+import { DEFAULT_COPY_CHUNK_BYTES, forEachCopiedMessage } from '../../../src/protocol/message-set-copy.js';
 import { encodeMessageSet } from '../../../src/protocol/message-set-encode.js';
 import { LazyMessageBatch } from '../../../src/simple-consumer/fetch-engine/message-batch.js';
 
@@ -34,28 +36,73 @@ function randomSet(r: () => number, base: bigint): Buffer {
   );
 }
 
-describe('copyMessageSetChunks', () => {
-  it('chunks decode to the messages of the set, whole entries, none larger than asked unless alone', () => {
+/** Every visit of a copying walk, with the distinct chunks its views live in. */
+function walk(set: Buffer, options: Parameters<typeof forEachCopiedMessage>[2] = {}) {
+  const seen: Seen[] = [];
+  const chunks = new Set<ArrayBufferLike>();
+  forEachCopiedMessage(
+    set,
+    (hi, lo, key, value) => {
+      seen.push(show(joinOffset(hi, lo), key, value));
+      for (const v of [key, value]) {
+        if (v === null) continue;
+        expect(v.buffer).not.toBe(set.buffer);
+        chunks.add(v.buffer);
+      }
+    },
+    options,
+  );
+  return { seen, chunks: [...chunks] };
+}
+
+describe('forEachCopiedMessage', () => {
+  it('visits what a decode visits, from any fetch offset, with the views in chunks of their own', () => {
     const r = rng(0xc0b1);
-    for (let round = 0; round < 150; round++) {
+    for (let round = 0; round < 200; round++) {
       const set = randomSet(r, 5n);
       // Sometimes cut inside the last entries: the partial tail is left out, as a decode does.
       const cut = r() < 0.3 ? set.subarray(0, Math.floor(r() * set.length)) : set;
       const chunkBytes = 1 + Math.floor(r() * 20_000);
-      const chunks = copyMessageSetChunks(cut, chunkBytes);
-      const decoded = decodeMessageSet(cut);
-      const fromChunks: Seen[] = [];
-      let total = 0;
-      for (const c of chunks) {
-        const d = decodeMessageSet(c);
-        expect(d.partialTail).toBe(false);
-        if (d.messages.length > 1) expect(c.length).toBeLessThanOrEqual(chunkBytes);
-        for (const m of d.messages) fromChunks.push(show(m.offset, m.key, m.value));
-        expect(c.buffer).not.toBe(cut.buffer);
-        total += c.length;
-      }
-      expect(total).toBe(decoded.validBytes);
-      expect(fromChunks).toEqual(decoded.messages.map((m) => show(m.offset, m.key, m.value)));
+      const fetchOffset = r() < 0.5 ? undefined : 5n + BigInt(Math.floor(r() * 30));
+      const decoded = decodeMessageSet(cut, { fetchOffset });
+      const { seen, chunks } = walk(cut, { chunkBytes, fetchOffset });
+      expect(seen).toEqual(decoded.messages.map((m) => show(m.offset, m.key, m.value)));
+      const largest = Math.max(
+        0,
+        ...decoded.messages.map((m) => 26 + (m.key?.length ?? 0) + (m.value?.length ?? 0)),
+      );
+      for (const c of chunks) expect(c.byteLength).toBeLessThanOrEqual(Math.max(chunkBytes, largest));
+    }
+  });
+
+  it('copies little more than the set: small messages in fixed chunks, larger ones cut to whole entries', () => {
+    for (const [size, most] of [
+      [100, 1.02],
+      [3000, 1],
+      [10_000, 1],
+      [40_000, 1],
+    ] as const) {
+      const set = encodeMessageSet(Array.from({ length: 200 }, () => ({ value: Buffer.alloc(size, 7) })));
+      const { seen, chunks } = walk(set);
+      expect(seen).toHaveLength(200);
+      const copied = chunks.reduce((n, c) => n + c.byteLength, 0);
+      expect(copied).toBeGreaterThanOrEqual(set.length);
+      expect(copied).toBeLessThanOrEqual(set.length * most);
+      for (const c of chunks)
+        expect(c.byteLength).toBeLessThanOrEqual(Math.max(DEFAULT_COPY_CHUNK_BYTES, size + 26));
+    }
+  });
+
+  it('gives exact offsets beyond 2^53 and below zero', () => {
+    for (const base of [2n ** 53n - 2n, 2n ** 62n, 2n ** 63n - 3n, -(2n ** 63n), -5n]) {
+      const set = encodeMessageSet(
+        [{ value: Buffer.from('a') }, { value: null }, { value: Buffer.from('c') }],
+        {
+          baseOffset: base,
+        },
+      );
+      expect(walk(set).seen.map((m) => m.offset)).toEqual([base, base + 1n, base + 2n]);
+      expect(walk(set, { fetchOffset: base + 1n }).seen.map((m) => m.offset)).toEqual([base + 1n, base + 2n]);
     }
   });
 
@@ -63,18 +110,69 @@ describe('copyMessageSetChunks', () => {
     const set = encodeMessageSet([{ value: Buffer.from('a') }, { value: Buffer.from('b') }]);
     const bad = Buffer.from(set);
     const second = decodeMessageSet(set).validBytes / 2;
-    bad.writeInt32BE(0x7fffffff, second + 8);
-    const chunks = copyMessageSetChunks(bad, 1 << 20);
-    expect(chunks.map((c) => c.length)).toEqual([second]);
-    bad.writeInt32BE(3, second + 8);
-    expect(copyMessageSetChunks(bad, 1 << 20).map((c) => c.length)).toEqual([second]);
-    expect(copyMessageSetChunks(Buffer.alloc(0))).toEqual([]);
+    for (const size of [0x7fffffff, 3, -1]) {
+      bad.writeInt32BE(size, second + 8);
+      expect(walk(bad).seen.map((m) => m.value)).toEqual(['a']);
+      expect(walk(bad, { chunkBytes: 1 }).seen.map((m) => m.value)).toEqual(['a']);
+    }
+    expect(walk(Buffer.alloc(0)).seen).toEqual([]);
+    expect(walk(Buffer.alloc(11)).seen).toEqual([]);
+  });
+
+  it('refuses, as typed errors with the offset, what the verify pass would have refused', () => {
+    const plain = encodeMessageSet([{ key: Buffer.from('k'), value: Buffer.from('v') }], { baseOffset: 42n });
+    const wrapper = encodeMessageSet([{ value: Buffer.from('v') }], { codec: Codec.Gzip, baseOffset: 42n });
+    const badKey = Buffer.from(plain);
+    badKey.writeInt32BE(9, 18);
+    const badValue = Buffer.from(plain);
+    badValue.writeInt32BE(0, 23);
+    for (const [set, reason] of [
+      [wrapper, 'bad-codec'],
+      [badKey, 'bad-length'],
+      [badValue, 'bad-length'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        forEachCopiedMessage(set, () => {}, { topic: 't', partition: 3 });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(CorruptError);
+      const e = caught as CorruptError;
+      expect([e.reason, e.topic, e.partition, e.offset]).toEqual([reason, 't', 3, 42n]);
+    }
   });
 
   it('refuses a chunk size that is not a positive integer', () => {
     const set = encodeMessageSet([{ value: Buffer.from('a') }]);
     for (const bad of [0, -1, 1.5, Number.NaN])
-      expect(() => copyMessageSetChunks(set, bad)).toThrow(RangeError);
+      expect(() => forEachCopiedMessage(set, () => {}, { chunkBytes: bad })).toThrow(RangeError);
+  });
+});
+
+describe('joinOffset / splitOffset', () => {
+  it('round-trip every int64, the words as readBigInt64BE sees them', () => {
+    const r = rng(7);
+    const values = [
+      0n,
+      1n,
+      -1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ];
+    for (let i = 0; i < 200; i++)
+      values.push(BigInt.asIntN(64, BigInt(Math.floor(r() * 2 ** 32)) << BigInt(i % 40)));
+    const b = Buffer.alloc(8);
+    for (const v of values) {
+      const [hi, lo] = splitOffset(v);
+      b.writeBigInt64BE(v);
+      expect([hi, lo]).toEqual([b.readInt32BE(0), b.readUInt32BE(4)]);
+      expect(joinOffset(hi, lo)).toBe(v);
+    }
   });
 });
 
@@ -105,8 +203,8 @@ describe('LazyMessageBatch.forEachMessageCopied', () => {
       const copied: Seen[] = [];
       const values: Buffer[] = [];
       batch.forEachMessageCopied(
-        (o, k, v) => {
-          copied.push(show(o, k, v));
+        (hi, lo, k, v) => {
+          copied.push(show(joinOffset(hi, lo), k, v));
           if (v !== null) values.push(v);
         },
         1 + Math.floor(r() * 200),
