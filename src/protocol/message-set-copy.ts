@@ -93,15 +93,17 @@ function walkChunk(
     const mEnd = p + HEADER + size;
     const hi = int32(chunk, p);
     const lo = int32(chunk, p + 4) >>> 0;
-    if ((chunk[p + 17]! & 0x07) !== 0)
-      refuse(options, 'bad-codec', 'a compressed wrapper', base + p + 17, hi, lo);
+    if ((chunk[p + 17]! & 0x07) !== 0) {
+      refuse(options, 'bad-codec', 'a compressed wrapper in a set that must be plain', base + p + 17, hi, lo);
+    }
     let q = p + 18;
     const keyLen = int32(chunk, q);
     q += 4;
     let key: Buffer | null = null;
     if (keyLen !== -1) {
-      if (keyLen < 0 || keyLen > mEnd - q - 4)
-        refuse(options, 'bad-length', 'a key length', base + q - 4, hi, lo);
+      if (keyLen < 0 || keyLen > mEnd - q - 4) {
+        refuse(options, 'bad-length', `key length ${keyLen} does not fit the message`, base + q - 4, hi, lo);
+      }
       key = bufferView(chunk, q, q + keyLen);
       q += keyLen;
     }
@@ -109,7 +111,14 @@ function walkChunk(
     q += 4;
     let value: Buffer | null = null;
     if (valueLen === -1 ? q !== mEnd : valueLen !== mEnd - q) {
-      refuse(options, 'bad-length', 'a value length', base + q - 4, hi, lo);
+      refuse(
+        options,
+        'bad-length',
+        `value length ${valueLen} does not end the message`,
+        base + q - 4,
+        hi,
+        lo,
+      );
     }
     if (valueLen !== -1) value = bufferView(chunk, q, mEnd);
     if (hi > fromHi || (hi === fromHi && lo >= fromLo)) visit(hi, lo, key, value);
@@ -118,6 +127,7 @@ function walkChunk(
   return p;
 }
 
+/** What the verify pass would have refused: the caller skipped it (or passed a compressed set). */
 function refuse(
   options: CopiedWalkOptions,
   reason: 'bad-codec' | 'bad-length',
@@ -128,7 +138,7 @@ function refuse(
 ): never {
   throw new CorruptError(
     reason,
-    `${what} the verify pass refuses: the set was not verified before it was copied`,
+    `${what} (a set must be verified, and decompressed, before it is copied)`,
     position,
     'MessageSet[]',
     { topic: options.topic, partition: options.partition, offset: joinOffset(hi, lo) },
