@@ -251,9 +251,9 @@ export class BrokerFetcher {
         topic: s.topic,
         partition: s.partition,
         maxEntryBytes: p.base,
-        // Batches stay about one fetch size even when a catch-up fetch brought more: the
-        // Message objects of a batch are built at once, and small batches keep them short-lived.
-        pieceBytes: this.ctx.config.fetchSizeBytes,
+        // Batches stay small whatever a fetch brought: a batch's records (or Message objects)
+        // are built at once, and small batches keep them short-lived.
+        pieceBytes: this.ctx.config.batchBytes,
       });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));

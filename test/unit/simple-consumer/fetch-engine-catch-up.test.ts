@@ -81,6 +81,23 @@ describe('FetchEngine: catch-up fetch size', () => {
     expect(new Set(sizes(1))).toEqual(new Set([500]));
   });
 
+  it('hands an answer out in batches of batchBytes, smaller than the fetch size when asked', async () => {
+    const { c, e } = await setup({ fetchSizeBytes: 2000, batchBytes: 300 });
+    c.addPartition('u', 0, 0);
+    c.append(
+      'u',
+      0,
+      Array.from({ length: 100 }, (_, i) => text(i)),
+    );
+    e.assign([{ topic: 'u', partition: 0, offset: 0n }]);
+    const { values, largestBatch } = await read(e, 100);
+    expect(values).toEqual(Array.from({ length: 100 }, (_, i) => text(i)));
+    // 72-byte entries: a batch ends at the entry that reaches 300, the 5th; a 2000-byte answer
+    // cut at the fetch size would be one batch of up to 27.
+    expect(largestBatch).toBe(5);
+    expect(c.fetches.every((f) => f.partitions.every((x) => x.maxBytes >= 2000))).toBe(true);
+  });
+
   it('treats a message bigger than the fetch size the same with and without catch-up', async () => {
     const outcome = async (catchUpFetchBytes: number) => {
       const { c, e } = await setup({ fetchSizeBytes: 300, maxFetchSizeBytes: 600, catchUpFetchBytes });

@@ -67,5 +67,14 @@ describe('engine config', () => {
     );
     expect(() => resolveFetchEngineConfig({ autoOffsetReset: 'oldest' as 'none' })).toThrow(FetchConfigError);
     expect(() => resolveFetchEngineConfig({ prefetchBytes: 0 })).toThrow(FetchConfigError);
+    expect(() => resolveFetchEngineConfig({ batchBytes: 0 })).toThrow(FetchConfigError);
+  });
+  it('cuts batches at 256 KiB by default, or at the fetch size when that is smaller', () => {
+    expect(resolveFetchEngineConfig()).toMatchObject({
+      batchBytes: 256 * 1024,
+      catchUpFetchBytes: 2 * 1024 * 1024,
+    });
+    expect(resolveFetchEngineConfig({ fetchSizeBytes: 1000 }).batchBytes).toBe(1000);
+    expect(resolveFetchEngineConfig({ fetchSizeBytes: 1000, batchBytes: 5000 }).batchBytes).toBe(5000);
   });
 });
