@@ -1,5 +1,19 @@
 // A grouped bar chart (one group per scenario, one bar per client) of messages/s, as plain SVG.
-const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#d62728'];
+// One colour per client: the run has eleven, and a palette that wraps gave two clients one colour.
+const COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#bab0ac',
+  '#d62728',
+  '#1f3a93',
+  '#9c755f',
+  '#17becf',
+];
 
 const esc = (s) =>
   String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
