@@ -13,11 +13,22 @@ function tryListen(port: number): Promise<number | undefined> {
   });
 }
 
-/** A loopback port that was free a moment ago (the JVM binds it shortly after). */
-export async function freePort(): Promise<number> {
-  const p = await tryListen(0);
-  if (p === undefined) throw new PortInUseError(0, 'an ephemeral port');
-  return p;
+/**
+ * A loopback port that was free a moment ago (the JVM binds it shortly after), and not one of
+ * `taken`: the probe socket is closed at once, so the kernel may hand the same ephemeral port out
+ * again to the next probe, before anything has bound the first.
+ */
+export async function freePort(
+  taken: readonly number[] = [],
+  /** A test seam: asks the kernel for an ephemeral port (undefined when it refuses). */
+  probe: () => Promise<number | undefined> = () => tryListen(0),
+): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const p = await probe();
+    if (p === undefined) break;
+    if (!taken.includes(p)) return p;
+  }
+  throw new PortInUseError(0, 'an ephemeral port');
 }
 
 export async function assertPortFree(port: number, role: string): Promise<void> {

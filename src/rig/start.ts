@@ -61,7 +61,7 @@ export async function startLocalKafka(opts: StartOptions = {}): Promise<LocalKaf
   await assertPortFree(zkPort, 'ZooKeeper');
   const ports: number[] = [];
   for (let i = 0; i < count; i++) {
-    const p = opts.brokerPorts?.[i] ?? (await freePort());
+    const p = opts.brokerPorts?.[i] ?? (await freePort([zkPort, ...ports]));
     if (ports.includes(p) || p === zkPort) throw new RigConfigError(`port ${p} listed twice`);
     await assertPortFree(p, `broker ${i}`);
     ports.push(p);
