@@ -83,9 +83,10 @@ export class BrokerFetcher {
    *
    * A partition that is behind asks for `catchUpFetchBytes` instead of its fetch size: a 0.8
    * broker has a cost per request and per partition in it, so a few partitions with larger
-   * fetches go faster than many with small ones. A request carries one such partition, at most half the budget's share per broker (the
-   * other half holds the previous answer while it is handed out); behind partitions left out
-   * wait for a later request, and the cursor makes them go first then.
+   * fetches go faster than many with small ones. A request carries one such partition, at most
+   * half the budget's share per broker (the other half holds the previous answer while it is
+   * handed out); behind partitions left out wait for a later request, and the cursor makes them
+   * go first then.
    */
   private pick(): Requested[] | undefined {
     const mine: PartitionState[] = [];

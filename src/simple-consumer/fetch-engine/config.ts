@@ -33,8 +33,8 @@ export interface FetchEngineOptions {
    * one busy decoding. 2 MiB read 100-byte messages faster than 4 MiB and 10 KB ones faster
    * than 1 MiB (bench/README.md). It changes only how much a request asks for: a message bigger
    * than the fetch size is handled exactly as without it (growth, MessageTooLargeError), and the
-   * answer is still handed out in batches of about `fetchSizeBytes`. Partitions whose data
-   * arrives compressed keep the plain fetch size.
+   * answer is still handed out in batches of about `batchBytes`. Partitions whose data arrives
+   * compressed keep the plain fetch size.
    */
   catchUpFetchBytes?: number;
   /**
