@@ -211,7 +211,9 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         // Verifying only counts: no bigint per message.
         st.count++;
       }
-      if (st.sets !== undefined && runStart < 0) runStart = pos;
+      // Only outer runs are pieces: an inner set is pushed whole by scanInner, and the JS scan
+      // also sees inner entries the wasm walk hands back (large or refused ones).
+      if (!inner && st.sets !== undefined && runStart < 0) runStart = pos;
       lastPos = pos;
       pos = mEnd;
       continue;

@@ -85,6 +85,13 @@ export class FakeCluster {
     return base;
   }
 
+  /** Appends encoded outer entries as they are; `last` is the offset of their last message. */
+  appendEncoded(topic: string, partition: number, bytes: Buffer, last: bigint): void {
+    const log = this.log(topic, partition);
+    log.entries.push({ offset: last, bytes });
+    log.next = last + 1n;
+  }
+
   /** Drops entries below `start`, like retention deleting old segments. */
   truncateBefore(topic: string, partition: number, start: bigint): void {
     const log = this.log(topic, partition);
