@@ -1,11 +1,11 @@
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
-import { Kafka08Error } from '../../protocol/errors.js';
+import { Kafka08Error, ProtocolDecodeError } from '../../protocol/errors.js';
 import { type FetchResponse, fetchRequest } from '../../protocol/fetch.js';
 import { type MessageSetOutline, outlineMessageSet } from '../../protocol/message-set-outline.js';
 import { ConnectionError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { ResponseHold } from './delivery-queue.js';
-import { OffsetOutOfRangeError } from './errors.js';
+import { OffsetOutOfRangeError, UndecodableResponseError } from './errors.js';
 import { grownFetchSize } from './fetch-size.js';
 import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
@@ -48,6 +48,8 @@ export class BrokerFetcher {
   private readonly ctx: EngineContext;
   /** Rotates which partitions go first, so a small budget still serves all of them in turn. */
   private cursor = 0;
+  /** Answers in a row that arrived but could not be decoded; any decoded answer clears it. */
+  private undecodable = 0;
   readonly done: Promise<void>;
 
   constructor(ctx: EngineContext, brokerId: number) {
@@ -175,9 +177,19 @@ export class BrokerFetcher {
     if (!('response' in outcome)) {
       budget.release(reserved);
       if (signal.aborted) return;
-      this.transportFailed(outcome.error);
+      const { error } = outcome;
+      if (
+        error instanceof ProtocolDecodeError &&
+        ++this.undecodable >= this.ctx.config.maxUndecodableFetches
+      ) {
+        // Not cleared here: later garbage fails the partitions it was asked for at once.
+        this.failUndecodable(parts, error);
+        return;
+      }
+      this.transportFailed(error);
       return;
     }
+    this.undecodable = 0;
     const { response } = outcome;
     let received = 0;
     for (const t of response.topics) for (const p of t.partitions) received += p.messageSet.length;
@@ -211,15 +223,37 @@ export class BrokerFetcher {
     if (moved === 0) this.ctx.report(error, { brokerId: this.brokerId });
   }
 
+  /** The partitions of a request whose answer, like the ones before it, could not be decoded. */
+  private failUndecodable(parts: Requested[], error: ProtocolDecodeError): void {
+    for (const p of parts) {
+      if (!this.current(p)) continue;
+      const s = p.state;
+      this.ctx.fail(
+        s,
+        new UndecodableResponseError(s.topic, s.partition, p.offset, this.brokerId, this.undecodable, error),
+      );
+    }
+  }
+
+  /** Whether an answer for `p` still applies: not sought, paused, unassigned or moved meanwhile. */
+  private current(p: Requested): boolean {
+    const s = p.state;
+    return (
+      !s.removed &&
+      s.epoch === p.epoch &&
+      s.status === 'ready' &&
+      s.leader === this.brokerId &&
+      s.fetchOffset === p.offset
+    );
+  }
+
   private handlePartition(
     p: Requested,
     answer: { errorCode: number; highWatermark: bigint; messageSet: Buffer } | undefined,
     hold: ResponseHold,
   ): void {
+    if (!this.current(p)) return;
     const s = p.state;
-    // Sought, paused, unassigned or moved while the request was out: this answer is stale.
-    if (s.removed || s.epoch !== p.epoch || s.status !== 'ready' || s.leader !== this.brokerId) return;
-    if (s.fetchOffset !== p.offset) return;
     const where = { topic: s.topic, partition: s.partition, offset: p.offset };
     if (answer === undefined) {
       this.ctx.lookupLeader(

@@ -61,6 +61,12 @@ export interface FetchEngineOptions {
   maxRefreshLeaderBackoffMs?: number;
   /** Verify message CRCs (default true). */
   verifyCrc?: boolean;
+  /**
+   * Fetch answers from one broker that may fail to decode in a row before the partitions asked
+   * for raise UndecodableResponseError (default 5). Until then each is retried like a lost
+   * connection, since a broker restarting or a proxy in between can garble one answer.
+   */
+  maxUndecodableFetches?: number;
 }
 
 export interface FetchEngineConfig {
@@ -76,6 +82,7 @@ export interface FetchEngineConfig {
   readonly refreshLeaderBackoffMs: number;
   readonly maxRefreshLeaderBackoffMs: number;
   readonly verifyCrc: boolean;
+  readonly maxUndecodableFetches: number;
 }
 
 const MAX_INT32 = 0x7fffffff;
@@ -118,5 +125,6 @@ export function resolveFetchEngineConfig(o: FetchEngineOptions = {}): FetchEngin
       refreshLeaderBackoffMs,
     ),
     verifyCrc: o.verifyCrc ?? true,
+    maxUndecodableFetches: int('maxUndecodableFetches', o.maxUndecodableFetches ?? 5, 1),
   };
 }

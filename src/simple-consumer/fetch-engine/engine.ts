@@ -32,8 +32,9 @@ export interface FetchEngineInit extends FetchEngineOptions {
  * time, through `next()` or `for await`. Leader moves, lost brokers, timeouts and out-of-range
  * offsets are handled inside and reported as events; errors that need a decision
  * (MessageTooLargeError, OffsetOutOfRangeError with reset `none`, CorruptError, non-retriable
- * broker codes) are rejected from `next()` in order with the data before them, and stop only
- * their partition until it is sought.
+ * broker codes, UndecodableResponseError once a broker keeps answering garbage) are rejected
+ * from `next()` in order with the data before them, and stop only their partition until it is
+ * sought.
  *
  * Checkpointing: a batch is handed out, and `position()` of its partition moves to
  * `batch.nextOffset`, in the same synchronous step; nothing further is handed out until the next

@@ -1,4 +1,4 @@
-import { Kafka08Error } from '../../protocol/errors.js';
+import { Kafka08Error, type ProtocolDecodeError } from '../../protocol/errors.js';
 
 /**
  * The fetch position is outside the partition's log and `autoOffsetReset` is `none`, so the
@@ -46,6 +46,37 @@ export class MessageTooLargeError extends Kafka08Error {
     );
     this.messageBytes = messageBytes;
     this.maxFetchBytes = maxFetchBytes;
+  }
+}
+
+/**
+ * The partition's leader answered `failures` fetches in a row with bytes that could not be
+ * decoded (the decode error is the `cause`). Retrying a broker that keeps answering garbage only
+ * spins, so after `maxUndecodableFetches` the partition stops here until it is sought, like any
+ * other error that needs a decision.
+ */
+export class UndecodableResponseError extends Kafka08Error {
+  declare readonly topic: string;
+  declare readonly partition: number;
+  declare readonly offset: bigint;
+  readonly brokerId: number;
+  readonly failures: number;
+
+  constructor(
+    topic: string,
+    partition: number,
+    offset: bigint,
+    brokerId: number,
+    failures: number,
+    cause: ProtocolDecodeError,
+  ) {
+    super(
+      `${topic}/${partition} offset ${offset}: broker ${brokerId} answered ${failures} fetches in a row that could not be decoded (${cause.message})`,
+      { topic, partition, offset },
+      { cause },
+    );
+    this.brokerId = brokerId;
+    this.failures = failures;
   }
 }
 

@@ -12,6 +12,7 @@ export {
   FetchEngineClosedError,
   MessageTooLargeError,
   OffsetOutOfRangeError,
+  UndecodableResponseError,
   UnknownAssignmentError,
 } from './errors.js';
 export type {

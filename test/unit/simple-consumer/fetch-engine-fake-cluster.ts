@@ -47,6 +47,8 @@ export class FakeCluster {
   readonly stalled = new Set<number>();
   /** Broker id → how many Fetch answers to cut off halfway (then reset the connection). */
   readonly cutting = new Map<number, number>();
+  /** Brokers whose Fetch answers are well-framed but undecodable (a topic count and nothing after). */
+  readonly garbled = new Set<number>();
   readonly fetches: FetchSeen[] = [];
   readonly pools: BrokerPool[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -196,6 +198,7 @@ export class FakeCluster {
             }),
           })),
         };
+        if (this.garbled.has(id)) return req.connection.respond(req, (w) => w.int32(1));
         const cuts = this.cutting.get(id) ?? 0;
         const send = async (): Promise<void> => {
           if (cuts > 0) {
