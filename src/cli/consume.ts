@@ -1,10 +1,10 @@
-import type { Message } from '../protocol/message-set.js';
 import { FetchEngine } from '../simple-consumer/fetch-engine/engine.js';
 import { FetchEngineClosedError } from '../simple-consumer/fetch-engine/errors.js';
 import { COMMON_HELP, type Flags, offsetArg, parseFlags } from './args.js';
-import { ENCODINGS, type Encoding, encodeBytes } from './encoding.js';
+import { ENCODINGS, type Encoding } from './encoding.js';
 import { commitOffsets, fetchCommitted, type OffsetStorage } from './group-offsets.js';
 import { Progress } from './progress.js';
+import { RecordOutput } from './record-output.js';
 import { type CliSession, withSession } from './session.js';
 import { UsageError } from './usage.js';
 
@@ -117,20 +117,6 @@ async function plan(s: CliSession, o: ConsumeOptions): Promise<Map<number, Parti
   return out;
 }
 
-/** Writes to stdout, waiting when the pipe is full so a slow reader is not buffered in memory. */
-function write(text: string, signal: AbortSignal): Promise<void> {
-  if (process.stdout.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.stdout.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    process.stdout.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
   const plans = await plan(s, o);
   const next = new Map<number, bigint>();
@@ -184,16 +170,7 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
   const commitTimer = o.commit
     ? setInterval(() => void commit().catch(() => {}), COMMIT_INTERVAL_MS)
     : undefined;
-  const format = (topic: string, partition: number, m: Message): string =>
-    o.format === 'value'
-      ? `${encodeBytes(m.value, o.valueEncoding) ?? ''}\n`
-      : `${JSON.stringify({
-          topic,
-          partition,
-          offset: m.offset.toString(),
-          key: encodeBytes(m.key, o.keyEncoding),
-          value: encodeBytes(m.value, o.valueEncoding),
-        })}\n`;
+  const output = new RecordOutput(process.stdout, o.format, o.keyEncoding, o.valueEncoding, stop.signal);
 
   try {
     const done = (): boolean =>
@@ -212,13 +189,13 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
       }
       const p = batch.partition;
       const end = plans.get(p)?.end ?? 0n;
-      let out = '';
       let position = next.get(p) ?? batch.fetchOffset;
       let taken = 0;
       for (const m of batch.messages) {
         if (o.exitAtEnd && m.offset >= end) break;
         if (o.count !== undefined && consumed >= o.count) break;
-        out += format(batch.topic, p, m);
+        if (stop.signal.aborted) break;
+        await output.record(batch.topic, p, m.offset, m.key, m.value);
         consumed++;
         taken++;
         position = m.offset + 1n;
@@ -227,7 +204,7 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
       if (taken === batch.messages.length) position = batch.nextOffset;
       next.set(p, position);
       if (batch.highWatermark > (highWatermarks.get(p) ?? 0n)) highWatermarks.set(p, batch.highWatermark);
-      if (out.length > 0) await write(out, stop.signal);
+      await output.flush();
       if (o.exitAtEnd && position >= end && open.delete(p))
         engine.unassign([{ topic: o.topic, partition: p }]);
     }

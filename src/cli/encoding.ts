@@ -3,11 +3,6 @@ import { UsageError } from './usage.js';
 export const ENCODINGS = ['utf8', 'base64', 'hex'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
-/** Bytes as text for output (utf8 replaces invalid sequences: use base64/hex for binary data). */
-export function encodeBytes(bytes: Buffer | null, encoding: Encoding): string | null {
-  return bytes === null ? null : bytes.toString(encoding);
-}
-
 /** Text from input back to bytes; base64/hex are checked strictly, so a typo is not sent silently. */
 export function decodeText(text: string, encoding: Encoding, what: string): Buffer {
   if (encoding === 'utf8') return Buffer.from(text, 'utf8');

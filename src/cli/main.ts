@@ -40,6 +40,13 @@ function usage(): string {
     .join('\n')}\nRun "kafka08 <command> --help" for a command's flags.`;
 }
 
+/** One line for the user; the stack only when KAFKA08_DEBUG asks for it (a bug report). */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (process.env.KAFKA08_DEBUG) return err.stack ?? `${err.name}: ${err.message}`;
+  return `${err.name}: ${err.message} (set KAFKA08_DEBUG=1 for the stack trace)`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
@@ -59,10 +66,7 @@ main(process.argv.slice(2)).then(
     // Mistakes and known failures get one clear message, never a stack trace.
     if (err instanceof UsageError) process.stderr.write(`kafka08: ${err.message}\n`);
     else if (err instanceof Kafka08Error) process.stderr.write(`kafka08: ${err.name}: ${err.message}\n`);
-    else
-      process.stderr.write(
-        `kafka08: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
+    else process.stderr.write(`kafka08: unexpected error: ${describe(err)}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );
