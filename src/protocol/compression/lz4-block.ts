@@ -5,14 +5,37 @@
  * right typed error with the right position.
  */
 
+/** Overlapping matches at least this long are copied by doubling stretches, not byte by byte. */
+const LONG_OVERLAP = 64;
+
 /** Returned by {@link decodeLz4Block} when the input is malformed. */
 export const LZ4_CORRUPT = -1;
 /** Returned by {@link decodeLz4Block} when the output would not fit in `dst[dStart, dEnd)`. */
 export const LZ4_OVERFLOW = -2;
 
 /**
+ * A place inside a block being decoded: in `src` and in `dst`, at the start of a sequence. When
+ * {@link decodeLz4Block} returns {@link LZ4_OVERFLOW} it records the sequence that did not fit;
+ * handed the same object again (with `dst[dStart, at.dst)` kept and more room), it carries on
+ * from there, so a caller that grows its output on demand never decodes anything twice.
+ */
+export interface Lz4Position {
+  src: number;
+  dst: number;
+}
+
+function overflowAt(at: Lz4Position | undefined, s: number, d: number): number {
+  if (at !== undefined) {
+    at.src = s;
+    at.dst = d;
+  }
+  return LZ4_OVERFLOW;
+}
+
+/**
  * Decodes the block in `src[sStart, sEnd)` into `dst` from `dStart`, never writing at or past
- * `dEnd`. Returns the number of bytes written, {@link LZ4_CORRUPT} or {@link LZ4_OVERFLOW}.
+ * `dEnd`, starting at `at` when given (see {@link Lz4Position}). Returns the number of bytes the
+ * block has written from `dStart`, {@link LZ4_CORRUPT} or {@link LZ4_OVERFLOW}.
  */
 export function decodeLz4Block(
   src: Uint8Array,
@@ -21,12 +44,15 @@ export function decodeLz4Block(
   dst: Uint8Array,
   dStart: number,
   dEnd: number,
+  at?: Lz4Position,
 ): number {
-  let s = sStart;
-  let d = dStart;
-  if (s >= sEnd) return LZ4_CORRUPT;
+  let s = at === undefined ? sStart : at.src;
+  let d = at === undefined ? dStart : at.dst;
+  if (sStart >= sEnd) return LZ4_CORRUPT;
   for (;;) {
     if (s >= sEnd) return LZ4_CORRUPT;
+    const sequenceSrc = s;
+    const sequenceDst = d;
     const token = src[s++]!;
     let lit = token >>> 4;
     if (lit === 15) {
@@ -38,7 +64,7 @@ export function decodeLz4Block(
       } while (b === 255);
     }
     if (lit > sEnd - s) return LZ4_CORRUPT;
-    if (lit > dEnd - d) return LZ4_OVERFLOW;
+    if (lit > dEnd - d) return overflowAt(at, sequenceSrc, sequenceDst);
     dst.set(src.subarray(s, s + lit), d);
     s += lit;
     d += lit;
@@ -57,15 +83,25 @@ export function decodeLz4Block(
         len += b;
       } while (b === 255);
     }
-    if (len > dEnd - d) return LZ4_OVERFLOW;
+    if (len > dEnd - d) return overflowAt(at, sequenceSrc, sequenceDst);
     let from = d - offset;
     if (offset >= len) {
       dst.copyWithin(d, from, from + len);
       d += len;
-    } else {
+    } else if (len < LONG_OVERLAP) {
       // Overlapping copy repeats the last `offset` bytes: must go byte by byte.
       const stop = d + len;
       while (d < stop) dst[d++] = dst[from++]!;
+    } else {
+      // A long run (up to 255 bytes per match-length byte, so a hostile block can be nearly all
+      // run): copy the repeating pattern in stretches that double, each reading only bytes already
+      // written, so the cost is a few memmoves instead of a byte loop over the whole run.
+      const stop = d + len;
+      while (d < stop) {
+        const n = Math.min(stop - d, d - from);
+        dst.copyWithin(d, from, from + n);
+        d += n;
+      }
     }
   }
 }

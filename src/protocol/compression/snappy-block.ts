@@ -38,10 +38,22 @@ export function snappyDeclaredLength(src: Uint8Array, start: number, end: number
 }
 
 /**
+ * The most output room a block of `src[start, end)` declaring `declared` bytes can use. No
+ * element yields more than 64 bytes from 3 (a 2-byte-offset copy), so a block's bytes never
+ * decode to more than 22 times their number; a block declaring more is corrupt, and is decoded
+ * only into what its bytes could fill (to find where it goes wrong) rather than into its claim.
+ */
+export function snappyOutputRoom(declared: number, start: number, end: number): number {
+  return Math.min(declared, 22 * (end - start));
+}
+
+/**
  * Decodes the raw snappy block `src[start, end)` into `dst` from `dPos` and returns its length.
  * The caller checks the declared length against its budget first; a block that does not fit in
- * `dst` is refused as too-large before anything is written. Every byte of the declared range is
- * written when this returns, so `dst` may come from Buffer.allocUnsafe.
+ * `dst` is refused as too-large before anything is written. A block declaring more than it can
+ * hold needs only {@link snappyOutputRoom} bytes of `dst` and always ends in bad-compression.
+ * Every byte of the declared range is written when this returns, so `dst` may come from
+ * Buffer.allocUnsafe.
  */
 export function decodeSnappyBlock(
   src: Uint8Array,
@@ -52,7 +64,9 @@ export function decodeSnappyBlock(
 ): number {
   const len = snappyDeclaredLength(src, start, end);
   if (len < 0) corrupt('malformed snappy length varint', start);
-  if (len > dst.length - dPos) {
+  // Equal to `len` unless the block is corrupt; every write below stays inside `room`.
+  const room = snappyOutputRoom(len, start, end);
+  if (room > dst.length - dPos) {
     throw new CorruptError(
       'too-large',
       `snappy block declares ${len} bytes, only ${dst.length - dPos} are available`,
@@ -64,7 +78,7 @@ export function decodeSnappyBlock(
   while (src[s - 1]! >= 0x80) s++;
   // A view starting at 0: with the byte-loop version, 1 MiB framed input decoded ~45% faster
   // into per-block views than at growing offsets of one large buffer (node 20). One object.
-  const out = dPos === 0 && len === dst.length ? dst : dst.subarray(dPos, dPos + len);
+  const out = dPos === 0 && room === dst.length ? dst : dst.subarray(dPos, dPos + room);
   let d = 0;
   // Fast paths copy in whole 4-byte words and may write up to 15 bytes past the element; that
   // is harmless because everything after `d` is written again before the block is done, and
@@ -72,7 +86,7 @@ export function decodeSnappyBlock(
   const sv = new DataView(src.buffer, src.byteOffset, src.length);
   const ov = new DataView(out.buffer, out.byteOffset, out.length);
   // A short literal is copied as four words (16 bytes) when that fits in both blocks.
-  const outFast = len - 16;
+  const outFast = room - 16;
   const srcFast = end - 17;
   while (s < end) {
     const tag = src[s]!;
@@ -104,8 +118,8 @@ export function decodeSnappyBlock(
         n = v + 1;
       }
       if (n > end - p) corrupt(`snappy literal of ${n} bytes overruns the block`, s);
-      if (n > len - d) corrupt(`snappy literal of ${n} bytes overruns the declared length ${len}`, s);
-      if (n <= WORD_LITERAL_MAX && n + 3 <= end - p && n + 3 <= len - d) {
+      if (n > room - d) corrupt(`snappy literal of ${n} bytes overruns the declared length ${len}`, s);
+      if (n <= WORD_LITERAL_MAX && n + 3 <= end - p && n + 3 <= room - d) {
         for (let w = d, q = p, stop = d + n; w < stop; w += 4, q += 4)
           ov.setInt32(w, sv.getInt32(q, true), true);
       } else if (n <= BYTE_LITERAL_MAX) copyBytes(src, p, out, d, n);
@@ -136,8 +150,8 @@ export function decodeSnappyBlock(
     }
     if (off === 0) corrupt('snappy copy with offset 0', at);
     if (off < 0 || off > d) corrupt(`snappy copy offset ${off >>> 0} reaches before the block`, at);
-    if (n > len - d) corrupt(`snappy copy of ${n} bytes overruns the declared length ${len}`, at);
-    if (off >= 4 && n + 3 <= len - d) {
+    if (n > room - d) corrupt(`snappy copy of ${n} bytes overruns the declared length ${len}`, at);
+    if (off >= 4 && n + 3 <= room - d) {
       // Word by word forwards is exact for any off >= 4: each word reads only bytes that are
       // already final, so overlapping copies (4 <= off < n) come out right too.
       for (let w = d, from = d - off, stop = d + n; w < stop; w += 4, from += 4) {

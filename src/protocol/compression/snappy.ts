@@ -1,6 +1,6 @@
 import * as snappyjs from 'snappyjs';
 import { CorruptError } from '../errors.js';
-import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength } from './snappy-block.js';
+import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength, snappyOutputRoom } from './snappy-block.js';
 
 /**
  * Snappy as Kafka 0.8 carries it. The Java producer (and the broker, which recompresses) writes
@@ -46,21 +46,30 @@ function chunkSize(src: Uint8Array, pos: number): number {
 /**
  * Decompresses xerial-framed or raw snappy; output never exceeds `maxBytes`. A frame is sized
  * from its blocks' declared lengths first, so all chunks decode into one buffer with no concat.
+ * What is allocated is also capped by what the blocks' bytes could produce, so a declared length
+ * within the budget but far beyond the block costs nothing before it is refused.
  */
 export function snappyDecompress(src: Uint8Array, maxBytes: number): Buffer {
   if (!isXerialFramed(src)) {
-    const out = Buffer.allocUnsafe(checkedLength(src, 0, src.length, maxBytes, maxBytes));
+    const len = checkedLength(src, 0, src.length, maxBytes, maxBytes);
+    const out = Buffer.allocUnsafe(snappyOutputRoom(len, 0, src.length));
     decodeSnappyBlock(src, 0, src.length, out, 0);
     return out;
   }
   let total = 0;
+  let room = 0;
   for (let pos = XERIAL_HEADER; pos < src.length; ) {
     const size = chunkSize(src, pos);
     pos += 4;
-    if (size > 0) total += checkedLength(src, pos, pos + size, maxBytes - total, maxBytes);
+    if (size > 0) {
+      const len = checkedLength(src, pos, pos + size, maxBytes - total, maxBytes);
+      total += len;
+      room += snappyOutputRoom(len, pos, pos + size);
+    }
     pos += size;
   }
-  const out = Buffer.allocUnsafe(total);
+  // Equal to `total` unless some block declares more than it holds; that block throws below.
+  const out = Buffer.allocUnsafe(room);
   let d = 0;
   for (let pos = XERIAL_HEADER; pos < src.length; ) {
     const size = chunkSize(src, pos);
