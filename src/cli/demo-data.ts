@@ -1,7 +1,5 @@
-import { Codec } from '../protocol/compression/index.js';
-import type { MessageToEncode } from '../protocol/message-set-encode.js';
+import { Producer } from '../producer/index.js';
 import type { LocalKafka } from '../rig/index.js';
-import { withSession } from './session.js';
 
 /** The demo's data set: message i goes to partition i % partitions and carries its sequence number. */
 export function demoRecord(i: number, partitions: number): { partition: number; key: string; value: string } {
@@ -32,7 +30,7 @@ export async function produceWithRig(
 
 /**
  * Against a cluster of the user's (KAFKA08_BROKERS) there is no JVM at hand: produce with our
- * own Produce v0 encoder, snappy-compressed, acks 1, to each partition's leader.
+ * own Producer, snappy-compressed, acks 1, each record to its demo partition.
  */
 export async function produceWithKafka08(
   brokers: string,
@@ -40,24 +38,25 @@ export async function produceWithKafka08(
   messages: number,
   onProgress: (sent: number) => void,
 ): Promise<number> {
-  return withSession(brokers, async (s) => {
-    const partitions = (await s.metadata.partitionsFor(topic)).length;
-    const perRequest = 5_000;
-    for (let from = 0; from < messages; from += perRequest) {
-      const to = Math.min(messages, from + perRequest);
-      const byPartition = new Map<number, MessageToEncode[]>();
-      for (let i = from; i < to; i++) {
-        const r = demoRecord(i, partitions);
-        const message = { key: Buffer.from(r.key), value: Buffer.from(r.value) };
-        const list = byPartition.get(r.partition);
-        if (list === undefined) byPartition.set(r.partition, [message]);
-        else list.push(message);
-      }
-      await Promise.all(
-        [...byPartition].map(([p, msgs]) => s.produceTo(topic, p, msgs, { codec: Codec.Snappy, acks: 1 })),
-      );
+  const producer = new Producer({
+    bootstrapServers: brokers,
+    clientId: 'kafka08-cli',
+    compressionType: 'snappy',
+    retries: 10,
+    retryBackoffMs: 250,
+  });
+  try {
+    const partitions = await producer.partitionCount(topic);
+    const perStep = 5_000;
+    for (let from = 0; from < messages; from += perStep) {
+      const to = Math.min(messages, from + perStep);
+      const records = [];
+      for (let i = from; i < to; i++) records.push({ topic, ...demoRecord(i, partitions) });
+      await producer.sendBatch(records);
       onProgress(to);
     }
     return partitions;
-  });
+  } finally {
+    await producer.close();
+  }
 }

@@ -1,32 +1,40 @@
 import { createInterface } from 'node:readline';
-import { Codec } from '../protocol/compression/index.js';
-import { crc32 } from '../protocol/crc32.js';
+import {
+  type CompressionType,
+  Producer,
+  ProducerConfigError,
+  type ProducerProperties,
+  type RecordMetadata,
+} from '../producer/index.js';
 import type { MessageToEncode } from '../protocol/message-set-encode.js';
 import { COMMON_HELP, type Flags, parseFlags } from './args.js';
 import { decodeText, ENCODINGS, type Encoding } from './encoding.js';
 import { Progress } from './progress.js';
-import { type CliSession, withSession } from './session.js';
+import { parseProperties, producerProperties } from './properties.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: kafka08 produce --topic T [--partition P] [--compression none|gzip|snappy|lz4]
                        [--key-separator S] [--null-value S] [--acks 1|-1] [--batch N]
-                       [--key-encoding utf8|base64|hex] [--value-encoding ...]
+                       [--key-encoding utf8|base64|hex] [--value-encoding ...] [-X property=value ...]
   Sends each line of stdin as one message.
   --key-separator S  text before the first S is the key, after it the value; a line without S
                      has a null key (default: no keys)
   --null-value S     a value equal to S is sent as null
-  --partition P      every message to P (default: by key hash, round-robin without a key)
+  --partition P      every message to P (default: Kafka's murmur2 key hash, as Java producers
+                     place keys; round-robin without a key)
   --batch N          messages per produce request and partition (default 500)
+  -X key=value       a Producer property (linger.ms, batch.size, retries, request.timeout.ms,
+                     max.block.ms, ...); it wins over the flag or default that sets the same
+  Retriable broker errors are retried 10 times; a retry after a lost answer can duplicate.
   A topic that does not exist is auto-created when the broker allows it (the 0.8 default).
 ${COMMON_HELP}`;
 
-const CODECS = { none: Codec.None, gzip: Codec.Gzip, snappy: Codec.Snappy, lz4: Codec.Lz4 } as const;
 const LINGER_MS = 20;
 
 interface ProduceOptions {
   topic: string;
   partition: number | undefined;
-  codec: Codec;
+  compression: CompressionType;
   keySeparator: string | undefined;
   nullValue: string | undefined;
   acks: 1 | -1;
@@ -34,6 +42,8 @@ interface ProduceOptions {
   keyEncoding: Encoding;
   valueEncoding: Encoding;
   quiet: boolean;
+  /** -X properties, and the command's own settings they replace. */
+  properties: ReturnType<typeof producerProperties>;
 }
 
 function options(flags: Flags): ProduceOptions {
@@ -45,7 +55,7 @@ function options(flags: Flags): ProduceOptions {
   return {
     topic: flags.topic(),
     partition: partitions[0],
-    codec: CODECS[flags.choice('compression', ['none', 'gzip', 'snappy', 'lz4'], 'none')],
+    compression: flags.choice('compression', ['none', 'gzip', 'snappy', 'lz4'] as const, 'none'),
     keySeparator: sep,
     nullValue: flags.string('null-value'),
     acks: acks === '1' ? 1 : -1,
@@ -53,6 +63,7 @@ function options(flags: Flags): ProduceOptions {
     keyEncoding: flags.choice('key-encoding', ENCODINGS, 'utf8'),
     valueEncoding: flags.choice('value-encoding', ENCODINGS, 'utf8'),
     quiet: flags.bool('quiet'),
+    properties: producerProperties(parseProperties(flags.raw('property'))),
   };
 }
 
@@ -67,12 +78,19 @@ export async function produceCommand(args: string[]): Promise<number> {
       batch: { type: 'string' },
       'key-encoding': { type: 'string' },
       'value-encoding': { type: 'string' },
+      property: { type: 'string', short: 'X', multiple: true },
     },
     HELP,
   );
   if (!flags) return 0;
   const o = options(flags);
-  const summary = await withSession(flags.brokers(), (s) => produce(s, o), { requestTimeoutMs: 30_000 });
+  const producer = producerFor(flags.brokers(), o);
+  let summary: ProduceSummary;
+  try {
+    summary = await produce(producer, o);
+  } finally {
+    await producer.close();
+  }
   if (flags.bool('json')) process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;
 }
@@ -110,85 +128,86 @@ interface ProduceSummary {
   partitions: PartitionSummary[];
 }
 
-async function produce(s: CliSession, o: ProduceOptions): Promise<ProduceSummary> {
-  const partitions = await s.metadata.partitionsFor(o.topic);
-  if (o.partition !== undefined && !partitions.includes(o.partition)) {
-    throw new UsageError(`topic ${o.topic} has no partition ${o.partition} (it has ${partitions.length})`);
+function producerFor(brokers: string, o: ProduceOptions): Producer {
+  const defaults: ProducerProperties = {
+    bootstrapServers: brokers,
+    clientId: 'kafka08-cli',
+    acks: o.acks,
+    compressionType: o.compression,
+    // A short linger batches a fast pipe while an interactive user still sees each line go out at once.
+    lingerMs: LINGER_MS,
+    retries: 10,
+    retryBackoffMs: 250,
+    // Long enough for a produced-to topic to be auto-created; an unreachable cluster fails after it.
+    maxBlockMs: 5000,
+  };
+  const { properties, replaces } = o.properties;
+  const kept = Object.fromEntries(Object.entries(defaults).filter(([option]) => !replaces.has(option)));
+  try {
+    return new Producer({ ...kept, ...properties });
+  } catch (err) {
+    // A bad -X value is a mistake on the command line.
+    if (err instanceof ProducerConfigError) throw new UsageError(`-X ${err.message}`);
+    throw err;
+  }
+}
+
+/** Lines become sends; at most `--batch` lines are waiting on the broker per window, two windows at a time. */
+async function produce(producer: Producer, o: ProduceOptions): Promise<ProduceSummary> {
+  const partitionCount = await producer.partitionCount(o.topic);
+  if (o.partition !== undefined && o.partition >= partitionCount) {
+    throw new UsageError(`topic ${o.topic} has no partition ${o.partition} (it has ${partitionCount})`);
   }
   const perPartition = new Map<number, { count: number; first: bigint; last: bigint }>();
   let sent = 0;
-  let roundRobin = 0;
-  const choose = (m: MessageToEncode): number => {
-    if (o.partition !== undefined) return o.partition;
-    if (m.key != null) return partitions[crc32(m.key) % partitions.length]!;
-    return partitions[roundRobin++ % partitions.length]!;
-  };
-
-  const sendPartition = async (partition: number, messages: MessageToEncode[]): Promise<void> => {
-    const first = await s.produceTo(o.topic, partition, messages, { codec: o.codec, acks: o.acks });
-    const prev = perPartition.get(partition);
-    perPartition.set(partition, {
-      count: (prev?.count ?? 0) + messages.length,
-      first: prev?.first ?? first,
-      last: first + BigInt(messages.length - 1),
-    });
-  };
-
-  const sendBatch = async (batch: MessageToEncode[]): Promise<void> => {
-    const byPartition = new Map<number, MessageToEncode[]>();
-    for (const m of batch) {
-      const p = choose(m);
-      const list = byPartition.get(p);
-      if (list === undefined) byPartition.set(p, [m]);
-      else list.push(m);
+  let failure: unknown;
+  const record = (m: RecordMetadata): void => {
+    sent++;
+    const offset = m.offset ?? -1n;
+    const prev = perPartition.get(m.partition);
+    if (prev === undefined) perPartition.set(m.partition, { count: 1, first: offset, last: offset });
+    else {
+      prev.count++;
+      if (offset < prev.first) prev.first = offset;
+      if (offset > prev.last) prev.last = offset;
     }
-    await Promise.all([...byPartition].map(([p, msgs]) => sendPartition(p, msgs)));
-    sent += batch.length;
   };
-
   const progress = new Progress(
     o.quiet,
     (rate) => `${o.topic}: ${sent} sent, ${Math.round(rate)} msg/s`,
     () => sent,
   );
-  // Lines are sent in order, one request at a time; a short linger batches a fast pipe while an
-  // interactive user still sees each line go out at once.
-  let pending: MessageToEncode[] = [];
-  let chain: Promise<void> = Promise.resolve();
-  let failure: unknown;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = (): Promise<void> => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      chain = chain
-        .then(() => (failure === undefined ? sendBatch(batch) : undefined))
-        .catch((e: unknown) => {
-          failure ??= e;
-        });
-    }
-    return chain;
-  };
+  let window: Promise<void>[] = [];
+  let previousWindow: Promise<void>[] = [];
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     let lineNo = 0;
     for await (const line of rl) {
       lineNo++;
-      pending.push(lineToMessage(line, lineNo, o));
-      if (pending.length >= o.batch) await flush();
-      else timer ??= setTimeout(() => void flush(), LINGER_MS);
+      const m = lineToMessage(line, lineNo, o);
+      const send = producer.send({ topic: o.topic, partition: o.partition, key: m.key, value: m.value });
+      window.push(
+        send.then(record, (e: unknown) => {
+          failure ??= e;
+        }),
+      );
+      if (window.length >= o.batch) {
+        await Promise.all(previousWindow);
+        previousWindow = window;
+        window = [];
+      }
       if (failure !== undefined) break;
     }
-    await flush();
+    await Promise.all([...previousWindow, ...window]);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
     rl.close();
     progress.stop();
   }
   if (failure !== undefined) throw failure;
-  const summary: ProduceSummary = {
+  if (!o.quiet && process.stderr.isTTY === true) {
+    process.stderr.write(`produced ${sent} message(s) to ${o.topic} in ${progress.elapsedMs} ms\n`);
+  }
+  return {
     topic: o.topic,
     count: sent,
     partitions: [...perPartition]
@@ -200,8 +219,4 @@ async function produce(s: CliSession, o: ProduceOptions): Promise<ProduceSummary
         lastOffset: v.last.toString(),
       })),
   };
-  if (!o.quiet && process.stderr.isTTY === true) {
-    process.stderr.write(`produced ${sent} message(s) to ${o.topic} in ${progress.elapsedMs} ms\n`);
-  }
-  return summary;
 }

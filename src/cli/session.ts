@@ -1,10 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Codec } from '../protocol/compression/index.js';
-import { errorForCode, KafkaProtocolError } from '../protocol/error-codes.js';
-import { encodeMessageSet, type MessageToEncode } from '../protocol/message-set-encode.js';
+import { errorForCode } from '../protocol/error-codes.js';
 import { type MetadataResponse, metadataRequest } from '../protocol/metadata.js';
 import { EARLIEST_TIME, LATEST_TIME, offsetsRequest } from '../protocol/offsets.js';
-import { produceRequest } from '../protocol/produce.js';
 import type { KafkaRequest } from '../protocol/request.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
@@ -13,15 +9,12 @@ import {
   type BrokerAddress,
   ConnectionClosedError,
   ConnectionError,
-  LeaderNotAvailableError,
   MissingOffsetError,
   NoBrokerAvailableError,
   UnknownPartitionError,
   UnknownTopicError,
 } from '../simple-consumer/errors.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
-
-const SEND_ATTEMPTS = 10;
 
 export interface SessionOptions {
   /** Per-request timeout (default 10 000 ms). */
@@ -46,7 +39,7 @@ export class CliSession {
       // A refused connection is reported at once; the CLI does not wait to reconnect.
       backoff: { baseMs: 50, maxMs: 500 },
     });
-    // Auto-creation of a produced-to topic takes a while; wait for it up to ~5 s.
+    // A leader election after a broker loss takes a while; wait for it up to ~5 s.
     this.metadata = new ClusterMetadata({
       seedBrokers: this.seeds,
       pool: this.pool,
@@ -123,46 +116,6 @@ export class CliSession {
     const [o] = await this.offsetsBefore(topic, partition, time, 1);
     if (o === undefined) throw new MissingOffsetError(topic, partition, time);
     return o;
-  }
-
-  /**
-   * Produces one message set to a partition's leader and returns the offset the broker gave its
-   * first message. Leadership moves and topic auto-creation settle within moments, so those are
-   * retried against a refreshed leader; anything else is final.
-   */
-  async produceTo(
-    topic: string,
-    partition: number,
-    messages: readonly MessageToEncode[],
-    opts: { codec: Codec; acks: 1 | -1 },
-  ): Promise<bigint> {
-    const messageSet = encodeMessageSet(messages, { codec: opts.codec });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { connection } = await this.metadata.leaderConnection(topic, partition);
-        const resp = await connection.send(
-          produceRequest({
-            requiredAcks: opts.acks,
-            timeoutMs: 10_000,
-            topics: [{ topic, partitions: [{ partition, messageSet }] }],
-          }),
-        );
-        const p = resp.topics
-          .find((t) => t.topic === topic)
-          ?.partitions.find((x) => x.partition === partition);
-        if (p === undefined) throw new KafkaProtocolError(-1, { topic, partition });
-        if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, { topic, partition });
-        return p.offset;
-      } catch (err) {
-        const retriable =
-          (err instanceof KafkaProtocolError && err.retriable) ||
-          err instanceof ConnectionError ||
-          err instanceof LeaderNotAvailableError;
-        if (!retriable || attempt >= SEND_ATTEMPTS) throw err;
-        this.metadata.invalidate(topic, partition);
-        await sleep(250);
-      }
-    }
   }
 
   close(): Promise<void> {

@@ -18,6 +18,8 @@ export interface EncodeMessageSetOptions {
    * compressed wrapper gets the offset of its last inner message, as a 0.8 broker writes it.
    */
   baseOffset?: bigint;
+  /** Expected size of the uncompressed set in bytes, so it is written without regrowing (default 1 KiB). */
+  sizeHint?: number;
 }
 
 /** Writes one entry (offset, size, crc, magic 0, attributes, key, value) with its CRC back-filled. */
@@ -60,16 +62,18 @@ export function encodeMessageSet(
 ): Buffer {
   const codec = options.codec ?? 0;
   const base = options.baseOffset ?? 0n;
-  const w = new Writer(1024);
+  const size = options.sizeHint ?? 1024;
   if (codec === 0) {
+    const w = new Writer(size);
     writeEntries(w, messages, base);
     return w.toBuffer();
   }
   if (messages.length === 0)
     throw new ProtocolEncodeError('MessageSet', 'a compressed message set needs at least one message');
-  const inner = new Writer(1024);
+  const inner = new Writer(size);
   writeEntries(inner, messages, base);
   const value = compress(codec, inner.view());
+  const w = new Writer(value.length + 64);
   writeEntry(w, base + BigInt(messages.length - 1), codec, null, value);
   return w.toBuffer();
 }

@@ -65,9 +65,20 @@ export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceRespons
     apiKey: ApiKey.Produce,
     apiVersion: 0,
     expectsResponse: req.requiredAcks !== 0,
+    sizeHint: produceRequestSize(req),
     encodeBody: (w) => encodeProduceRequestBody(w, req),
     decodeResponse: decodeProduceResponseBody,
   };
+}
+
+/** The frame's size, close enough: header and per-partition fields, plus the message sets. */
+function produceRequestSize(req: ProduceRequest): number {
+  let n = 64;
+  for (const t of req.topics) {
+    n += 8 + t.topic.length * 3;
+    for (const p of t.partitions) n += 8 + p.messageSet.length;
+  }
+  return n;
 }
 
 function checkAcks(acks: number): void {

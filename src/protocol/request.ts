@@ -11,6 +11,8 @@ export const ApiKey = {
   OffsetCommit: 8,
   OffsetFetch: 9,
   ConsumerMetadata: 10,
+  /** Not 0.8: asked only to explain a broker that closed the connection (see api-versions.ts). */
+  ApiVersions: 18,
 } as const;
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -30,6 +32,11 @@ export interface KafkaRequest<T> {
   decodeResponse(r: Reader): T;
   /** Produce with RequiredAcks 0 gets no response from the broker. */
   readonly expectsResponse: boolean;
+  /**
+   * Bytes the encoded frame will about take, when the factory knows (Produce): the frame is
+   * then written into one buffer of that size instead of one grown by doubling.
+   */
+  readonly sizeHint?: number;
 }
 
 export interface RequestHeader {
@@ -40,8 +47,12 @@ export interface RequestHeader {
 }
 
 /** Encodes a complete frame: int32 size, then ApiKey, ApiVersion, CorrelationId, ClientId, body. */
-export function encodeRequestFrame(header: RequestHeader, encodeBody: (w: Writer) => void): Buffer {
-  const w = new Writer(128);
+export function encodeRequestFrame(
+  header: RequestHeader,
+  encodeBody: (w: Writer) => void,
+  sizeHint = 128,
+): Buffer {
+  const w = new Writer(sizeHint);
   w.sized((w) => {
     w.int16(header.apiKey, 'RequestHeader.apiKey');
     w.int16(header.apiVersion, 'RequestHeader.apiVersion');
@@ -60,6 +71,7 @@ export function encodeRequest<T>(request: KafkaRequest<T>, correlationId: number
   return encodeRequestFrame(
     { apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId, clientId },
     (w) => request.encodeBody(w),
+    request.sizeHint,
   );
 }
 

@@ -1,0 +1,193 @@
+// Producer throughput benchmark (`npm run bench:producer`; `--smoke` for a 50k-message check):
+// kafka08's Producer, kcat -P (librdkafka) and Kafka 0.8.2's own ProducerPerformance (the Java
+// KafkaProducer) each write N x 100-byte records with acks=1 to a fresh 1-partition topic of the
+// same local 0.8.2.2 broker, per codec, interleaved (the client order rotates each round). Each
+// client is a child process measured from outside (GNU time: peak RSS, user+system CPU). A run
+// counts only if the topic's log end offset then equals N. Medians are printed and written to
+// bench/results/producer-latest.json. Figures are printed, never asserted.
+//
+// Flags: --smoke (50k messages, 1 round), --messages N, --size B, --runs R, --codecs a,b,
+// --clients a,b, --timeout SECONDS (per client run, default 120).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt } from './lib/svg.js';
+import { lastJsonLine, runTimed } from './lib/timed.js';
+import { payloadBlock } from './producer/payload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { startLocalKafka } = await import('../dist/rig/index.js');
+
+const argv = process.argv.slice(2);
+const flag = (n) => argv.includes(`--${n}`);
+const value = (n) => {
+  const i = argv.indexOf(`--${n}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const smoke = flag('smoke');
+const messages = Number(value('messages') ?? (smoke ? 50_000 : 1_000_000));
+const size = Number(value('size') ?? 100);
+const runs = Number(value('runs') ?? (smoke ? 1 : 5));
+const timeoutMs = Number(value('timeout') ?? 120) * 1000;
+const codecs = (value('codecs') ?? 'none,gzip,snappy,lz4').split(',');
+const CLIENTS = [
+  { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 Producer (ours), send() per record' },
+  { name: 'kcat', file: 'kcat.js', label: 'kcat -P (librdkafka)' },
+  { name: 'jvm', file: 'jvm.js', label: 'Kafka 0.8.2.2 org.apache.kafka.clients.tools.ProducerPerformance' },
+];
+const clients = CLIENTS.filter((c) => !value('clients') || value('clients').split(',').includes(c.name));
+
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  loadAvgAtStart: loadavg(),
+};
+console.log(
+  `machine: ${machine.cpus} x ${machine.cpuModel}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(`${messages} x ${size} B, acks=1, ${runs} round(s), codecs ${codecs.join(', ')}`);
+
+// kcat reads its records as lines of a file, written once, outside any measurement.
+const work = mkdtempSync(join(tmpdir(), 'kafka08-pbench-'));
+const linesFile = join(work, 'values.txt');
+{
+  const block = payloadBlock(size);
+  const perBlock = block.length / size;
+  const out = Buffer.allocUnsafe(messages * (size + 1));
+  for (let i = 0; i < messages; i++) {
+    const from = (i % perBlock) * size;
+    block.copy(out, i * (size + 1), from, from + size);
+    out[i * (size + 1) + size] = 0x0a;
+  }
+  writeFileSync(linesFile, out);
+}
+
+const kafka = await startLocalKafka({ version: '0.8.2.2' });
+const results = [];
+try {
+  const classpath = kafka.descriptor().classpath;
+  const perRun = new Map(codecs.map((c) => [c, new Map(clients.map((x) => [x.name, []]))]));
+  for (let r = 0; r < runs; r++) {
+    for (const codec of codecs) {
+      console.log(`\n-- round ${r + 1}/${runs}: ${codec}`);
+      const order = clients.map((_, i) => clients[(i + r) % clients.length]);
+      for (const c of order) {
+        const topic = `pbench-${codec}-${c.name}-${r}`;
+        await kafka.createTopic({ name: topic, partitions: 1 });
+        const res = await runClient(c, topic, codec, classpath);
+        perRun.get(codec).get(c.name).push(res);
+        console.log(`  [${r + 1}/${runs}] ${c.name.padEnd(8)} ${describe(res)}`);
+      }
+    }
+  }
+  for (const codec of codecs)
+    for (const c of clients) results.push(summarize(codec, c, perRun.get(codec).get(c.name)));
+} finally {
+  await kafka.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(
+  join(here, 'results', 'producer-latest.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, results }, null, 2)}\n`,
+);
+printTable();
+process.exit(0);
+
+async function runClient(c, topic, codec, classpath) {
+  const options = { compression: codec, acks: 1, classpath, file: linesFile, timeoutMs };
+  const r = await runTimed(
+    'node',
+    [
+      join(here, 'producer', c.file),
+      kafka.brokers,
+      topic,
+      String(messages),
+      String(size),
+      JSON.stringify(options),
+    ],
+    { timeoutMs: timeoutMs + 10_000 },
+  );
+  const line = lastJsonLine(r.stdout);
+  const measured = line?.child ?? r.time;
+  const logEnd = latestOffset(topic);
+  const out = {
+    complete: line?.complete === true && logEnd === messages,
+    logEnd,
+    elapsedMs: line?.elapsedMs ?? r.wallMs,
+    peakRssMb: measured ? +measured.peakRssMb.toFixed(1) : null,
+    cpuSec: measured ? +measured.cpuSec.toFixed(2) : null,
+    error: line ? line.error : `no result line (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-300)}`,
+  };
+  if (line?.complete && logEnd !== messages) out.error = `log end offset ${logEnd}, expected ${messages}`;
+  out.msgsPerSec = out.complete ? Math.round(messages / (out.elapsedMs / 1000)) : 0;
+  return out;
+}
+
+/** The topic's log end offset, asked with the kafka08 CLI (a separate process, not measured). */
+function latestOffset(topic) {
+  const out = execFileSync(
+    process.execPath,
+    [
+      join(here, '..', 'dist', 'cli', 'main.js'),
+      'offsets',
+      '--brokers',
+      kafka.brokers,
+      '--topic',
+      topic,
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out).reduce((sum, p) => sum + Number(p.latest), 0);
+}
+
+function describe(x) {
+  const base = `${fmt(x.msgsPerSec).padStart(6)} msgs/s  rss ${x.peakRssMb} MiB  cpu ${x.cpuSec} s`;
+  return x.complete ? base : `${base}  FAILED: ${x.error ?? ''}`.slice(0, 300);
+}
+
+function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function summarize(codec, c, list) {
+  const done = list.filter((x) => x.complete);
+  const used = done.length ? done : list;
+  return {
+    codec,
+    client: c.name,
+    label: c.label,
+    status:
+      done.length === list.length
+        ? 'ok'
+        : `ok in ${done.length} of ${list.length}: ${list.find((x) => !x.complete)?.error}`,
+    msgsPerSec: done.length ? Math.round(median(done.map((x) => x.msgsPerSec))) : null,
+    peakRssMb: median(used.map((x) => x.peakRssMb)),
+    cpuSec: median(used.map((x) => x.cpuSec)),
+    runs: list,
+  };
+}
+
+function printTable() {
+  console.log(
+    `\n${'codec'.padEnd(7)} ${'client'.padEnd(8)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'CPU s'.padStart(6)}  ${'vs jvm'.padStart(6)} ${'vs kcat'.padStart(7)}  status`,
+  );
+  for (const r of results) {
+    const rate = (name) => results.find((x) => x.codec === r.codec && x.client === name)?.msgsPerSec;
+    const vs = (name) => (r.msgsPerSec && rate(name) ? (r.msgsPerSec / rate(name)).toFixed(2) : '');
+    console.log(
+      `${r.codec.padEnd(7)} ${r.client.padEnd(8)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${vs('jvm').padStart(6)} ${vs('kcat').padStart(7)}  ${r.status.slice(0, 80)}`,
+    );
+  }
+}

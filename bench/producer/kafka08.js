@@ -1,0 +1,52 @@
+// kafka08's Producer: `send` per record (the API users call), acks and codec from the options,
+// every other setting at its Kafka 0.8.2 default. The loop waits for buffer.memory room when it is
+// full, which is how a Node caller applies the backpressure Java's blocked send() gives.
+// Prints one JSON line: { client, complete, count, elapsedMs, error? }.
+import { performance } from 'node:perf_hooks';
+import { BLOCK_VALUES, payloadBlock } from './payload.js';
+
+const { Producer } = await import('../../dist/producer/index.js');
+const [brokers, topic, countArg, sizeArg, json] = process.argv.slice(2);
+const count = Number(countArg);
+const size = Number(sizeArg);
+const options = json ? JSON.parse(json) : {};
+const block = payloadBlock(size);
+const values = Array.from({ length: BLOCK_VALUES }, (_, i) => block.subarray(i * size, (i + 1) * size));
+
+const producer = new Producer({
+  bootstrapServers: brokers,
+  acks: options.acks ?? 1,
+  compressionType: options.compression ?? 'none',
+  ...(options.producer ?? {}),
+});
+let acked = 0;
+let failure;
+const onAck = () => {
+  acked++;
+};
+const onError = (e) => {
+  failure ??= e;
+};
+try {
+  await producer.partitionCount(topic);
+  const t0 = performance.now();
+  for (let i = 0; i < count && failure === undefined; i++) {
+    producer.send({ topic, value: values[i % BLOCK_VALUES] }).then(onAck, onError);
+    if (producer.bufferFull) await producer.waitForRoom();
+  }
+  await producer.flush();
+  const elapsedMs = performance.now() - t0;
+  await producer.close();
+  console.log(
+    JSON.stringify({
+      client: 'kafka08',
+      complete: acked === count,
+      count: acked,
+      elapsedMs,
+      ...(failure ? { error: String(failure) } : {}),
+    }),
+  );
+} catch (e) {
+  console.log(JSON.stringify({ client: 'kafka08', complete: false, count: acked, error: String(e) }));
+}
+process.exit(0);

@@ -1,0 +1,309 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerPool } from '../simple-consumer/broker-pool.js';
+import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
+import {
+  LeaderNotAvailableError,
+  NoBrokerAvailableError,
+  UnknownPartitionError,
+} from '../simple-consumer/errors.js';
+import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
+import { RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import { BufferMemory } from './buffer-memory.js';
+import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } from './config.js';
+import {
+  MaxBlockTimeoutError,
+  PartitionerError,
+  ProducerClosedError,
+  RecordTooLargeError,
+} from './errors.js';
+import { defaultPartitioner, type Partitioner } from './partitioner.js';
+import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
+import { type CheckedRecord, checkRecord, type ProducerRecord } from './record.js';
+import { Sender } from './sender.js';
+
+export type { RecordMetadata };
+
+interface TopicPartitions {
+  count: number;
+  /** Partitions with a leader, ascending; recomputed at most every retry.backoff.ms. */
+  available: number[];
+  availableAt: number;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * A Kafka 0.8 producer with the semantics of Kafka 0.8.2's Java `KafkaProducer`: records are
+ * partitioned as the Java producer partitions them, batched per partition (`batch.size`,
+ * `linger.ms`), sent one Produce request per broker, retried on retriable errors with ordering
+ * kept per partition, and held within `buffer.memory`, beyond which `send` waits up to
+ * `max.block.ms`.
+ *
+ * `send` resolves once the broker acknowledged the record (per `acks`) and rejects with a typed
+ * error carrying the record's topic and partition. 0.8 has no idempotent producer: a retry after
+ * a lost answer can write a record twice.
+ */
+export class Producer {
+  private readonly stats = new ProducerStats();
+  readonly config: ProducerConfig;
+  private readonly pool: BrokerPool;
+  private readonly metadata: ClusterMetadata;
+  private readonly memory: BufferMemory;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  private readonly topics = new Map<string, TopicPartitions>();
+  private readonly metadataTimer: NodeJS.Timeout;
+  /** Sends that had to wait (metadata or memory), chained so records keep their call order. */
+  private slowTail: Promise<void> = Promise.resolve();
+  private slowPending = 0;
+  private readonly slowSends = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(properties: ProducerProperties) {
+    this.config = resolveProducerConfig(properties);
+    const c = this.config;
+    this.pool = new BrokerPool({
+      clientId: c.clientId,
+      requestTimeoutMs: c.requestTimeoutMs + 5000,
+      backoff: { baseMs: Math.max(10, c.retryBackoffMs), maxMs: Math.max(1000, c.retryBackoffMs) },
+    });
+    this.metadata = new ClusterMetadata({
+      seedBrokers: parseSeedBrokers(c.bootstrapServers),
+      pool: this.pool,
+      refreshBackoffMs: c.retryBackoffMs,
+    });
+    this.memory = new BufferMemory(c.bufferMemory);
+    this.accumulator = new RecordAccumulator(c.batchSize, Date.now);
+    this.sender = new Sender({
+      config: c,
+      metadata: this.metadata,
+      accumulator: this.accumulator,
+      release: (bytes) => this.memory.release(bytes),
+      now: Date.now,
+      stats: this.stats,
+    });
+    this.partitioner = c.partitioner ?? defaultPartitioner();
+    this.metadataTimer = setInterval(() => this.refreshTopics(), Math.max(1000, c.metadataMaxAgeMs));
+    this.metadataTimer.unref();
+  }
+
+  /**
+   * Sends one record. Bad input (topic name, key or value type, a partition the topic does not
+   * have, a record over max.request.size) rejects before anything is sent.
+   */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.closing !== undefined) return Promise.reject(new ProducerClosedError(record?.topic));
+    let r: CheckedRecord;
+    try {
+      r = checkRecord(record);
+      this.checkSize(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const known = this.topics.get(r.topic);
+    if (this.slowPending === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
+      let partition: number;
+      try {
+        partition = this.choosePartition(r, known);
+      } catch (err) {
+        this.memory.release(r.held);
+        return Promise.reject(err);
+      }
+      return this.append(r, partition);
+    }
+    return this.sendSlowly(r);
+  }
+
+  /** Sends records in order; resolves with their metadata in the same order, or rejects with the first failure. */
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    return Promise.all(records.map((r) => this.send(r)));
+  }
+
+  /**
+   * Sends every record accepted so far without waiting for `linger.ms`, and resolves once each has
+   * been answered (successfully or not: failures are reported by their own `send`).
+   */
+  async flush(): Promise<void> {
+    const done = this.sender.hurry();
+    try {
+      const waits: Promise<unknown>[] = this.accumulator.pendingBatches().map((b) => b.whenDone());
+      for (const s of this.slowSends) waits.push(s);
+      await Promise.all(waits);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * True when a send would (nearly) have to wait for buffer.memory: a loop sending many records
+   * should then `await waitForRoom()` rather than pile up waiting sends, each of which holds
+   * its record and promise outside the budget.
+   */
+  /** Records and bytes acknowledged, their rates, requests and their latency, retries, failures, buffered bytes. */
+  metrics(): ProducerMetrics {
+    return this.stats.snapshot(this.bufferedBytes);
+  }
+
+  get bufferFull(): boolean {
+    return this.memory.full;
+  }
+
+  /** Resolves when no send waits for buffer.memory and at most 75% of it is used. */
+  waitForRoom(): Promise<void> {
+    return this.memory.whenRoom();
+  }
+
+  /** Bytes of records accepted and not yet answered. */
+  get bufferedBytes(): number {
+    return this.memory.used;
+  }
+
+  /** Flushes, then closes every connection and timer. Later sends reject with ProducerClosedError. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.flush();
+      } finally {
+        clearInterval(this.metadataTimer);
+        this.sender.stop();
+        this.memory.rejectAll(() => new ProducerClosedError());
+        await this.pool.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  /** The partitions a topic has (auto-creating it when the broker allows), waiting up to max.block.ms. */
+  async partitionCount(topic: string): Promise<number> {
+    return (await this.topicPartitions(topic, Date.now() + this.config.maxBlockMs)).count;
+  }
+
+  private checkSize(r: CheckedRecord): void {
+    const where = r.partition === undefined ? { topic: r.topic } : { topic: r.topic, partition: r.partition };
+    if (r.bytes > this.config.maxRequestSize) {
+      throw new RecordTooLargeError(where, r.bytes, this.config.maxRequestSize, 'max.request.size');
+    }
+    if (r.held > this.config.bufferMemory) {
+      throw new RecordTooLargeError(where, r.held, this.config.bufferMemory, 'buffer.memory');
+    }
+  }
+
+  private append(r: CheckedRecord, partition: number): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      // The checked record is the message to encode: no second object per record.
+      this.accumulator.append(r.topic, partition, r, r.bytes, r.held, resolve, reject);
+      this.sender.wake();
+    });
+  }
+
+  /** The Java producer's blocking path: wait for metadata, then for memory, in call order. */
+  private sendSlowly(r: CheckedRecord): Promise<RecordMetadata> {
+    const deadline = Date.now() + this.config.maxBlockMs;
+    this.slowPending++;
+    const previous = this.slowTail;
+    // The wrapper keeps "appended" (what the next slow send waits for) apart from "acknowledged".
+    const appended = (async (): Promise<{ acked: Promise<RecordMetadata> }> => {
+      await previous;
+      const topic = await this.topicPartitions(r.topic, deadline);
+      const partition = this.choosePartition(r, topic);
+      const where = { topic: r.topic, partition };
+      await this.memory.reserve(
+        r.held,
+        Math.max(0, deadline - Date.now()),
+        () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, where),
+      );
+      return { acked: this.append(r, partition) };
+    })();
+    this.slowTail = appended.then(noop, noop).finally(() => {
+      this.slowPending--;
+    });
+    const result = appended.then((a) => a.acked);
+    const tracked = result.then(noop, noop);
+    this.slowSends.add(tracked);
+    void tracked.finally(() => this.slowSends.delete(tracked));
+    return result;
+  }
+
+  private choosePartition(r: CheckedRecord, topic: TopicPartitions): number {
+    if (r.partition !== undefined) {
+      if (r.partition >= topic.count) {
+        throw new UnknownPartitionError(
+          r.topic,
+          r.partition,
+          Array.from({ length: topic.count }, (_, i) => i),
+        );
+      }
+      return r.partition;
+    }
+    let chosen: unknown;
+    try {
+      chosen = this.partitioner({
+        topic: r.topic,
+        key: r.key,
+        value: r.value,
+        partitionCount: topic.count,
+        availablePartitions: this.available(r.topic, topic),
+      });
+    } catch (err) {
+      throw new PartitionerError(r.topic, 'the partitioner threw', err);
+    }
+    if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen >= topic.count) {
+      throw new PartitionerError(
+        r.topic,
+        `returned ${String(chosen)}, not a partition in [0, ${topic.count})`,
+      );
+    }
+    return chosen;
+  }
+
+  private available(name: string, topic: TopicPartitions): number[] {
+    const now = Date.now();
+    if (now - topic.availableAt > this.config.retryBackoffMs) {
+      topic.available = [];
+      for (let p = 0; p < topic.count; p++) {
+        if (this.metadata.leaderId(name, p) !== undefined) topic.available.push(p);
+      }
+      topic.availableAt = now;
+    }
+    return topic.available;
+  }
+
+  private async topicPartitions(topic: string, deadline: number): Promise<TopicPartitions> {
+    for (;;) {
+      const known = this.topics.get(topic);
+      if (known !== undefined) return known;
+      let lastError: unknown;
+      try {
+        const ids = await this.metadata.partitionsFor(topic);
+        const entry = { count: ids.length, available: [], availableAt: 0 };
+        this.topics.set(topic, entry);
+        return entry;
+      } catch (err) {
+        // Still being created, or no broker reachable: wait as Java's send blocks, up to max.block.ms.
+        if (!(err instanceof LeaderNotAvailableError) && !(err instanceof NoBrokerAvailableError)) throw err;
+        lastError = err;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new MaxBlockTimeoutError('metadata', this.config.maxBlockMs, { topic }, lastError);
+      }
+      await sleep(Math.min(left, Math.max(this.config.retryBackoffMs, 50)));
+    }
+  }
+
+  /** metadata.max.age.ms: partition counts grow when partitions are added to a topic. */
+  private refreshTopics(): void {
+    const names = [...this.topics.keys()];
+    if (names.length === 0 || this.closing !== undefined) return;
+    this.metadata.refresh(names).then(() => {
+      for (const name of names) {
+        this.metadata.partitionsFor(name).then((ids) => {
+          const t = this.topics.get(name);
+          if (t !== undefined && ids.length > t.count) t.count = ids.length;
+          if (t !== undefined) t.availableAt = 0;
+        }, noop);
+      }
+    }, noop);
+  }
+}
