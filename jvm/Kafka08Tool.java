@@ -1,4 +1,3 @@
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.BufferedInputStream;
@@ -6,16 +5,8 @@ import java.io.BufferedOutputStream;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
@@ -44,10 +35,8 @@ import org.I0Itec.zkclient.ZkClient;
  * so whatever it produces or reads is what a real 0.8 JVM client would produce or read: an
  * independent reference for our TypeScript codec.
  *
- * Usage:
- *   launch [--watch-stdin] [--watch-pid=PID] -- MainClass args...   run ZooKeeper/Kafka under a watchdog
- *   serve                                                           one tab-separated command per stdin line
- *   <command> args...                                               a single command (see dispatch)
+ * For Kafka 0.8.x only (its Scala producer, SimpleConsumer and ZkClient); 0.9 and later use
+ * KafkaClientsTool. `serve` and the launcher live in RigJvm.
  */
 public final class Kafka08Tool {
   private Kafka08Tool() {}
@@ -67,159 +56,37 @@ public final class Kafka08Tool {
   }
 
   public static void main(String[] args) throws Throwable {
-    if (args.length == 0) {
-      System.err.println("usage: Kafka08Tool launch|serve|<command> ...");
-      System.exit(2);
-    }
-    if (args[0].equals("launch")) {
-      launch(Arrays.copyOfRange(args, 1, args.length));
-      return;
-    }
-    // Kafka's classes may print to System.out; keep the real stdout for our replies only.
-    PrintStream out = new PrintStream(new FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
-    System.setOut(System.err);
-    if (args[0].equals("serve")) {
-      serve(out);
-      return;
-    }
-    try {
-      out.println(dispatch(args));
-      System.exit(0);
-    } catch (Throwable t) {
-      System.err.println("ERROR " + describe(t));
-      System.exit(1);
-    }
-  }
-
-  // ---- launcher with parent-death watchdogs ----------------------------------------------------
-
-  private static void launch(String[] args) throws Throwable {
-    int i = 0;
-    boolean watchStdin = false;
-    long watchPid = -1;
-    while (i < args.length && !args[i].equals("--")) {
-      if (args[i].equals("--watch-stdin")) watchStdin = true;
-      else if (args[i].startsWith("--watch-pid=")) watchPid = Long.parseLong(args[i].substring(12));
-      else throw new IllegalArgumentException("unknown launch option " + args[i]);
-      i++;
-    }
-    if (i + 1 >= args.length) throw new IllegalArgumentException("launch needs -- MainClass");
-    String mainClass = args[i + 1];
-    String[] mainArgs = Arrays.copyOfRange(args, i + 2, args.length);
-    if (watchStdin) {
-      // Node holds our stdin open; EOF means it is gone (even after SIGKILL), so we go too.
-      startDaemon("kafka08-stdin-watchdog", () -> {
-        InputStream in = System.in;
-        byte[] buf = new byte[256];
-        try {
-          while (in.read(buf) >= 0) {}
-        } catch (IOException ignored) {
-        }
-        Runtime.getRuntime().halt(137);
-      });
-    }
-    if (watchPid > 0) {
-      // A ProcessHandle remembers the start time, so a recycled pid does not look alive.
-      final ProcessHandle owner = ProcessHandle.of(watchPid).orElse(null);
-      if (owner == null || !owner.isAlive()) Runtime.getRuntime().halt(137);
-      startDaemon("kafka08-pid-watchdog", () -> {
-        while (true) {
-          if (!owner.isAlive()) Runtime.getRuntime().halt(137);
-          try {
-            Thread.sleep(300);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
-    }
-    Method main = Class.forName(mainClass).getMethod("main", String[].class);
-    try {
-      main.invoke(null, (Object) mainArgs);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
-  }
-
-  private static void startDaemon(String name, Runnable body) {
-    Thread t = new Thread(body, name);
-    t.setDaemon(true);
-    t.start();
-  }
-
-  // ---- line server ----------------------------------------------------------------------------
-
-  private static void serve(PrintStream out) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    out.println("READY");
-    String line;
-    while ((line = in.readLine()) != null) {
-      if (line.isEmpty()) continue;
-      String[] parts = line.split("\t", -1);
-      for (int k = 0; k < parts.length; k++) {
-        parts[k] = new String(Base64.getDecoder().decode(parts[k]), StandardCharsets.UTF_8);
-      }
-      String reply;
-      try {
-        reply = "OK\t" + b64(dispatch(parts));
-      } catch (Throwable t) {
-        t.printStackTrace(System.err);
-        reply = "ERR\t" + b64(describe(t));
-      }
-      out.println(reply);
-    }
-    // stdin EOF: our Node owner is gone or done with us.
-    Runtime.getRuntime().halt(0);
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String describe(Throwable t) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (sb.length() > 0) sb.append(" <- ");
-      sb.append(c.getClass().getName()).append(": ").append(c.getMessage());
-      if (c.getCause() == c) break;
-    }
-    return sb.toString();
+    RigJvm.runTool(args, Kafka08Tool::dispatch);
   }
 
   // ---- commands ---------------------------------------------------------------------------------
 
   static String dispatch(String[] a) throws Exception {
     switch (a[0]) {
-      case "ping":
-        return "pong";
       case "produce":
-        need(a, 5, "produce BROKERS TOPIC CODEC RECORDS_FILE");
+        RigJvm.need(a, 5, "produce BROKERS TOPIC CODEC RECORDS_FILE");
         return produce(a[1], a[2], a[3], a[4]);
       case "fetch":
-        need(a, 7, "fetch BROKERS TOPIC PARTITION OFFSET MAX_BYTES OUT_FILE");
+        RigJvm.need(a, 7, "fetch BROKERS TOPIC PARTITION OFFSET MAX_BYTES OUT_FILE");
         return fetch(a[1], a[2], Integer.parseInt(a[3]), Long.parseLong(a[4]), Integer.parseInt(a[5]), a[6]);
       case "wait-leaders":
-        need(a, 6, "wait-leaders BROKERS ZK EXPECTED_BROKERS TIMEOUT_MS TOPIC:PARTITIONS,...");
+        RigJvm.need(a, 6, "wait-leaders BROKERS ZK EXPECTED_BROKERS TIMEOUT_MS TOPIC:PARTITIONS,...");
         return waitLeaders(a[1], a[2], Integer.parseInt(a[3]), Long.parseLong(a[4]), a[5]);
       case "create-topic":
-        need(a, 5, "create-topic ZK TOPIC PARTITIONS REPLICATION");
-        return createTopic(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+        RigJvm.need(a, 6, "create-topic ZK TOPIC PARTITIONS REPLICATION CONFIG");
+        return createTopic(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), a[5]);
       case "zk-get":
-        need(a, 3, "zk-get ZK PATH");
+        RigJvm.need(a, 3, "zk-get ZK PATH");
         return zkGet(a[1], a[2]);
       case "zk-set":
-        need(a, 4, "zk-set ZK PATH DATA");
+        RigJvm.need(a, 4, "zk-set ZK PATH DATA");
         return zkSet(a[1], a[2], a[3]);
       case "zk-children":
-        need(a, 3, "zk-children ZK PATH");
+        RigJvm.need(a, 3, "zk-children ZK PATH");
         return zkChildren(a[1], a[2]);
       default:
         throw new IllegalArgumentException("unknown command " + a[0]);
     }
-  }
-
-  private static void need(String[] a, int n, String usage) {
-    if (a.length != n) throw new IllegalArgumentException("usage: " + usage);
   }
 
   /** Records file: repeated [int32 partition][int32 keyLen|-1][key][int32 valueLen|-1][value]. */
@@ -432,7 +299,7 @@ public final class Kafka08Tool {
           }
         }
       } catch (Exception e) {
-        return b + " metadata failed: " + describe(e);
+        return b + " metadata failed: " + RigJvm.describe(e);
       } finally {
         c.close();
       }
@@ -444,10 +311,14 @@ public final class Kafka08Tool {
     return new ZkClient(zk, 10000, 10000, ZKStringSerializer$.MODULE$);
   }
 
-  private static String createTopic(String zk, String topic, int partitions, int replication) {
+  /** CONFIG: topic-level settings as "key=value" lines (may be empty). */
+  private static String createTopic(String zk, String topic, int partitions, int replication, String config)
+      throws IOException {
+    Properties props = new Properties();
+    props.load(new java.io.StringReader(config));
     ZkClient zc = zkClient(zk);
     try {
-      AdminUtils.createTopic(zc, topic, partitions, replication, new Properties());
+      AdminUtils.createTopic(zc, topic, partitions, replication, props);
       return "created";
     } finally {
       zc.close();

@@ -10,6 +10,12 @@
  *     Partitions  => [Partition:int32 ErrorCode:int16 HighwaterMarkOffset:int64
  *                     MessageSetSize:int32 MessageSet:bytes(MessageSetSize)]
  *
+ * MessageSetSize -1 never comes from 0.8, but Kafka 3.x sends it (a null record set) with error
+ * 76 or 35 for a partition it cannot down-convert for a v0 client (zstd data, or
+ * `message.downconversion.enable=false`). It is that partition's problem, not a corrupt
+ * response: decoded as an empty set flagged `nullMessageSet`, so the partitions beside it stay
+ * readable. Any other negative size is corrupt.
+ *
  * The MessageSet stays an opaque zero-copy view here: it may end in a partial entry and its
  * parser lives elsewhere. Each one is cut from its own `MessageSetSize` sub-region, so a bad
  * set cannot make this decoder misread the partitions that follow it.
@@ -19,6 +25,9 @@ import { ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
 import type { Writer } from './writer.js';
+
+const NULL_SIZE = -1;
+const EMPTY = Buffer.alloc(0);
 
 /** ReplicaId of an ordinary consumer; -2 is the "debugging consumer" that may read a follower. */
 export const CONSUMER_REPLICA_ID = -1;
@@ -51,6 +60,8 @@ export interface FetchResponsePartition {
   highWatermark: bigint;
   /** Raw MessageSet bytes (a view into the response frame), possibly ending in a partial entry. */
   messageSet: Buffer;
+  /** True when the broker sent MessageSetSize -1 (Kafka 3.x, see above); `messageSet` is then empty. */
+  nullMessageSet?: boolean;
 }
 
 export interface FetchResponseTopic {
@@ -114,7 +125,11 @@ export function encodeFetchResponseBody(w: Writer, resp: FetchResponse): void {
       w.int32(p.partition, `${P}.partition`);
       w.int16(p.errorCode, `${P}.errorCode`);
       w.int64(p.highWatermark, `${P}.highWatermark`);
-      writeBytes(w, p.messageSet, `${P}.messageSet`);
+      if (p.nullMessageSet === true) {
+        if (p.messageSet.length > 0)
+          throw new ProtocolEncodeError(`${P}.messageSet`, 'a null message set cannot carry bytes');
+        w.int32(NULL_SIZE, `${P}.messageSetSize`);
+      } else writeBytes(w, p.messageSet, `${P}.messageSet`);
     }),
   );
 }
@@ -127,6 +142,8 @@ export function decodeFetchResponseBody(r: Reader): FetchResponse {
       const errorCode = r.int16(`${P}.errorCode`);
       const highWatermark = r.int64(`${P}.highWatermark`);
       const size = r.int32(`${P}.messageSetSize`);
+      if (size === NULL_SIZE)
+        return { partition, errorCode, highWatermark, messageSet: EMPTY, nullMessageSet: true };
       const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
       return { partition, errorCode, highWatermark, messageSet };
     });

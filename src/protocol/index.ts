@@ -1,3 +1,4 @@
+export * from './api-versions.js';
 export { Codec } from './compression/index.js';
 export * from './consumer-metadata.js';
 export { crc32 } from './crc32.js';

@@ -15,12 +15,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MavenFailedError, MavenNotFoundError, ToolCompileError } from './errors.js';
 import type { JavaTools } from './java.js';
-import type { KafkaVersion } from './versions.js';
+import { type RigVersion, versionProfile } from './versions.js';
 
 export interface Artifacts {
   /** Directory holding every jar of this Kafka version (use as `<libDir>/*` on a classpath). */
   libDir: string;
-  /** Directory with the compiled Kafka08Tool classes for this version. */
+  /** Directory with the compiled helper classes (RigJvm + this version's tool). */
   toolClassesDir: string;
   /** True when both the jars and the compiled helper came from the cache. */
   cacheUsed: boolean;
@@ -29,7 +29,12 @@ export interface Artifacts {
 }
 
 // Same location from src/rig (vitest) and dist/rig (built package): two levels below the root.
-const TOOL_SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jvm', 'Kafka08Tool.java');
+const JVM_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'jvm');
+
+/** The launcher and line server, plus the helper written against this version's client API. */
+function toolSources(version: RigVersion): string[] {
+  return [join(JVM_DIR, 'RigJvm.java'), join(JVM_DIR, `${versionProfile(version).toolMainClass}.java`)];
+}
 const MARKER = '.complete';
 
 export function cacheRoot(): string {
@@ -37,7 +42,7 @@ export function cacheRoot(): string {
 }
 
 /** Jars come from Maven Central once per version; later starts use the cache and run no Maven. */
-export async function ensureArtifacts(version: KafkaVersion, java: JavaTools): Promise<Artifacts> {
+export async function ensureArtifacts(version: RigVersion, java: JavaTools): Promise<Artifacts> {
   const versionDir = join(cacheRoot(), version);
   mkdirSync(versionDir, { recursive: true });
   const libDir = join(versionDir, 'lib');
@@ -46,38 +51,44 @@ export async function ensureArtifacts(version: KafkaVersion, java: JavaTools): P
     await fetchJars(version, versionDir, libDir);
     mavenRan = true;
   }
-  const source = readFileSync(TOOL_SOURCE);
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const sources = toolSources(version);
+  const digest = createHash('sha256');
+  for (const s of sources) digest.update(readFileSync(s));
+  const hash = digest.digest('hex').slice(0, 16);
   const toolClassesDir = join(versionDir, `tool-${hash}`);
   let toolCompiled = false;
   if (!existsSync(join(toolClassesDir, MARKER))) {
-    await compileTool(java, libDir, versionDir, toolClassesDir);
+    await compileTool(java, libDir, versionDir, toolClassesDir, sources);
     toolCompiled = true;
   }
   return { libDir, toolClassesDir, cacheUsed: !mavenRan && !toolCompiled, mavenRan, toolCompiled };
 }
 
-function pom(version: KafkaVersion): string {
-  const exclusions = [
-    ['com.sun.jmx', 'jmxri'],
-    ['com.sun.jdmk', 'jmxtools'],
-    ['javax.jms', 'jms'],
-  ]
-    .map(([g, a]) => `<exclusion><groupId>${g}</groupId><artifactId>${a}</artifactId></exclusion>`)
-    .join('');
+function pom(version: RigVersion): string {
+  const dependencies = versionProfile(version)
+    .dependencies.map((d) => {
+      const exclusions = (d.exclusions ?? [])
+        .map((ga) => {
+          const [g, a] = ga.split(':');
+          return `<exclusion><groupId>${g}</groupId><artifactId>${a}</artifactId></exclusion>`;
+        })
+        .join('');
+      return `    <dependency><groupId>${d.group}</groupId><artifactId>${d.artifact}</artifactId><version>${d.version}</version>
+      <exclusions>${exclusions}</exclusions>
+    </dependency>`;
+    })
+    .join('\n');
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>kafka08.rig</groupId><artifactId>kafka-${version}</artifactId><version>1</version>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.10</artifactId><version>${version}</version>
-      <exclusions>${exclusions}</exclusions>
-    </dependency>
+${dependencies}
   </dependencies>
 </project>
 `;
 }
 
-async function fetchJars(version: KafkaVersion, versionDir: string, libDir: string): Promise<void> {
+async function fetchJars(version: RigVersion, versionDir: string, libDir: string): Promise<void> {
   const work = mkdtempSync(join(versionDir, '.fetch-'));
   try {
     const pomPath = join(work, 'pom.xml');
@@ -111,6 +122,7 @@ async function compileTool(
   libDir: string,
   versionDir: string,
   target: string,
+  sources: readonly string[],
 ): Promise<void> {
   const work = mkdtempSync(join(versionDir, '.javac-'));
   try {
@@ -119,7 +131,7 @@ async function compileTool(
     // --release 11: classes in the shared cache must load on any JDK 11+, whichever compiled them.
     const res = await run(
       java.javac,
-      ['-nowarn', '--release', '11', '-cp', `${libDir}/*`, '-d', out, TOOL_SOURCE],
+      ['-nowarn', '--release', '11', '-cp', `${libDir}/*`, '-d', out, ...sources],
       work,
     );
     if (res.spawnError) throw new ToolCompileError(`cannot run ${java.javac}: ${res.spawnError.message}`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BrokerInfo, LocalKafkaDescriptor } from './descriptor.js';
 import { RigConfigError, RigError, StartTimeoutError } from './errors.js';
 import { unregisterOwned } from './hooks.js';
-import { startBroker, watchExits } from './launch.js';
+import { startBroker, startZookeeper, waitForZookeeper, watchExits } from './launch.js';
 import {
   findMarkedPids,
   isAlive,
@@ -15,12 +15,14 @@ import {
 } from './process.js';
 import { decodeFetchFile, encodeRecordsFile, type FetchedRecord, type RigRecord } from './records.js';
 import { ToolServer } from './tool.js';
-import { type Compression, supportedCompressions } from './versions.js';
+import { type Compression, supportedCompressions, versionProfile } from './versions.js';
 
 export interface TopicSpec {
   name: string;
   partitions: number;
   replicationFactor?: number;
+  /** Topic-level settings, e.g. `{ 'compression.type': 'zstd' }` (written before the topic). */
+  config?: Readonly<Record<string, string>>;
 }
 
 export interface StartInfo {
@@ -51,6 +53,7 @@ export class LocalKafka {
       java: desc.java,
       classpath: desc.classpath,
       toolClassesDir: desc.toolClassesDir,
+      mainClass: versionProfile(desc.version).toolMainClass,
       clusterId: desc.clusterId,
       logFile: join(tmp, `tool-${process.pid}.log`),
       log4jFile: writeToolLog4j(tmp),
@@ -89,6 +92,9 @@ export class LocalKafka {
       spec.name,
       String(spec.partitions),
       String(spec.replicationFactor ?? 1),
+      Object.entries(spec.config ?? {})
+        .map(([key, value]) => `${key}=${value}`)
+        .join('\n'),
     ]);
     await this.waitForLeaders([spec]);
   }
@@ -139,6 +145,17 @@ export class LocalKafka {
     } finally {
       rmSync(file, { force: true });
     }
+  }
+
+  /**
+   * The group's committed offset as this version's own consumer reads it from Kafka (OffsetFetch
+   * v1 or later), or -1n when it has none. Kafka 0.9 and later only.
+   */
+  async committedOffset(group: string, topic: string, partition: number): Promise<bigint> {
+    if (versionProfile(this.version).toolMainClass !== 'KafkaClientsTool') {
+      throw new RigConfigError(`committedOffset needs Kafka 0.9 or later, this is ${this.version}`);
+    }
+    return BigInt(await this.tool.call(['committed', this.brokers, group, topic, String(partition)]));
   }
 
   /** Data of a znode as a string, or null when the node does not exist. */
@@ -215,18 +232,42 @@ export class LocalKafka {
     }
   }
 
+  /**
+   * Stops ZooKeeper (SIGKILL by default, a crash) and waits until its JVM is gone. Brokers and
+   * clients keep their sessions only if it is back within their session timeouts.
+   */
+  async killZookeeper(opts: { signal?: 'SIGTERM' | 'SIGKILL' } = {}): Promise<void> {
+    const pids = findMarkedPids(this.clusterId, 'zookeeper');
+    for (const pid of pids) killMarked(pid, this.clusterId, opts.signal ?? 'SIGKILL');
+    const left = await waitForExit(pids, 15_000);
+    for (const pid of left) killMarked(pid, this.clusterId, 'SIGKILL');
+    await waitForExit(left, 5000);
+  }
+
+  /** Starts a stopped ZooKeeper again, same port and data, and waits until it serves clients. */
+  async restartZookeeper(timeoutMs = 60_000): Promise<void> {
+    if (findMarkedPids(this.clusterId, 'zookeeper').length > 0) {
+      throw new RigError(`ZooKeeper of cluster ${this.clusterId} is still running`);
+    }
+    const port = Number(this.desc.zookeeper.slice(this.desc.zookeeper.lastIndexOf(':') + 1));
+    const child = startZookeeper(this.desc, port, this.watchdog());
+    this.desc.zookeeperPid = child.pid;
+    const logFile = this.desc.zookeeperLog;
+    const watch = watchExits([{ child, role: 'zookeeper', logFile, port }]);
+    try {
+      await Promise.race([watch.failed, waitForZookeeper(port, timeoutMs, logFile)]);
+    } finally {
+      watch.dispose();
+    }
+  }
+
   /** Starts a stopped broker again with its old data and waits until it is registered and serving. */
   async restartBroker(id: number, timeoutMs = 60_000): Promise<void> {
     const b = this.broker(id);
     if (findMarkedPids(this.clusterId, `broker-${id}`).length > 0) {
       throw new RigError(`broker ${id} of cluster ${this.clusterId} is still running`);
     }
-    const watchdog: Watchdog = this.isOwner
-      ? { kind: 'owner', ownerPid: process.pid }
-      : this.desc.ownerPid !== null
-        ? { kind: 'pid', ownerPid: this.desc.ownerPid }
-        : { kind: 'none' };
-    const child = startBroker(this.desc, id, watchdog);
+    const child = startBroker(this.desc, id, this.watchdog());
     b.pid = child.pid;
     const watch = watchExits([{ child, role: `broker ${id}`, logFile: b.logFile, port: b.port }]);
     try {
@@ -282,6 +323,12 @@ export class LocalKafka {
     return findMarkedPids(this.clusterId).filter(isAlive);
   }
 
+  /** JVMs started later die with the cluster's owner, like the ones started with it. */
+  private watchdog(): Watchdog {
+    if (this.isOwner) return { kind: 'owner', ownerPid: process.pid };
+    return this.desc.ownerPid !== null ? { kind: 'pid', ownerPid: this.desc.ownerPid } : { kind: 'none' };
+  }
+
   private broker(id: number) {
     const b = this.desc.brokerList.find((x) => x.id === id);
     if (!b) throw new RigConfigError(`cluster ${this.clusterId} has no broker ${id}`);
@@ -306,6 +353,13 @@ export function removeData(d: LocalKafkaDescriptor): void {
 
 export function validateTopic(spec: TopicSpec, brokerCount: number): void {
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(spec.name)) throw new RigConfigError(`bad topic name "${spec.name}"`);
+  for (const [key, value] of Object.entries(spec.config ?? {})) {
+    if (!/^[a-z0-9._-]+$/.test(key) || /[\n\r\\]/.test(value)) {
+      throw new RigConfigError(`topic ${spec.name}: bad config entry ${JSON.stringify(key)}`, {
+        topic: spec.name,
+      });
+    }
+  }
   if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
     throw new RigConfigError(`topic ${spec.name}: partitions must be a positive integer`, {
       topic: spec.name,

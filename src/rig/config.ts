@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KafkaVersion } from './versions.js';
+import { type KafkaVersion, versionProfile } from './versions.js';
 
 /** Large enough for the tens-of-MB messages our tests send, small enough to stay sane. */
 export const MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
@@ -31,8 +31,18 @@ export function writeLog4j(dir: string, logFile: string): string {
   return path;
 }
 
-export function writeZookeeperConfig(dir: string, dataDir: string, port: number): string {
+export function writeZookeeperConfig(
+  dir: string,
+  dataDir: string,
+  port: number,
+  version: KafkaVersion,
+): string {
   const path = join(dir, 'zookeeper.properties');
+  // 3.5+ starts an HTTP admin server on 0.0.0.0:8080 by default, and answers `ruok` (our
+  // readiness check) only when four-letter words are allowed.
+  const zookeeper35: Record<string, string | boolean> = versionProfile(version).zookeeper35
+    ? { 'admin.enableServer': false, '4lw.commands.whitelist': '*' }
+    : {};
   writeFileSync(
     path,
     props({
@@ -42,6 +52,7 @@ export function writeZookeeperConfig(dir: string, dataDir: string, port: number)
       // Short ticks let brokers use short sessions, so a killed broker is noticed quickly.
       tickTime: 500,
       maxClientCnxns: 0,
+      ...zookeeper35,
     }),
   );
   return path;
@@ -58,12 +69,22 @@ export interface BrokerConfigInput {
 
 export function writeBrokerConfig(dir: string, c: BrokerConfigInput): string {
   const path = join(dir, 'server.properties');
+  const profile = versionProfile(c.version);
+  // Loopback only, for every version: 0.8 binds `host.name`, later versions their listeners.
+  const address: Record<string, string | number> = profile.listeners
+    ? {
+        listeners: `PLAINTEXT://127.0.0.1:${c.port}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${c.port}`,
+      }
+    : {
+        port: c.port,
+        'host.name': '127.0.0.1',
+        'advertised.host.name': '127.0.0.1',
+        'advertised.port': c.port,
+      };
   const common: Record<string, string | number | boolean> = {
     'broker.id': c.id,
-    port: c.port,
-    'host.name': '127.0.0.1',
-    'advertised.host.name': '127.0.0.1',
-    'advertised.port': c.port,
+    ...address,
     'log.dirs': c.logDir,
     'zookeeper.connect': c.zookeeper,
     'zookeeper.session.timeout.ms': 6000,
@@ -87,16 +108,23 @@ export function writeBrokerConfig(dir: string, c: BrokerConfigInput): string {
     'auto.leader.rebalance.enable': true,
     'leader.imbalance.check.interval.seconds': 5,
   };
-  const v082: Record<string, string | number | boolean> =
-    c.version === '0.8.2.2'
-      ? {
-          'delete.topic.enable': true,
-          'offsets.topic.num.partitions': 3,
-          'offsets.topic.replication.factor': Math.min(3, c.brokerCount),
-          'offsets.topic.segment.bytes': 10 * 1024 * 1024,
-          'offsets.commit.required.acks': -1,
-        }
-      : {};
-  writeFileSync(path, props({ ...common, ...v082 }));
+  const offsets: Record<string, string | number | boolean> = profile.kafkaOffsetStorage
+    ? {
+        'delete.topic.enable': true,
+        'offsets.topic.num.partitions': 3,
+        'offsets.topic.replication.factor': Math.min(3, c.brokerCount),
+        'offsets.topic.segment.bytes': 10 * 1024 * 1024,
+        'offsets.commit.required.acks': -1,
+      }
+    : {};
+  // 0.11+ refuses to create these internal topics with fewer brokers than their defaults ask for.
+  const transactions: Record<string, string | number | boolean> = profile.transactions
+    ? {
+        'transaction.state.log.replication.factor': Math.min(3, c.brokerCount),
+        'transaction.state.log.min.isr': 1,
+        'group.initial.rebalance.delay.ms': 0,
+      }
+    : {};
+  writeFileSync(path, props({ ...common, ...offsets, ...transactions }));
   return path;
 }

@@ -14,6 +14,7 @@ export {
   ToolCompileError,
 } from './errors.js';
 export { findJava, type JavaTools } from './java.js';
+export { KraftNode, type KraftNodeOptions, startKraftNode } from './kraft.js';
 export type { FetchedRecord, RigRecord } from './records.js';
 export { attachLocalKafka, type StartOptions, startLocalKafka } from './start.js';
 export {
@@ -21,5 +22,13 @@ export {
   DEFAULT_KAFKA_VERSION,
   KAFKA_VERSIONS,
   type KafkaVersion,
+  KRAFT_VERSIONS,
+  type KraftVersion,
+  NEWEST_KAFKA_VERSION,
+  type RigVersion,
   supportedCompressions,
+  type V0Compression,
+  type VersionProfile,
+  v0ReadableCompressions,
+  versionProfile,
 } from './versions.js';

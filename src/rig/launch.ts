@@ -27,7 +27,7 @@ export function startZookeeper(d: LocalKafkaDescriptor, port: number, watchdog: 
   const dir = zookeeperDir(d);
   mkdirSync(join(dir, 'data'), { recursive: true });
   const log4j = writeLog4j(dir, d.zookeeperLog);
-  const config = writeZookeeperConfig(dir, join(dir, 'data'), port);
+  const config = writeZookeeperConfig(dir, join(dir, 'data'), port, d.version);
   return spawnJvm(
     {
       java: d.java,

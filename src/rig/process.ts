@@ -25,7 +25,7 @@ export interface JvmSpec {
   cwd: string;
 }
 
-/** Starts a JVM through Kafka08Tool's launcher, which installs the parent-death watchdogs. */
+/** Starts a JVM through RigJvm's launcher, which installs the parent-death watchdogs. */
 export function spawnJvm(spec: JvmSpec, watchdog: Watchdog): ChildProcess {
   const launchOpts: string[] = [];
   if (watchdog.kind === 'owner') launchOpts.push('--watch-stdin', `--watch-pid=${watchdog.ownerPid}`);
@@ -34,7 +34,7 @@ export function spawnJvm(spec: JvmSpec, watchdog: Watchdog): ChildProcess {
     ...spec.jvmOptions,
     '-cp',
     `${spec.toolClassesDir}:${spec.classpath}`,
-    'Kafka08Tool',
+    'RigJvm',
     'launch',
     ...launchOpts,
     '--',

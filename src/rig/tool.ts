@@ -7,6 +7,8 @@ export interface ToolConfig {
   java: string;
   classpath: string;
   toolClassesDir: string;
+  /** Kafka08Tool or KafkaClientsTool, whichever was built for this version. */
+  mainClass: string;
   clusterId: string;
   logFile: string;
   log4jFile: string;
@@ -79,7 +81,7 @@ export class ToolServer {
         ...markerArgs(cfg.clusterId, `tool-${process.pid}`),
         '-cp',
         `${cfg.toolClassesDir}:${cfg.classpath}`,
-        'Kafka08Tool',
+        cfg.mainClass,
         'serve',
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },

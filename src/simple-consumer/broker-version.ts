@@ -23,17 +23,26 @@ export function checkBrokerSupports(
   }
 }
 
-function requestName(request: KafkaRequest<unknown>): string {
-  switch (request.apiKey) {
-    case ApiKey.ConsumerMetadata:
-      return 'ConsumerMetadata';
-    case ApiKey.OffsetCommit:
-      return `OffsetCommit v${request.apiVersion}`;
-    case ApiKey.OffsetFetch:
-      return `OffsetFetch v${request.apiVersion}`;
-    default:
-      return `api key ${request.apiKey} v${request.apiVersion}`;
-  }
+const API_NAMES: Record<ApiKey, string> = {
+  [ApiKey.Produce]: 'Produce',
+  [ApiKey.Fetch]: 'Fetch',
+  [ApiKey.Offsets]: 'Offsets (ListOffsets)',
+  [ApiKey.Metadata]: 'Metadata',
+  [ApiKey.OffsetCommit]: 'OffsetCommit',
+  [ApiKey.OffsetFetch]: 'OffsetFetch',
+  [ApiKey.ConsumerMetadata]: 'ConsumerMetadata',
+  [ApiKey.ApiVersions]: 'ApiVersions',
+};
+
+/** The API's name as error messages use it, e.g. "Fetch". */
+export function apiName(apiKey: number): string {
+  return API_NAMES[apiKey as ApiKey] ?? `api key ${apiKey}`;
+}
+
+/** "Fetch v0", "OffsetCommit v1": how error messages name a request. */
+export function requestName(request: KafkaRequest<unknown>): string {
+  if (request.apiKey === ApiKey.ConsumerMetadata) return 'ConsumerMetadata';
+  return `${apiName(request.apiKey)} v${request.apiVersion}`;
 }
 
 export function isBrokerGeneration(v: unknown): v is KafkaBrokerGeneration {

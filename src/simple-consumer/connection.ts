@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import { type ApiVersionsResponse, apiVersionsRequest } from '../protocol/api-versions.js';
 import type { KafkaRequest } from '../protocol/request.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import {
@@ -11,11 +12,14 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
 } from './errors.js';
+import { explainHangUp } from './protocol-support.js';
 import { connectDirect, SocketSession } from './socket-session.js';
 
 /** Room for a 100 MiB fetch answer plus the response envelope around it. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024 + 1024 * 1024;
 const MAX_CORRELATION_ID = 0x7fffffff;
+/** The ApiVersions question after a hang-up gets at most this long. */
+const PROBE_TIMEOUT_MS = 5000;
 
 export interface BrokerConnectionOptions {
   host: string;
@@ -81,6 +85,8 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
   private retryAt = 0;
   private nextCorrelationId: number;
   private closing: Promise<void> | undefined;
+  /** The broker's ApiVersions answer, once a hang-up made us ask (see protocol-support.ts). */
+  private apiVersions: Promise<ApiVersionsResponse | undefined> | undefined;
 
   constructor(options: BrokerConnectionOptions) {
     super();
@@ -127,12 +133,47 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
     // (the fetch engine sends its next fetch before waking the consumer) has the bytes out first.
     const live = this.session;
     if (live?.alive)
-      return live.send(request, this.takeCorrelationId(), { remainingMs: totalMs, totalMs }, signal);
+      return live
+        .send(request, this.takeCorrelationId(), { remainingMs: totalMs, totalMs }, signal)
+        .catch((err: unknown) => this.rethrowExplained(err, request));
 
     const session = await this.waitForSession(request.apiKey, totalMs, signal);
     if (this.closing !== undefined) throw this.closedError();
     const remainingMs = totalMs - (this.now() - started);
-    return session.send(request, this.takeCorrelationId(), { remainingMs, totalMs }, signal);
+    return session
+      .send(request, this.takeCorrelationId(), { remainingMs, totalMs }, signal)
+      .catch((err: unknown) => this.rethrowExplained(err, request));
+  }
+
+  /** A broker that hangs up on a request may be one that dropped the 0.8 protocol: ask it. */
+  private async rethrowExplained(err: unknown, request: KafkaRequest<unknown>): Promise<never> {
+    throw await explainHangUp(err, request, this.address, () => this.probeApiVersions());
+  }
+
+  /** The broker's API versions, asked once per connection object on a connection of its own. */
+  private probeApiVersions(): Promise<ApiVersionsResponse | undefined> {
+    if (this.apiVersions !== undefined) return this.apiVersions;
+    const probe = new BrokerConnection({
+      host: this.address.host,
+      port: this.address.port,
+      clientId: this.clientId,
+      requestTimeoutMs: Math.min(this.requestTimeoutMs, PROBE_TIMEOUT_MS),
+      connectTimeoutMs: Math.min(this.connectTimeoutMs, PROBE_TIMEOUT_MS),
+      createSocket: this.createSocket,
+    });
+    const asked = probe
+      .send(apiVersionsRequest(), { signal: this.lifecycle.signal })
+      .then(
+        (versions) => versions,
+        () => undefined,
+      )
+      .finally(() => probe.close());
+    // Only an answer is kept: a broker that could not say may be restarting, or upgraded later.
+    this.apiVersions = asked.then((v) => {
+      if (v === undefined) this.apiVersions = undefined;
+      return v;
+    });
+    return this.apiVersions;
   }
 
   /**

@@ -33,6 +33,47 @@ export class ConnectTimeoutError extends ConnectionError {
   }
 }
 
+/**
+ * The broker ended the connection (closed, reset, or the socket broke under a write) while
+ * `inFlight` requests waited. Usually a restart; Kafka 4.0 does it to every 0.8 request, which
+ * is why the connection then asks the broker for its API versions (see UnsupportedBrokerError).
+ */
+export class ClosedByBrokerError extends ConnectionError {
+  readonly inFlight: number;
+
+  constructor(address: BrokerAddress, message: string, inFlight: number, cause?: unknown) {
+    super(address, message, cause);
+    this.inFlight = inFlight;
+  }
+}
+
+/**
+ * The broker no longer serves the Kafka 0.8 protocol: Kafka 4.0 removed the request versions
+ * kafka08 sends (Fetch v0, ListOffsets v0...) and closes the connection on them. Its ApiVersions
+ * answer said so. Not a ConnectionError: no retry, reconnect or leader lookup can help.
+ */
+export class UnsupportedBrokerError extends Kafka08Error {
+  readonly host: string;
+  readonly port: number;
+  /** The request the broker hung up on, e.g. "Fetch v0". */
+  readonly request: string;
+  /** What its ApiVersions answer lacks, e.g. "Fetch below v4". */
+  readonly missing: string;
+
+  constructor(address: BrokerAddress, request: string, missing: string, cause?: unknown) {
+    super(
+      `${address.host}:${address.port}: this broker no longer speaks the Kafka 0.8 protocol; versions 0.8.0 to 3.9 do. ` +
+        `It closed the connection on ${request}, and it has no ${missing} (Kafka 4.0 removed the old request versions).`,
+      {},
+      cause === undefined ? undefined : { cause },
+    );
+    this.host = address.host;
+    this.port = address.port;
+    this.request = request;
+    this.missing = missing;
+  }
+}
+
 /** The connection was closed by our side (`close()`), before or while the request ran. */
 export class ConnectionClosedError extends ConnectionError {}
 

@@ -4,6 +4,7 @@ import { Reader } from '../protocol/reader.js';
 import { ApiKey, encodeRequest, type KafkaRequest } from '../protocol/request.js';
 import {
   type BrokerAddress,
+  ClosedByBrokerError,
   ConnectionError,
   CorrelationMismatchError,
   RequestAbortedError,
@@ -118,9 +119,16 @@ export class SocketSession {
         readTarget: () => this.decoder.readTarget(),
         wrote: (n, buf) => this.onRead(n, buf),
       });
-    socket.on('error', (err) =>
-      this.destroy(new ConnectionError(options.address, `socket error: ${err.message}`, err)),
-    );
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const message = `socket error: ${err.message}`;
+      // A reset, or a write into a socket the broker already closed: the broker hung up on us.
+      const hungUp = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      this.destroy(
+        hungUp
+          ? new ClosedByBrokerError(options.address, message, this.queue.length, err)
+          : new ConnectionError(options.address, message, err),
+      );
+    });
     socket.on('close', () => this.destroy(this.closedByPeerError()));
     this.updateRef();
   }
@@ -297,7 +305,7 @@ export class SocketSession {
     else if (this.decoder.pendingBytes > 0)
       parts.push(`mid-frame (${this.decoder.pendingBytes} of 4 size bytes)`);
     if (this.queue.length > 0) parts.push(`with ${this.queue.length} request(s) in flight`);
-    return new ConnectionError(this.options.address, parts.join(' '));
+    return new ClosedByBrokerError(this.options.address, parts.join(' '), this.queue.length);
   }
 }
 

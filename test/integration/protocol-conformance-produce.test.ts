@@ -11,12 +11,13 @@ import {
   type MessageToEncode,
   produceRequest,
 } from '../../src/protocol/index.js';
-import { type Compression, supportedCompressions } from '../../src/rig/index.js';
+import { type V0Compression, v0ReadableCompressions } from '../../src/rig/index.js';
 import { BrokerConnection } from '../../src/simple-consumer/connection.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { kcatReadPartition } from '../helpers/cluster-kcat.js';
 
-const CODEC: Record<Compression, Codec> = {
+// zstd has no magic-0 form: a v0 Produce cannot carry it.
+const CODEC: Record<V0Compression, Codec> = {
   none: Codec.None,
   gzip: Codec.Gzip,
   snappy: Codec.Snappy,
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 describe.each(['0.8.2.2', '0.8.1.1'] as const)('Kafka %s accepts sets encoded by kafka08', (version) => {
-  it.each(supportedCompressions(version))(
+  it.each(v0ReadableCompressions(version))(
     'codec %s: produce acks 1, read back by Kafka and kcat',
     async (name) => {
       const k = sharedCluster(version);

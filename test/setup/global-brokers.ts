@@ -8,25 +8,40 @@ declare module 'vitest' {
   }
 }
 
+const SHARED = { '0.8.2.2': 'kafka082', '0.8.1.1': 'kafka081' } as const;
+type SharedVersion = keyof typeof SHARED;
+
 /**
- * One single-broker cluster per Kafka version for the whole integration run. A failure to start
- * fails the run loudly; the JVMs die with this process even if teardown never runs.
+ * Which shared clusters to start: both unless KAFKA08_SHARED_VERSIONS lists some (possibly none,
+ * as `npm run test:compat` does: its test file starts each version it checks itself).
+ */
+function sharedVersions(): SharedVersion[] {
+  const env = process.env.KAFKA08_SHARED_VERSIONS;
+  if (env === undefined) return Object.keys(SHARED) as SharedVersion[];
+  const listed = env.split(',').filter((v) => v !== '');
+  for (const v of listed)
+    if (!(v in SHARED))
+      throw new Error(`KAFKA08_SHARED_VERSIONS: ${v} is not one of ${Object.keys(SHARED).join(', ')}`);
+  return listed as SharedVersion[];
+}
+
+/**
+ * One single-broker cluster per Kafka 0.8 version for the whole integration run. A failure to
+ * start fails the run loudly; the JVMs die with this process even if teardown never runs.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const results = await Promise.allSettled([
-    startLocalKafka({ version: '0.8.2.2' }),
-    startLocalKafka({ version: '0.8.1.1' }),
-  ]);
+  const versions = sharedVersions();
+  const results = await Promise.allSettled(versions.map((version) => startLocalKafka({ version })));
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failure = results.find((r) => r.status === 'rejected');
   if (failure) {
     await Promise.all(started.map((k) => k.stop()));
     throw failure.reason;
   }
-  const [k082, k081] = started as [LocalKafka, LocalKafka];
-  project.provide('kafka082', k082.descriptor());
-  project.provide('kafka081', k081.descriptor());
+  versions.forEach((version, i) => {
+    project.provide(SHARED[version], (started[i] as LocalKafka).descriptor());
+  });
   return async () => {
-    await Promise.all([k082.stop(), k081.stop()]);
+    await Promise.all(started.map((k) => k.stop()));
   };
 }

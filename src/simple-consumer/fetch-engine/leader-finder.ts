@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, KafkaProtocolError } from '../../protocol/error-codes.js';
 import { Kafka08Error } from '../../protocol/errors.js';
 import { Backoff } from '../backoff.js';
+import { UnsupportedBrokerError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import type { PartitionState } from './partition-state.js';
 
@@ -61,6 +62,10 @@ export class LeaderFinder {
         await untilAborted(cluster.refresh(topics), signal);
       } catch (err) {
         if (signal.aborted) return;
+        if (err instanceof UnsupportedBrokerError) {
+          for (const s of waiting) if (!s.removed) this.ctx.fail(s, err);
+          continue;
+        }
         const error =
           err instanceof Kafka08Error
             ? err

@@ -9,9 +9,11 @@ import {
   decodeOffsetFetchRequestBody,
   decodeProduceRequestBody,
   decodeRequestHeader,
+  encodeFetchResponseBody,
   ProtocolDecodeError,
   Reader,
   TruncatedError,
+  Writer,
 } from '../../../src/protocol/index.js';
 import { bytes, count, i16, i32, i64, kbytes, str } from '../../fixtures/protocol/bytes.js';
 import { CODECS, codecFor } from '../../fixtures/protocol/codecs.js';
@@ -66,12 +68,37 @@ describe('hostile lengths and nulls', () => {
   const fetchPartition = (size: Buffer, rest: Buffer = Buffer.alloc(0)) =>
     bytes(count(1), str('x'), count(1), i32(3), i16(0), i64(10n), size, rest);
 
-  it('a negative MessageSetSize is corrupt and names topic and partition', () => {
-    const e = decodeError(decodeFetchResponseBody, fetchPartition(i32(-1)));
+  it('a negative MessageSetSize other than -1 is corrupt and names topic and partition', () => {
+    const e = decodeError(decodeFetchResponseBody, fetchPartition(i32(-2)));
     expect(e).toBeInstanceOf(CorruptError);
     expect((e as CorruptError).reason).toBe('bad-length');
     expect(e.field).toBe('FetchResponse.topics[].partitions[].messageSet');
     expect([e.topic, e.partition]).toEqual(['x', 3]);
+  });
+
+  it("MessageSetSize -1 (Kafka 3.x, a partition it cannot serve to v0) is that partition's null set", () => {
+    // Two partitions: the null set of the first must not hide the data of the second.
+    const buf = bytes(
+      count(1),
+      str('x'),
+      count(2),
+      bytes(i32(3), i16(76), i64(-1n), i32(-1)),
+      bytes(i32(4), i16(0), i64(5n), kbytes(Buffer.from('abc'))),
+    );
+    const [p3, p4] = decodeFetchResponseBody(new Reader(buf)).topics[0]?.partitions ?? [];
+    expect(p3).toEqual({
+      partition: 3,
+      errorCode: 76,
+      highWatermark: -1n,
+      messageSet: Buffer.alloc(0),
+      nullMessageSet: true,
+    });
+    expect(p4?.messageSet.toString()).toBe('abc');
+    expect(p4?.nullMessageSet).toBeUndefined();
+    // The encoder (fake brokers use it) writes the same -1 back.
+    const w = new Writer(64);
+    encodeFetchResponseBody(w, decodeFetchResponseBody(new Reader(buf)));
+    expect(w.toBuffer().equals(buf)).toBe(true);
   });
 
   it('a MessageSetSize past the frame is truncated, not read beyond the frame', () => {
@@ -119,7 +146,7 @@ describe('hostile lengths and nulls', () => {
   });
 
   it('a request header with an API a 0.8 client never sends is corrupt', () => {
-    const e = decodeError(decodeRequestHeader, bytes(i16(18), i16(0), i32(1), str('c')));
+    const e = decodeError(decodeRequestHeader, bytes(i16(19), i16(0), i32(1), str('c')));
     expect(e).toBeInstanceOf(CorruptError);
     expect(e.field).toBe('RequestHeader.apiKey');
   });

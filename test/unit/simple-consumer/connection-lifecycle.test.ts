@@ -212,9 +212,9 @@ describe('BrokerConnection connecting', () => {
     expect(clock.sleeps).toEqual([100, 100]);
     expect(events).toEqual([
       'connect',
-      'disconnect:ConnectionError',
+      'disconnect:ClosedByBrokerError',
       'connect',
-      'disconnect:ConnectionError',
+      'disconnect:ClosedByBrokerError',
       'connect',
     ]);
   });

@@ -93,14 +93,16 @@ describe('SimpleConsumer against a fake broker', () => {
       else return req.connection.respond(req, emptyMetadata);
     });
     expect(await c.send(['t'])).toEqual({ brokers: [], topics: [] });
-    expect(broker.requests).toHaveLength(2);
-    expect(broker.connections).toHaveLength(2);
+    // The hang-up also made the connection ask ApiVersions once, on a connection of its own
+    // (is this a Kafka 4.0 broker?); the answer here is no ApiVersions answer at all.
+    expect(broker.requests.filter((r) => r.apiKey !== ApiKey.ApiVersions)).toHaveLength(2);
+    expect(broker.connections).toHaveLength(3);
   });
 
   it('gives up after the second broken connection', async () => {
     const c = await start((req) => req.connection.destroy());
     await expect(c.send([])).rejects.toBeInstanceOf(ConnectionError);
-    expect(broker.requests).toHaveLength(2);
+    expect(broker.requests.filter((r) => r.apiKey !== ApiKey.ApiVersions)).toHaveLength(2);
   });
 
   it('does not retry a timeout, and gives a fetch maxWaitMs on top of soTimeoutMs', async () => {

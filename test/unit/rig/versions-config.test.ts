@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeBrokerConfig, writeZookeeperConfig } from '../../../src/rig/config.js';
+import {
+  KAFKA_VERSIONS,
+  supportedCompressions,
+  v0ReadableCompressions,
+  versionProfile,
+} from '../../../src/rig/versions.js';
+
+function properties(path: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return out;
+}
+
+describe('rig versions', () => {
+  it.each(KAFKA_VERSIONS)('Kafka %s: every listener on 127.0.0.1 only', (version) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka08-rig-config-'));
+    const broker = properties(
+      writeBrokerConfig(dir, {
+        version,
+        id: 0,
+        port: 9999,
+        logDir: dir,
+        zookeeper: '127.0.0.1:2181',
+        brokerCount: 1,
+      }),
+    );
+    const zk = properties(writeZookeeperConfig(dir, dir, 2181, version));
+    expect(zk.get('clientPortAddress')).toBe('127.0.0.1');
+    if (versionProfile(version).listeners) {
+      expect(broker.get('listeners')).toBe('PLAINTEXT://127.0.0.1:9999');
+      expect(broker.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:9999');
+      // Removed in 3.0: a 3.x broker refuses to start with them.
+      expect(broker.has('host.name')).toBe(false);
+    } else {
+      expect(broker.get('host.name')).toBe('127.0.0.1');
+    }
+    // ZooKeeper 3.5+ would otherwise serve HTTP on 0.0.0.0:8080, and refuse our `ruok`.
+    if (versionProfile(version).zookeeper35) {
+      expect(zk.get('admin.enableServer')).toBe('false');
+      expect(zk.get('4lw.commands.whitelist')).toBe('*');
+    }
+    if (versionProfile(version).transactions) {
+      expect(broker.get('transaction.state.log.replication.factor')).toBe('1');
+      expect(broker.get('offsets.topic.replication.factor')).toBe('1');
+    }
+  });
+
+  it('zstd exists from 2.1 and a v0 client can never read it', () => {
+    expect(supportedCompressions('2.8.2')).toContain('zstd');
+    expect(supportedCompressions('1.1.1')).not.toContain('zstd');
+    for (const v of KAFKA_VERSIONS) expect(v0ReadableCompressions(v)).not.toContain('zstd');
+    expect(v0ReadableCompressions('0.8.1.1')).toEqual(['none', 'gzip', 'snappy']);
+  });
+});
+
+describe('README "Supported brokers"', () => {
+  it('is the table scripts/compat-table.mjs writes from the last compatibility run', () => {
+    const script = join(import.meta.dirname, '..', '..', '..', 'scripts', 'compat-table.mjs');
+    const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});
