@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/setup/global-brokers.ts'],
+          globalSetup: ['test/setup/global-brokers.ts', 'test/setup/global-postgres.ts'],
           pool: 'forks',
           maxWorkers: 1,
           fileParallelism: false,

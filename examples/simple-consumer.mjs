@@ -2,7 +2,8 @@
 // ask it for the earliest and latest offsets, then fetch and decode until the end.
 //
 //   KAFKA08_BROKERS=127.0.0.1:9092 node examples/simple-consumer.mjs <topic> [partition]
-import { decodeMessageSet, findLeader, SimpleConsumer } from 'kafka08';
+import { decodeMessageSet } from 'kafka08/protocol';
+import { findLeader, SimpleConsumer } from 'kafka08/simple-consumer';
 
 const [topic, partitionArg = '0'] = process.argv.slice(2);
 if (topic === undefined) {

@@ -40,6 +40,12 @@ export class Flags {
       .filter((s) => s.length > 0);
   }
 
+  /** Every occurrence as given, not split on commas (`-X bootstrap.servers=a:1,b:2`). */
+  raw(name: string): string[] {
+    const v = this.values[name];
+    return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
+  }
+
   bool(name: string): boolean {
     return this.values[name] === true;
   }
@@ -103,10 +109,11 @@ export function offsetArg(flag: string, text: string): bigint {
  */
 export function parseFlags(args: string[], own: Options, help: string): Flags | undefined {
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  const options: Options = { ...COMMON_FLAGS, ...own };
   try {
     values = parseArgs({
-      args,
-      options: { ...COMMON_FLAGS, ...own },
+      args: joinNegativeValues(args, options),
+      options,
       allowPositionals: false,
       strict: true,
     }).values;
@@ -118,6 +125,28 @@ export function parseFlags(args: string[], own: Options, help: string): Flags | 
     return undefined;
   }
   return new Flags(values);
+}
+
+/**
+ * `--offset -5` and `-o -5` (kcat's "5 before the end"): node's parser calls a value starting
+ * with '-' ambiguous, so a negative number after a string flag is joined to it (`--offset=-5`).
+ */
+function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const long = a.startsWith('--') ? options[a.slice(2)] : undefined;
+    const short =
+      !a.startsWith('--') && a.length === 2 && a[0] === '-'
+        ? Object.values(options).find((o) => o.short === a[1])
+        : undefined;
+    if ((long ?? short)?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(long !== undefined ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** The help text lines shared by every cluster command. */

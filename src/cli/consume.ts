@@ -1,88 +1,24 @@
 import { FetchEngine } from '../simple-consumer/fetch-engine/engine.js';
 import { FetchEngineClosedError } from '../simple-consumer/fetch-engine/errors.js';
-import { COMMON_HELP, type Flags, offsetArg, parseFlags } from './args.js';
-import { ENCODINGS, type Encoding } from './encoding.js';
-import { commitOffsets, fetchCommitted, type OffsetStorage } from './group-offsets.js';
+import { parseFlags } from './args.js';
+import {
+  CONSUME_FLAGS,
+  CONSUME_HELP,
+  type ConsumeOptions,
+  consumeCommandOptions,
+} from './consume-options.js';
+import { commitOffsets, fetchCommitted } from './group-offsets.js';
 import { Progress } from './progress.js';
 import { RecordOutput } from './record-output.js';
 import { type CliSession, withSession } from './session.js';
 import { UsageError } from './usage.js';
 
-const HELP = `usage: kafka08 consume --topic T [--partition P ...] [--offset earliest|latest|N]
-                       [--count N] [--exit-at-end] [--group G [--commit] [--storage zookeeper|kafka]]
-                       [--format json|value] [--key-encoding utf8|base64|hex] [--value-encoding ...]
-  Reads messages and prints one per line. --format json (default) prints
-  {"topic","partition","offset","key","value"} with the offset as a decimal string and a null
-  key/value as null; --format value prints the value alone (an empty line for null).
-  --offset       where to start in each partition (default earliest); N must lie in the log
-  --count N      stop after N messages (exit 0)
-  --exit-at-end  stop once every partition reached the high watermark it had at start (exit 0)
-  --group G      start from G's committed offsets (partitions without one use --offset)
-  --commit       commit progress for --group every 5 s and on exit
-  --storage      where the group's offsets live: zookeeper (default, v0) or kafka (v1, 0.8.2 only)
-  Progress (count, rate, lag) goes to stderr when it is a terminal. Ctrl-C stops (exit 130).
-${COMMON_HELP}`;
-
 const COMMIT_INTERVAL_MS = 5000;
 
-interface ConsumeOptions {
-  topic: string;
-  partitions: number[];
-  offset: 'earliest' | 'latest' | bigint;
-  count: number | undefined;
-  exitAtEnd: boolean;
-  group: string | undefined;
-  commit: boolean;
-  storage: OffsetStorage;
-  format: 'json' | 'value';
-  keyEncoding: Encoding;
-  valueEncoding: Encoding;
-  quiet: boolean;
-}
-
-function options(flags: Flags): ConsumeOptions {
-  const offsetText = flags.string('offset') ?? 'earliest';
-  const offset =
-    offsetText === 'earliest' || offsetText === 'latest' ? offsetText : offsetArg('--offset', offsetText);
-  const countText = flags.string('count');
-  const group = flags.string('group');
-  if (flags.bool('commit') && group === undefined) throw new UsageError('--commit needs --group');
-  if (flags.string('storage') !== undefined && group === undefined)
-    throw new UsageError('--storage needs --group');
-  return {
-    topic: flags.topic(),
-    partitions: flags.partitions(),
-    offset,
-    count: countText === undefined ? undefined : flags.int('count', 0),
-    exitAtEnd: flags.bool('exit-at-end'),
-    group,
-    commit: flags.bool('commit'),
-    storage: flags.choice('storage', ['zookeeper', 'kafka'], 'zookeeper'),
-    format: flags.choice('format', ['json', 'value'], 'json'),
-    keyEncoding: flags.choice('key-encoding', ENCODINGS, 'utf8'),
-    valueEncoding: flags.choice('value-encoding', ENCODINGS, 'utf8'),
-    quiet: flags.bool('quiet'),
-  };
-}
-
 export async function consumeCommand(args: string[]): Promise<number> {
-  const flags = parseFlags(
-    args,
-    {
-      offset: { type: 'string' },
-      count: { type: 'string' },
-      'exit-at-end': { type: 'boolean' },
-      group: { type: 'string' },
-      commit: { type: 'boolean' },
-      storage: { type: 'string' },
-      format: { type: 'string' },
-      'key-encoding': { type: 'string' },
-      'value-encoding': { type: 'string' },
-    },
-    HELP,
-  );
+  const flags = parseFlags(args, CONSUME_FLAGS, CONSUME_HELP);
   if (!flags) return 0;
-  const o = options(flags);
+  const o = consumeCommandOptions(flags);
   return withSession(flags.brokers(), (s) => consume(s, o), { requestTimeoutMs: 30_000 });
 }
 
@@ -105,7 +41,8 @@ async function plan(s: CliSession, o: ConsumeOptions): Promise<Map<number, Parti
       if (fromGroup !== undefined) start = fromGroup;
       else if (o.offset === 'earliest') start = earliest;
       else if (o.offset === 'latest') start = latest;
-      else start = o.offset;
+      else if (typeof o.offset === 'bigint') start = o.offset;
+      else start = atLeast(latest - o.offset.beforeEnd, earliest);
       if (fromGroup === undefined && typeof o.offset === 'bigint' && (start < earliest || start > latest)) {
         throw new UsageError(
           `--offset ${start} is outside partition ${p} of ${o.topic} (its log is ${earliest}..${latest})`,
@@ -166,6 +103,7 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
     autoOffsetReset: typeof o.offset === 'bigint' ? 'none' : 'earliest',
     maxWaitMs: 500,
     socketTimeoutMs: 30_000,
+    ...o.engine,
   });
   const commitTimer = o.commit
     ? setInterval(() => void commit().catch(() => {}), COMMIT_INTERVAL_MS)
@@ -220,5 +158,27 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
   if (!o.quiet && process.stderr.isTTY === true) {
     process.stderr.write(`consumed ${consumed} message(s) from ${o.topic} in ${progress.elapsedMs} ms\n`);
   }
+  if (o.summary) process.stderr.write(summary(o.group, o.topic, next, highWatermarks));
   return interrupted ? 130 : 0;
+}
+
+/** Where each partition stands after the run, and how far behind the end it is. */
+function summary(
+  group: string | undefined,
+  topic: string,
+  positions: ReadonlyMap<number, bigint>,
+  ends: ReadonlyMap<number, bigint>,
+): string {
+  const lines = [group === undefined ? `topic ${topic}:` : `group ${group}, topic ${topic}:`];
+  for (const p of [...positions.keys()].sort((a, b) => a - b)) {
+    const at = positions.get(p)!;
+    const end = ends.get(p) ?? at;
+    lines.push(`  partition ${p}  position ${at}  end ${end}  lag ${end > at ? end - at : 0n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** max() for bigints. */
+function atLeast(value: bigint, floor: bigint): bigint {
+  return value < floor ? floor : value;
 }

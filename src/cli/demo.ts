@@ -44,6 +44,12 @@ interface Report {
   replayedAfterFailure: number;
   consumeSeconds: number;
   msgsPerSec: number;
+  /**
+   * The consumer's own rate: records from its first batch to the simulated crash, over that
+   * time, so neither start-up nor the restart counts.
+   */
+  steadyMsgsPerSec: number;
+  steadyRecords: number;
   checkpointsCompleted: number;
   restoredFromCheckpoint: number | null;
   missing: number;
@@ -126,6 +132,8 @@ export async function demoCommand(args: string[]): Promise<number> {
       replayedAfterFailure: run.replayed,
       consumeSeconds: run.seconds,
       msgsPerSec: Math.round((run.tally.count + run.replayed) / run.seconds),
+      steadyMsgsPerSec: run.steady.seconds > 0 ? Math.round(run.steady.records / run.steady.seconds) : 0,
+      steadyRecords: run.steady.records,
       checkpointsCompleted: run.checkpoints,
       restoredFromCheckpoint: run.restoredFrom,
       missing: messages - run.tally.count,
@@ -174,10 +182,14 @@ async function consumeWithCheckpoints(input: RunInput) {
     () => tally.count + replayed,
   );
   const started = performance.now();
+  // From the first batch's arrival to the crash: the steady part of the run.
+  const steady = { from: 0, records: 0, seconds: 0 };
   try {
     while (tally.count < input.messages) {
       const batch = await nextBatchWithin(consumer, IDLE_LIMIT_MS);
       if (batch === undefined) break; // idle: whatever is missing is reported
+      if (steady.from === 0) steady.from = performance.now();
+      else if (restoredFrom === null) steady.records += batch.records.length;
       for (const record of batch.records) {
         const seq = record.seq;
         if (tally.seen[seq] === 1) tally.duplicates++;
@@ -189,6 +201,7 @@ async function consumeWithCheckpoints(input: RunInput) {
       if (restoredFrom === null && lastCompleted !== undefined && tally.count >= input.messages / 2) {
         // A simulated crash between two checkpoints: everything after the last completed one is
         // lost, in the consumer and in the sink alike, and a fresh consumer resumes from it.
+        steady.seconds = (performance.now() - steady.from) / 1000;
         await consumer.close();
         const saved = JSON.parse(lastCompleted.json) as {
           consumer: unknown;
@@ -226,7 +239,16 @@ async function consumeWithCheckpoints(input: RunInput) {
     progress.stop();
     await consumer.close();
   }
-  return { group, tally, replayed, checkpoints, restoredFrom, seconds: (performance.now() - started) / 1000 };
+  if (steady.seconds === 0 && steady.from > 0) steady.seconds = (performance.now() - steady.from) / 1000;
+  return {
+    group,
+    tally,
+    replayed,
+    checkpoints,
+    restoredFrom,
+    steady,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 async function nextBatchWithin(consumer: FlinkKafkaConsumer082<{ seq: number }>, ms: number) {
@@ -286,6 +308,7 @@ function printReport(r: Report, json: boolean): void {
       `  produced      ${r.produced} messages to ${r.topic} (${r.partitions} partition${r.partitions === 1 ? '' : 's'}) with ${r.producer}`,
       `  consumed      ${r.consumed} in ${r.consumeSeconds.toFixed(2)} s, ${r.msgsPerSec} msg/s` +
         ` (${r.replayedAfterFailure} re-read after the simulated crash)`,
+      `  steady rate   ${r.steadyMsgsPerSec} msg/s over ${r.steadyRecords} records, first batch to crash (start-up and restart excluded)`,
       `  checkpoints   ${r.checkpointsCompleted} completed; crash restored from checkpoint ${r.restoredFromCheckpoint ?? '-'}`,
       `  exactly-once  ${ok(r.exactlyOnce)}: ${r.missing} missing, ${r.duplicates} duplicates`,
       `  ZooKeeper     ${ok(r.zookeeperOffsetsMatch)}: /consumers/<group>/offsets/${r.topic}/<p> = log end of every partition`,

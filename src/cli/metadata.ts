@@ -4,7 +4,8 @@ import { COMMON_HELP, parseFlags } from './args.js';
 import { withSession } from './session.js';
 
 const HELP = `usage: kafka08 metadata [--topic T ...] [--json]
-  Brokers, and each topic's partitions with leader, replicas and in-sync replicas.
+  Brokers, and each topic's partitions with leader, replicas and in-sync replicas; a partition
+  with fewer in-sync replicas than replicas is marked UNDER-REPLICATED.
   Without --topic every topic is listed; a named topic must exist (it is never auto-created).
 ${COMMON_HELP}`;
 
@@ -29,6 +30,8 @@ export async function metadataCommand(args: string[]): Promise<number> {
           leader: p.leader,
           replicas: p.replicas,
           isr: p.isr,
+          // Fewer in-sync replicas than replicas: one more broker loss may lose data or the partition.
+          underReplicated: p.isr.length < p.replicas.length,
           errorCode: p.errorCode,
         })),
     }));
@@ -44,7 +47,9 @@ export async function metadataCommand(args: string[]): Promise<number> {
     const err = t.errorCode === 0 ? '' : `  error ${errorCodeInfo(t.errorCode).name}`;
     out.push(`  ${t.topic}  ${t.partitions.length} partition(s)${err}`);
     for (const p of t.partitions) {
-      const perr = p.errorCode === 0 ? '' : `  error ${errorCodeInfo(p.errorCode).name}`;
+      const perr =
+        (p.underReplicated ? '  UNDER-REPLICATED' : '') +
+        (p.errorCode === 0 ? '' : `  error ${errorCodeInfo(p.errorCode).name}`);
       out.push(
         `    ${p.partition}  leader ${p.leader}  replicas [${p.replicas.join(',')}]  isr [${p.isr.join(',')}]${perr}`,
       );

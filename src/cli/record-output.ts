@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Encoding } from './encoding.js';
+import { renderTemplate, type TemplatePart } from './record-template.js';
 
-export type RecordFormat = 'json' | 'value';
+/** `json`, `value`, or a parsed kcat-style template (written as raw bytes). */
+export type RecordFormat = 'json' | 'value' | readonly TemplatePart[];
 
 /** Output is handed to the stream in pieces of about this size (and waits when it is full). */
 const FLUSH_CHARS = 64 * 1024;
@@ -10,7 +12,7 @@ const SLICE_BYTES = 3 * 256 * 1024;
 
 /** What the writer needs of stdout: `write` returning false when full, then 'drain'. */
 export interface OutputStream {
-  write(text: string): boolean;
+  write(text: string, encoding: BufferEncoding): boolean;
   once(event: 'drain', listener: () => void): unknown;
   off(event: 'drain', listener: () => void): unknown;
 }
@@ -40,6 +42,12 @@ export class RecordOutput {
     key: Buffer | null,
     value: Buffer | null,
   ): Promise<void> {
+    if (typeof this.format !== 'string') {
+      // A template's output is bytes (keys and values as they are, like kcat): one latin1 char each.
+      this.pending += renderTemplate(this.format, topic, partition, offset, key, value);
+      if (this.pending.length >= FLUSH_CHARS) await this.flush();
+      return;
+    }
     if (this.format === 'value') {
       await this.bytes(value, this.valueEncoding, false);
     } else {
@@ -57,7 +65,8 @@ export class RecordOutput {
   flush(): Promise<void> {
     const text = this.pending;
     this.pending = '';
-    if (text.length === 0 || this.out.write(text) || this.signal.aborted) return Promise.resolve();
+    const encoding = typeof this.format === 'string' ? 'utf8' : 'latin1';
+    if (text.length === 0 || this.out.write(text, encoding) || this.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         this.out.off('drain', done);

@@ -1,95 +1,11 @@
-import type { AutoOffsetReset, FetchEngineOptions } from '../simple-consumer/fetch-engine/index.js';
+import { topicNameProblem } from '../protocol/topic-name.js';
+import type { FetchEngineOptions } from '../simple-consumer/fetch-engine/index.js';
+import { misspelledProperty } from '../simple-consumer/property-names.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
+import type { ConsumerConfig, ConsumerOptions, ConsumerProperties, StartFrom } from './config-types.js';
 import { ConsumerConfigError } from './errors.js';
 
-/** Where to start when the checkpoint does not say: see `resolveStartPosition`. */
-export type StartFrom =
-  | 'group'
-  | 'earliest'
-  | 'latest'
-  /** Exact next offsets per partition; partitions not listed start as with `group`. */
-  | { specificOffsets: readonly { topic: string; partition: number; offset: bigint }[] };
-
-/** The typed (camelCase) form. Every Kafka-named property has a camelCase twin here. */
-export interface ConsumerOptions {
-  /**
-   * `bootstrap.servers` (alias `metadata.broker.list`): `host:port,host:port`. Required, except
-   * for KafkaSource, which reads brokers from ZooKeeper ('' when not given).
-   */
-  bootstrapServers: string;
-  /** `zookeeper.connect`: `host:port[,host:port][/chroot]`. Required, as in Flink. */
-  zookeeperConnect: string;
-  /** `group.id`. Required. */
-  groupId: string;
-  /** `client.id` (default: the group id). */
-  clientId: string;
-  /** `zookeeper.session.timeout.ms` (6000); validated, kept for the ZooKeeper client to come. */
-  zookeeperSessionTimeoutMs: number;
-  /** `zookeeper.connection.timeout.ms` (6000); validated, kept for the ZooKeeper client to come. */
-  zookeeperConnectionTimeoutMs: number;
-  /** `auto.offset.reset` (`largest`): smallest|earliest, largest|latest, or none. */
-  autoOffsetReset: AutoOffsetReset;
-  /** `fetch.message.max.bytes` (1 MiB): the per-partition fetch size. */
-  fetchMessageMaxBytes: number;
-  /**
-   * `fetch.message.max.bytes.ceiling` (default: `fetch.message.max.bytes`): the fetch size may grow
-   * to this for one message that does not fit; a larger message raises MessageTooLargeError.
-   */
-  fetchMessageMaxBytesCeiling: number;
-  /** `fetch.wait.max.ms` (100). */
-  fetchWaitMaxMs: number;
-  /** `fetch.min.bytes` (1). */
-  fetchMinBytes: number;
-  /** `socket.timeout.ms` (30000); must exceed `fetch.wait.max.ms`. */
-  socketTimeoutMs: number;
-  /** `socket.receive.buffer.bytes` (65536); accepted for compatibility, Node has no SO_RCVBUF. */
-  socketReceiveBufferBytes: number;
-  /** `auto.commit.enable` (true): commit periodically when not checkpointing. */
-  autoCommitEnable: boolean;
-  /** `auto.commit.interval.ms` (60000). */
-  autoCommitIntervalMs: number;
-  /** `offsets.storage` (`zookeeper`); `kafka` needs a 0.8.2 broker (FlinkKafkaConsumer082). */
-  offsetsStorage: 'zookeeper' | 'kafka';
-  /** `dual.commit.enabled` (true when offsets.storage=kafka): also write ZooKeeper. */
-  dualCommitEnabled: boolean;
-  /** `refresh.leader.backoff.ms` (200). */
-  refreshLeaderBackoffMs: number;
-  /** `flink.get-partitions.retry` (3): passes over the brokers when listing partitions. */
-  getPartitionsRetry: number;
-  /**
-   * `flink.offsets.legacy-convention` (false): ZooKeeper holds Flink 0.9/0.10's "last processed
-   * offset" (read value + 1 is where to resume). Only reads change; commits always use Kafka's
-   * "next offset" convention, so a migrated group is converted by its first commit.
-   */
-  readLegacyOffsets: boolean;
-
-  /** This instance's index among `parallelism` instances (0). */
-  subtaskIndex: number;
-  /** Number of instances sharing the topics (1). */
-  parallelism: number;
-  /** Where to start when no state was restored (`group`). */
-  startFrom: StartFrom;
-  /**
-   * The caller takes checkpoints (snapshotState / notifyCheckpointComplete), so offsets are
-   * committed on checkpoint completion only, never periodically (default false).
-   */
-  checkpointing: boolean;
-  /** Commit offsets at all (default true; false = never write the group's offsets, FLINK-3398). */
-  commitOffsets: boolean;
-  /** Bytes of fetched, not yet handed out data to hold (default {@link DEFAULT_CONSUMER_PREFETCH_BYTES}). */
-  prefetchBytes: number;
-  /** Aborting it closes the consumer. */
-  signal: AbortSignal | undefined;
-}
-
-type DottedKey = `${string}.${string}`;
-
-/** Kafka-style properties (dotted names, string or typed values) mixed with the typed form. */
-export type ConsumerProperties = Partial<ConsumerOptions> & {
-  readonly [key: DottedKey]: string | number | boolean | undefined;
-};
-
-export type ConsumerConfig = Readonly<ConsumerOptions>;
+export type { ConsumerConfig, ConsumerOptions, ConsumerProperties, StartFrom };
 
 export type Kind =
   | { t: 'int'; min: number; max?: number }
@@ -133,12 +49,14 @@ const TABLE: readonly Entry[] = [
   { camel: 'readLegacyOffsets', props: ['flink.offsets.legacy-convention'], kind: { t: 'bool' } },
   { camel: 'subtaskIndex', props: [], kind: INT(0) },
   { camel: 'parallelism', props: [], kind: INT(1) },
+  { camel: 'claimSubtask', props: [], kind: { t: 'bool' } },
   { camel: 'checkpointing', props: [], kind: { t: 'bool' } },
   { camel: 'commitOffsets', props: [], kind: { t: 'bool' } },
   { camel: 'prefetchBytes', props: [], kind: INT(1, Number.MAX_SAFE_INTEGER) },
+  { camel: 'metricsIntervalMs', props: ['metrics.interval.ms'], kind: INT(0) },
 ];
 
-const CAMEL_ONLY = new Set<string>(['startFrom', 'signal']);
+const CAMEL_ONLY = new Set<string>(['startFrom', 'signal', 'logger']);
 
 /** Parses one value; dotted (property) keys may hold strings, typed keys must hold the type. */
 export function parseValue(key: string, raw: unknown, kind: Kind, fromProperty: boolean): unknown {
@@ -173,6 +91,18 @@ export function parseValue(key: string, raw: unknown, kind: Kind, fromProperty: 
   }
 }
 
+/** The topics a consumer is given, checked, without repeats (first occurrence order). */
+export function subscribedTopics(topics: string | readonly string[]): string[] {
+  const list = typeof topics === 'string' ? [topics] : [...topics];
+  if (list.length === 0) throw new ConsumerConfigError('topics', 'must name at least one topic');
+  for (const t of list) {
+    const problem = topicNameProblem(t);
+    if (problem !== undefined)
+      throw new ConsumerConfigError('topics', `has an invalid topic name: it ${problem}`);
+  }
+  return [...new Set(list)];
+}
+
 const ZK_CONNECT =
   /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}(?:,(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})*(?:\/[^/\s][^\s]*)?$/;
 /** Kafka 0.8.2 ConsumerConfig.validateGroupId's legal characters. */
@@ -181,11 +111,17 @@ const GROUP_ID = /^[A-Za-z0-9._-]+$/;
 /**
  * Resolves properties (Kafka's dotted names) and/or the typed camelCase form into a complete
  * configuration with Kafka 0.8's defaults. Unknown dotted keys are ignored, as Kafka does (they
- * may belong to other Kafka clients); unknown camelCase keys are typos and rejected.
+ * may belong to other Kafka clients), unless they are within two edits of one of ours
+ * (`auto.offset.rest`): that is a typo, rejected with the likely name. Unknown camelCase keys are
+ * typos and rejected.
  */
 export function resolveConsumerConfig(
   input: ConsumerProperties,
-  options: { requireBootstrapServers?: boolean } = {},
+  options: {
+    requireBootstrapServers?: boolean;
+    /** Properties another layer took out already, for "did you mean" only. */
+    alsoKnown?: readonly string[];
+  } = {},
 ): ConsumerConfig {
   if (input === null || typeof input !== 'object')
     throw new ConsumerConfigError('properties', 'must be an object');
@@ -201,7 +137,12 @@ export function resolveConsumerConfig(
     const dotted = key.includes('.');
     const entry = dotted ? byProp.get(key) : byCamel.get(key);
     if (entry === undefined) {
-      if (dotted) continue;
+      if (dotted) {
+        const meant = misspelledProperty(key, [...byProp.keys(), ...(options.alsoKnown ?? [])]);
+        if (meant !== undefined)
+          throw new ConsumerConfigError(key, `is not a known property; did you mean ${meant}?`);
+        continue;
+      }
       if (CAMEL_ONLY.has(key)) continue;
       throw new ConsumerConfigError(key, 'is not a known option');
     }
@@ -276,6 +217,18 @@ export function resolveConsumerConfig(
     );
   }
   const offsetsStorage = get('offsetsStorage') ?? 'zookeeper';
+  const logger = input.logger;
+  if (
+    logger !== undefined &&
+    (typeof logger !== 'object' ||
+      logger === null ||
+      !(['debug', 'info', 'warn', 'error'] as const).every((l) => typeof logger[l] === 'function'))
+  ) {
+    throw new ConsumerConfigError(
+      'logger',
+      'must have debug, info, warn and error functions (pino and console do)',
+    );
+  }
   const signal = input.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new ConsumerConfigError('signal', 'must be an AbortSignal');
@@ -307,7 +260,10 @@ export function resolveConsumerConfig(
     checkpointing: get('checkpointing') ?? false,
     commitOffsets: get('commitOffsets') ?? true,
     prefetchBytes: get('prefetchBytes') ?? DEFAULT_CONSUMER_PREFETCH_BYTES,
+    claimSubtask: get('claimSubtask') ?? true,
     signal,
+    logger,
+    metricsIntervalMs: get('metricsIntervalMs') ?? 0,
   });
 }
 

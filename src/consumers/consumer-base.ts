@@ -1,3 +1,4 @@
+import { closeOnAbort } from '../simple-consumer/abort.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import type { KafkaBrokerGeneration } from '../simple-consumer/errors.js';
@@ -7,6 +8,7 @@ import {
   type FetchEngineEvents,
   type TopicPartition,
 } from '../simple-consumer/fetch-engine/index.js';
+import type { ListenerErrorEvent } from '../simple-consumer/guarded-emit.js';
 import { assignPartitions } from './assignment.js';
 import {
   type CheckpointPosition,
@@ -21,14 +23,18 @@ import {
   type ConsumerProperties,
   fetchEngineOptions,
   resolveConsumerConfig,
+  subscribedTopics,
 } from './config.js';
+import { relayEngineEvents } from './engine-events.js';
 import { ConsumerClosedError, ConsumerConfigError, InvalidStateError } from './errors.js';
+import { type ConsumerMetrics, observedConnections } from './observability.js';
 import { type CommittedPosition, createOffsetStore, OffsetCommitter } from './offset-committer.js';
 import { discoverPartitions } from './partition-discovery.js';
 import { type PartitionPosition, RecordReader } from './record-reader.js';
 import { RecordSource } from './record-source.js';
 import type { AnySchema } from './schemas.js';
 import { needsCommittedOffsets, resolveStartPosition } from './start-position.js';
+import { SubtaskClaim } from './subtask-claim.js';
 
 /** What a policy class pins down. */
 export interface ConsumerPolicy {
@@ -48,6 +54,10 @@ export interface ConsumerEvents {
   'commit-failed': [Error];
   /** A partition met its end-of-stream element and stopped before it. */
   'partition-end': [TopicPartition & { offset: bigint }];
+  /** A listener of one of these events threw; the consumer went on. */
+  'listener-error': [ListenerErrorEvent];
+  /** Every `metrics.interval.ms`, when set. */
+  metrics: [ConsumerMetrics];
 }
 
 type Phase = 'created' | 'starting' | 'running' | 'finished' | 'closed';
@@ -69,6 +79,10 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
   private readonly positions = new Map<string, PartitionPosition>();
   private readonly pending = new PendingCheckpoints<CommittedPosition[]>();
   private readonly ended = new Set<string>();
+  /** Partitions whose position is still symbolic (earliest / latest), by partitionKey. */
+  private readonly unresolved = new Set<string>();
+  /** Ends the wait of `start()` once `unresolved` is empty. */
+  private allResolved: (() => void) | undefined;
   protected readonly reader: RecordReader<T>;
   private engine: FetchEngine | undefined;
   private phase: Phase = 'created';
@@ -77,6 +91,8 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
   private restored: Map<string, TopicPartition & { offset: CheckpointPosition }> | undefined;
   private assigned: TopicPartition[] = [];
   private readonly detachSignal: () => void;
+  private claim: SubtaskClaim | undefined;
+  private claimFailure: Error | undefined;
 
   constructor(
     topics: string | readonly string[],
@@ -85,16 +101,14 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     policy: ConsumerPolicy,
   ) {
     super();
-    const list = typeof topics === 'string' ? [topics] : [...topics];
-    if (list.length === 0) throw new ConsumerConfigError('topics', 'must name at least one topic');
-    for (const t of list) {
-      if (typeof t !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(t)) {
-        throw new ConsumerConfigError('topics', `has an invalid topic name ${JSON.stringify(t)}`);
-      }
-    }
-    this.topics = Object.freeze([...new Set(list)]);
+    this.topics = Object.freeze(subscribedTopics(topics));
     // First, as before: a bad schema throws before anything is set up.
-    this.reader = new RecordReader(schema, this.positions, (tp, offset) => this.endPartition(tp, offset));
+    this.reader = new RecordReader(
+      schema,
+      this.positions,
+      (tp, offset) => this.endPartition(tp, offset),
+      this.counters,
+    );
     this.config = resolveConsumerConfig(properties);
     this.policy = policy;
     if (this.config.offsetsStorage === 'kafka' && policy.brokerVersion !== '0.8.2') {
@@ -104,7 +118,11 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       );
     }
     const c = this.config;
-    this.pool = new BrokerPool({ clientId: c.clientId, requestTimeoutMs: c.socketTimeoutMs });
+    this.pool = new BrokerPool({
+      clientId: c.clientId,
+      requestTimeoutMs: c.socketTimeoutMs,
+      createConnection: observedConnections(this.counters, c.logger),
+    });
     this.cluster = new ClusterMetadata({
       seedBrokers: c.bootstrapServers,
       pool: this.pool,
@@ -117,12 +135,9 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       timeoutMs: c.socketTimeoutMs,
       signal: this.lifecycle.signal,
     });
-    this.committer = new OffsetCommitter(store);
-    const external = c.signal;
-    const onAbort = (): void => void this.close();
-    external?.addEventListener('abort', onAbort, { once: true });
-    this.detachSignal = () => external?.removeEventListener('abort', onAbort);
-    if (external?.aborted) void this.close();
+    this.committer = new OffsetCommitter(store, this.counters);
+    this.detachSignal = closeOnAbort(c.signal, () => this.close());
+    this.observe(c);
   }
 
   /**
@@ -154,6 +169,14 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     const c = this.config;
     const signal = this.lifecycle.signal;
     const all = await discoverPartitions(this.cluster, this.topics, c.getPartitionsRetry, signal);
+    if (c.claimSubtask) {
+      const claim = await SubtaskClaim.connect(c, (err) => this.claimLost(err));
+      this.claim = claim;
+      if (this.isClosed()) {
+        await claim.close();
+        throw new ConsumerClosedError();
+      }
+    }
     this.assigned = assignPartitions(all, c.subtaskIndex, c.parallelism);
     const inputs = {
       restored:
@@ -171,11 +194,9 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     // close() may have run during the awaits above: no engine may be created after it.
     if (signal.aborted || this.isClosed()) throw new ConsumerClosedError();
     for (const s of starts) {
-      this.positions.set(partitionKey(s.topic, s.partition), {
-        topic: s.topic,
-        partition: s.partition,
-        offset: s.position,
-      });
+      const key = partitionKey(s.topic, s.partition);
+      this.positions.set(key, { topic: s.topic, partition: s.partition, offset: s.position });
+      if (typeof s.position !== 'bigint') this.unresolved.add(key);
     }
     if (this.assigned.length === 0) {
       // More instances than partitions: this one has nothing to read, and says so by ending.
@@ -184,15 +205,7 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     }
     const engine = new FetchEngine(this.cluster, fetchEngineOptions(c));
     this.engine = engine;
-    engine.on('leader-change', (e) => this.emit('leader-change', e));
-    engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
-    engine.on('error', (e) => this.emit('retriable-error', e));
-    engine.on('offset-reset', (e) => {
-      const pos = this.positions.get(partitionKey(e.topic, e.partition));
-      // Nothing of the partition was handed out since the position the engine moved away from.
-      if (pos !== undefined && (typeof pos.offset !== 'bigint' || pos.offset === e.from)) pos.offset = e.to;
-      this.emit('offset-reset', e);
-    });
+    relayEngineEvents(engine, this, this.positions, (key) => this.markResolved(key));
     engine.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position })));
     this.phase = 'running';
     this.committer.startPeriodic(
@@ -209,18 +222,37 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
 
   private untilResolved(signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
-      const check = (): void => {
-        const unresolved = [...this.positions.values()].some((p) => typeof p.offset !== 'bigint');
-        if (!unresolved || signal.aborted) {
-          this.engine?.off('offset-reset', check);
-          signal.removeEventListener('abort', check);
-          resolve();
-        }
+      if (this.unresolved.size === 0 || signal.aborted) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        this.allResolved = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
       };
-      this.engine?.on('offset-reset', check);
-      signal.addEventListener('abort', check, { once: true });
-      check();
+      this.allResolved = done;
+      signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * After a ZooKeeper session expiry another instance took our subtask index: stop fetching, and
+   * every read from now on throws why.
+   */
+  private claimLost(err: Error): void {
+    this.claimFailure = err;
+    this.reader.drop();
+    void this.engine?.close();
+  }
+
+  private markResolved(key: string): void {
+    this.unresolved.delete(key);
+    if (this.unresolved.size === 0) this.allResolved?.();
+  }
+
+  protected observed(): { positions: Iterable<PartitionPosition>; engine: FetchEngine | undefined } {
+    return { positions: this.positions.values(), engine: this.engine };
   }
 
   /** The partitions this instance reads (sorted); empty before `start()`. */
@@ -265,6 +297,8 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     this.reader.dropPartition(topic, partition);
     this.engine.seek(topic, partition, offset);
     pos.offset = offset;
+    if (typeof offset === 'bigint') this.markResolved(key);
+    else this.unresolved.add(key);
   }
 
   /** Checkpoint ids snapshotted and not yet completed, oldest first. */
@@ -285,15 +319,21 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
   }
 
   protected async fill(): Promise<boolean> {
+    // Reads after close end, as documented, rather than reject.
+    if (this.phase === 'closed') return false;
     await this.start();
     for (;;) {
+      if (this.claimFailure !== undefined) throw this.claimFailure;
       const engine = this.engine;
       if (this.phase !== 'running' || engine === undefined) return false;
       let batch: Awaited<ReturnType<FetchEngine['next']>>;
       try {
         batch = await engine.next();
       } catch (err) {
-        if (err instanceof FetchEngineClosedError) return false;
+        if (err instanceof FetchEngineClosedError) {
+          if (this.claimFailure !== undefined) throw this.claimFailure;
+          return false;
+        }
         throw err;
       }
       if (this.phase !== 'running') return false;
@@ -311,8 +351,9 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       this.phase = 'finished';
   }
 
+  /** What periodic and closing commits write: processed records only (see UnfinishedRecords). */
   private currentPositions(): CommittedPosition[] {
-    return this.committer.committable(this.positions.values());
+    return this.reader.unfinished.committablePositions(this.positions.values());
   }
 
   /**
@@ -324,6 +365,8 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     this.closing ??= (async () => {
       const wasRunning = this.phase === 'running' || this.phase === 'finished';
       this.phase = 'closed';
+      this.settleForClose();
+      this.stopObserving();
       this.detachSignal();
       this.reader.drop();
       const engine = this.engine;
@@ -333,6 +376,7 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
       );
       this.lifecycle.abort(new ConsumerClosedError());
       this.pending.clear();
+      await this.claim?.close();
       await this.pool.close();
     })();
     return this.closing;

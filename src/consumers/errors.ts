@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/error-codes.js';
 import { Kafka08Error } from '../protocol/errors.js';
 
 /**
@@ -56,7 +57,12 @@ export class OffsetStoreError extends Kafka08Error {
     where: { topic?: string; partition?: number; offset?: bigint; code?: number } = {},
     cause?: unknown,
   ) {
-    super(`${store} offset store: ${message}`, where, cause === undefined ? undefined : { cause });
+    // The one reason a broker that serves the 0.8 protocol answers v0 offsets with 35 (2.8-3.9).
+    const kraft =
+      store === 'zookeeper' && where.code === ErrorCode.UNSUPPORTED_VERSION
+        ? ': the cluster runs in KRaft mode, where ZooKeeper-backed offsets (OffsetCommit/OffsetFetch v0) do not exist; use offsets.storage=kafka'
+        : '';
+    super(`${store} offset store: ${message}${kraft}`, where, cause === undefined ? undefined : { cause });
     this.store = store;
     this.code = where.code;
   }
@@ -93,5 +99,24 @@ export class ConsumerRebalanceFailedError extends Kafka08Error {
     this.group = group;
     this.consumerId = consumerId;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * A `run()` handler threw or rejected. The consumer stopped there: the record (or batch) was not
+ * committed, so a restart reads it again. The handler's own error is the `cause`.
+ */
+export class ProcessingError extends Kafka08Error {
+  declare readonly topic: string;
+  declare readonly partition: number;
+  declare readonly offset: bigint;
+
+  constructor(topic: string, partition: number, offset: bigint, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `processing ${topic}/${partition} at offset ${offset} failed: ${why}`,
+      { topic, partition, offset },
+      { cause },
+    );
   }
 }

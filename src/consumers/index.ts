@@ -1,5 +1,20 @@
 export { assignPartitions, javaStringHash } from './assignment.js';
 export {
+  type Checkpoint,
+  type CheckpointStore,
+  CheckpointStoreError,
+} from './checkpoint/checkpoint-store.js';
+export {
+  type CorruptCheckpointEvent,
+  FileCheckpointStore,
+  type FileCheckpointStoreOptions,
+} from './checkpoint/file-checkpoint-store.js';
+export {
+  type RunCheckpointedOptions,
+  type RunCheckpointedResult,
+  runCheckpointed,
+} from './checkpoint/run-checkpointed.js';
+export {
   type CheckpointPosition,
   type ConsumerCheckpointState,
   MAX_PENDING_CHECKPOINTS,
@@ -21,6 +36,7 @@ export {
   NoCommittedOffsetError,
   NoPartitionsError,
   OffsetStoreError,
+  ProcessingError,
 } from './errors.js';
 export { FlinkKafkaConsumer081 } from './flink-kafka-consumer-081.js';
 export { FlinkKafkaConsumer082 } from './flink-kafka-consumer-082.js';
@@ -49,6 +65,7 @@ export {
 } from './offset-store.js';
 export { PersistentKafkaSource } from './persistent-kafka-source.js';
 export type { ConsumerBatch } from './record-reader.js';
+export type { RecordContext, RunOptions } from './record-source.js';
 export {
   type AnySchema,
   type DeserializationSchema,
@@ -62,3 +79,4 @@ export {
   StringKeyValueSchema,
 } from './schemas.js';
 export { resolveStartPosition, type StartSource } from './start-position.js';
+export { SubtaskClaimedError, SubtaskClaimUnavailableError } from './subtask-claim.js';

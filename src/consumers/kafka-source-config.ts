@@ -93,7 +93,10 @@ export function resolveKafkaSourceConfig(input: KafkaSourceProperties): KafkaSou
       throw new ConsumerConfigError(key, `conflicts with another spelling of ${entry.prop}`);
     given.set(entry.camel, value);
   }
-  const consumer = resolveConsumerConfig(rest as ConsumerProperties, { requireBootstrapServers: false });
+  const consumer = resolveConsumerConfig(rest as ConsumerProperties, {
+    requireBootstrapServers: false,
+    alsoKnown: TABLE.map((e) => e.prop),
+  });
   const get = <K extends keyof GroupOptions>(k: K): GroupOptions[K] | undefined =>
     given.get(k) as GroupOptions[K] | undefined;
   const consumerId = get('consumerId');

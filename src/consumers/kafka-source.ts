@@ -1,4 +1,5 @@
 import { Kafka08Error } from '../protocol/errors.js';
+import { closeOnAbort } from '../simple-consumer/abort.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import type { BrokerAddress } from '../simple-consumer/errors.js';
 import {
@@ -7,22 +8,25 @@ import {
   type MessageBatch,
   type TopicPartition,
 } from '../simple-consumer/fetch-engine/index.js';
+import { Notifier } from '../simple-consumer/fetch-engine/notifier.js';
 import { ZooKeeperClient } from '../zookeeper/client.js';
 import { partitionKey } from './checkpoint-state.js';
-import type { ConsumerConfig } from './config.js';
+import { type ConsumerConfig, subscribedTopics } from './config.js';
 import type { ConsumerEvents } from './consumer-base.js';
-import { ConsumerClosedError, ConsumerConfigError, type ConsumerRebalanceFailedError } from './errors.js';
+import { relayEngineEvents } from './engine-events.js';
+import { ConsumerClosedError, type ConsumerRebalanceFailedError } from './errors.js';
 import { createGroupEngine } from './group/engine-factory.js';
 import { type RebalanceEvent, Rebalancer } from './group/rebalancer.js';
 import { consumerIdString, registrationJson } from './group/registration.js';
 import { groupStartPositions } from './group/start-positions.js';
-import { Wakeup } from './group/wakeup.js';
-import { ZkOffsetCommitter } from './group/zk-offset-committer.js';
+import { ZkGroupOffsetStore } from './group/zk-offset-store.js';
 import {
   type GroupOptions,
   type KafkaSourceProperties,
   resolveKafkaSourceConfig,
 } from './kafka-source-config.js';
+import { observedConnections } from './observability.js';
+import { OffsetCommitter } from './offset-committer.js';
 import type { CommittedPosition } from './offset-store.js';
 import { type PartitionPosition, RecordReader } from './record-reader.js';
 import { RecordSource } from './record-source.js';
@@ -63,8 +67,9 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
   /** Positions of partitions released by the rebalance under way: kept ones continue from there. */
   private readonly released = new Map<string, bigint>();
   protected readonly reader: RecordReader<T>;
-  private readonly committer: ZkOffsetCommitter;
-  private readonly wake = new Wakeup();
+  private readonly committer: OffsetCommitter;
+  /** Wakes a read waiting in fill(): an engine appeared, partitions moved, a rebalance failed. */
+  private readonly wake = new Notifier();
   private engine: FetchEngine | undefined;
   private zk: ZooKeeperClient | undefined;
   private rebalancer: Rebalancer | undefined;
@@ -76,32 +81,33 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
   private phase: Phase = 'created';
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private readonly detachSignal: () => void;
 
   constructor(topics: string | readonly string[], schema: AnySchema<T>, properties: KafkaSourceProperties) {
     super();
-    const list = typeof topics === 'string' ? [topics] : [...topics];
-    if (list.length === 0) throw new ConsumerConfigError('topics', 'must name at least one topic');
-    for (const t of list) {
-      if (typeof t !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(t)) {
-        throw new ConsumerConfigError('topics', `has an invalid topic name ${JSON.stringify(t)}`);
-      }
-    }
-    this.topics = Object.freeze([...new Set(list)].sort());
+    this.topics = Object.freeze(subscribedTopics(topics).sort());
     // First, as before: a bad schema throws before anything is set up.
-    this.reader = new RecordReader(schema, this.positions, (tp, offset) => this.endOfStream(tp, offset));
+    this.reader = new RecordReader(
+      schema,
+      this.positions,
+      (tp, offset) => this.endOfStream(tp, offset),
+      this.counters,
+    );
     const { consumer, group } = resolveKafkaSourceConfig(properties);
     this.config = consumer;
     this.groupConfig = group;
     this.consumerId = consumerIdString(consumer.groupId, group.consumerId);
-    this.pool = new BrokerPool({ clientId: consumer.clientId, requestTimeoutMs: consumer.socketTimeoutMs });
-    this.committer = new ZkOffsetCommitter(() => this.zk, consumer.groupId);
-    const external = consumer.signal;
-    const onAbort = (): void => void this.close();
-    external?.addEventListener('abort', onAbort, { once: true });
-    this.detachSignal = () => external?.removeEventListener('abort', onAbort);
-    if (external?.aborted) void this.close();
+    this.pool = new BrokerPool({
+      clientId: consumer.clientId,
+      requestTimeoutMs: consumer.socketTimeoutMs,
+      createConnection: observedConnections(this.counters, consumer.logger),
+    });
+    this.committer = new OffsetCommitter(
+      new ZkGroupOffsetStore(() => this.zk, consumer.groupId),
+      this.counters,
+    );
+    this.detachSignal = closeOnAbort(consumer.signal, () => this.close());
+    this.observe(consumer);
   }
 
   /**
@@ -144,7 +150,10 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
         release: (tps, commit) => this.release(tps, commit),
         brokers: (list) => this.ensureEngine(list),
         acquire: (list) => this.acquire(list),
-        rebalanced: (e) => this.emit('rebalance', e),
+        rebalanced: (e) => {
+          this.counters.rebalances++;
+          this.emit('rebalance', e);
+        },
         attemptFailed: (error, where) =>
           this.emit('retriable-error', {
             error:
@@ -166,12 +175,11 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     }
     if (this.isClosed()) throw new ConsumerClosedError();
     this.phase = 'running';
-    if (c.autoCommitEnable && c.commitOffsets) {
-      this.timer = setInterval(() => {
-        this.commitOffsets().catch((err: unknown) => this.emit('commit-failed', err as Error));
-      }, c.autoCommitIntervalMs);
-      this.timer.unref();
-    }
+    this.committer.startPeriodic(
+      c,
+      () => this.currentPositions(),
+      (err) => this.emit('commit-failed', err),
+    );
   }
 
   private isClosed(): boolean {
@@ -181,15 +189,7 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
   private ensureEngine(brokers: BrokerAddress[]): void {
     if (this.engine !== undefined || this.isClosed()) return;
     const { engine } = createGroupEngine(this.config, this.pool, brokers);
-    engine.on('leader-change', (e) => this.emit('leader-change', e));
-    engine.on('fetch-size-grown', (e) => this.emit('fetch-size-grown', e));
-    engine.on('error', (e) => this.emit('retriable-error', e));
-    engine.on('offset-reset', (e) => {
-      const pos = this.positions.get(partitionKey(e.topic, e.partition));
-      // Nothing of the partition was handed out since the position the engine moved away from.
-      if (pos !== undefined && (typeof pos.offset !== 'bigint' || pos.offset === e.from)) pos.offset = e.to;
-      this.emit('offset-reset', e);
-    });
+    relayEngineEvents(engine, this, this.positions);
     this.engine = engine;
     this.wake.notify();
   }
@@ -202,7 +202,7 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     await new Promise<void>((r) => setImmediate(r));
     this.releaseGen++;
     this.engine?.unassign(partitions);
-    const offsets: CommittedPosition[] = [];
+    const releasing: PartitionPosition[] = [];
     for (const tp of partitions) {
       this.reader.dropPartition(tp.topic, tp.partition);
       const key = partitionKey(tp.topic, tp.partition);
@@ -210,10 +210,13 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
       const pos = this.positions.get(key);
       this.positions.delete(key);
       if (pos !== undefined && typeof pos.offset === 'bigint') {
-        offsets.push({ topic: tp.topic, partition: tp.partition, offset: pos.offset });
+        releasing.push(pos);
+        // A partition kept goes on after what was handed out; the next owner of one given away
+        // starts at the commit, which stops short of records still being processed.
         this.released.set(key, pos.offset);
       }
     }
+    const offsets = this.reader.unfinished.committablePositions(releasing);
     if (commit && this.config.autoCommitEnable && this.config.commitOffsets && offsets.length > 0) {
       await this.committer.commit(offsets).catch((err: unknown) => this.emit('commit-failed', err as Error));
     }
@@ -225,12 +228,11 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     const starts = groupStartPositions(list, this.released, this.config.autoOffsetReset);
     this.released.clear();
     if (this.isClosed()) return;
+    const committed = new Map(list.map((p) => [partitionKey(p.topic, p.partition), p.committed]));
     for (const s of starts) {
-      this.positions.set(partitionKey(s.topic, s.partition), { ...s });
-      this.committer.known(
-        s,
-        list.find((p) => p.topic === s.topic && p.partition === s.partition)?.committed,
-      );
+      const key = partitionKey(s.topic, s.partition);
+      this.positions.set(key, { ...s });
+      this.committer.known(s, committed.get(key));
     }
     if (starts.length > 0) this.engine?.assign(starts);
     this.wake.notify();
@@ -241,6 +243,10 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     this.failure = err;
     this.emit('rebalance-failed', err);
     this.wake.notify();
+  }
+
+  protected observed(): { positions: Iterable<PartitionPosition>; engine: FetchEngine | undefined } {
+    return { positions: this.positions.values(), engine: this.engine };
   }
 
   /** The partitions this member owns now (sorted); empty before `start()`. */
@@ -262,12 +268,9 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     return this.committer.commit(this.currentPositions());
   }
 
+  /** What commits write: processed records only (see UnfinishedRecords). */
   private currentPositions(): CommittedPosition[] {
-    const out: CommittedPosition[] = [];
-    for (const p of this.positions.values())
-      if (typeof p.offset === 'bigint')
-        out.push({ topic: p.topic, partition: p.partition, offset: p.offset });
-    return out;
+    return this.reader.unfinished.committablePositions(this.positions.values());
   }
 
   /**
@@ -291,9 +294,10 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
       }
       if (this.phase !== 'running') return false;
       const engine = this.engine;
-      const w = this.wake.wait();
+      const stopWaiting = new AbortController();
+      const woken = this.wake.wait(stopWaiting.signal);
       if (engine === undefined) {
-        await w.promise;
+        await woken;
         continue;
       }
       this.pendingNext ??= engine.next().then(
@@ -301,8 +305,8 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
         (error: unknown) => ({ error }),
       );
       const pending = this.pendingNext;
-      const r = await Promise.race([pending, w.promise.then(() => undefined)]);
-      w.cancel();
+      const r = await Promise.race([pending, woken.then(() => undefined)]);
+      stopWaiting.abort();
       if (r === undefined || this.pendingNext !== pending) continue;
       this.pendingNext = undefined;
       if ('error' in r) {
@@ -336,21 +340,18 @@ export class KafkaSource<T> extends RecordSource<T, KafkaSourceEvents> {
     this.closing ??= (async () => {
       const wasRunning = this.phase === 'running' || this.phase === 'finished';
       this.phase = 'closed';
+      this.settleForClose();
+      this.stopObserving();
       this.detachSignal();
       this.lifecycle.abort(new ConsumerClosedError());
-      if (this.timer !== undefined) clearInterval(this.timer);
-      this.timer = undefined;
       this.reader.drop();
       this.wake.notify();
       await this.rebalancer?.stop();
       await this.engine?.close();
-      const c = this.config;
-      if (wasRunning && c.autoCommitEnable && c.commitOffsets) {
-        await this.committer
-          .commit(this.currentPositions())
-          .catch((err: unknown) => this.emit('commit-failed', err as Error));
-      }
-      await this.committer.drain();
+      // The final commit, as Kafka's shutdown does, when committing periodically.
+      await this.committer.stop(wasRunning ? this.currentPositions() : undefined, (err) =>
+        this.emit('commit-failed', err),
+      );
       await this.rebalancer?.leave().catch(() => undefined);
       await this.zk?.close();
       await this.pool.close();

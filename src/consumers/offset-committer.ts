@@ -1,5 +1,7 @@
+import type { TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { partitionKey } from './checkpoint-state.js';
 import type { ConsumerConfig } from './config.js';
+import type { ConsumerCounters } from './observability.js';
 import {
   type CommittedPosition,
   DualOffsetStore,
@@ -33,8 +35,19 @@ export class OffsetCommitter {
   private timer: NodeJS.Timeout | undefined;
   private periodic = false;
 
-  constructor(store: OffsetStore) {
+  constructor(
+    store: OffsetStore,
+    /** Commits written and failed, for metrics. */
+    private readonly counters?: Pick<ConsumerCounters, 'commits' | 'commitFailures'>,
+  ) {
     this.store = store;
+  }
+
+  /** What the store holds for a partition (read at start or acquisition): not written again. */
+  known(tp: TopicPartition, offset: bigint | undefined): void {
+    const key = partitionKey(tp.topic, tp.partition);
+    if (offset === undefined) this.committed.delete(key);
+    else this.committed.set(key, offset);
   }
 
   /** Positions that can be committed: resolved offsets only. */
@@ -54,7 +67,13 @@ export class OffsetCommitter {
         (o) => this.committed.get(partitionKey(o.topic, o.partition)) !== o.offset,
       );
       if (changed.length === 0) return false;
-      await this.store.commit(changed);
+      try {
+        await this.store.commit(changed);
+      } catch (err) {
+        if (this.counters !== undefined) this.counters.commitFailures++;
+        throw err;
+      }
+      if (this.counters !== undefined) this.counters.commits++;
       for (const o of changed) this.committed.set(partitionKey(o.topic, o.partition), o.offset);
       return true;
     });
@@ -63,7 +82,10 @@ export class OffsetCommitter {
   }
 
   startPeriodic(
-    config: ConsumerConfig,
+    config: Pick<
+      ConsumerConfig,
+      'checkpointing' | 'autoCommitEnable' | 'commitOffsets' | 'autoCommitIntervalMs'
+    >,
     positions: () => CommittedPosition[],
     onError: (err: Error) => void,
   ): void {

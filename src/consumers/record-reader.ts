@@ -2,6 +2,7 @@ import { joinOffset } from '../protocol/message-set-bytes.js';
 import type { Message } from '../protocol/message-set-types.js';
 import type { MessageBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { type CheckpointPosition, partitionKey } from './checkpoint-state.js';
+import type { ConsumerCounters } from './observability.js';
 import {
   type AnySchema,
   type DeserializationSchema,
@@ -9,10 +10,13 @@ import {
   type KeyedDeserializationSchema,
   toKeyedSchema,
 } from './schemas.js';
+import { UnfinishedRecords } from './unfinished-records.js';
 
 export interface PartitionPosition extends TopicPartition {
   /** Next offset to read, or the symbolic start while it is being resolved. */
   offset: CheckpointPosition;
+  /** The log end reported with the last batch handed out (for lag). */
+  highWatermark?: bigint;
 }
 
 /** Records of one partition handed out together by `nextBatch()`. */
@@ -44,6 +48,8 @@ export interface ConsumerBatch<T> {
  * made when it stops it).
  */
 export class RecordReader<T> {
+  /** Records handed out and not yet processed: commits stop in front of them. */
+  readonly unfinished = new UnfinishedRecords();
   private current: InHand | undefined;
   private readonly schema: KeyedDeserializationSchema<T>;
   /** The schema as given when it reads values only. */
@@ -54,6 +60,8 @@ export class RecordReader<T> {
     schema: AnySchema<T>,
     private readonly positions: Map<string, PartitionPosition>,
     private readonly onEndOfStream: (tp: TopicPartition, offset: bigint) => void,
+    /** Records and bytes handed out, for metrics. */
+    private readonly counters?: ConsumerCounters,
   ) {
     this.schema = toKeyedSchema(schema);
     this.valueOnly = isKeyedSchema(schema) ? undefined : schema;
@@ -67,6 +75,8 @@ export class RecordReader<T> {
   take(batch: MessageBatch): void {
     const pos = this.positions.get(partitionKey(batch.topic, batch.partition));
     if (pos === undefined) return;
+    this.counters?.sample();
+    pos.highWatermark = batch.highWatermark;
     // The engine moved its own position to nextOffset; ours moves as records are handed out.
     pos.offset = batch.fetchOffset;
     this.current = { batch, index: 0, pos, messages: undefined };
@@ -103,7 +113,14 @@ export class RecordReader<T> {
         return undefined;
       }
       pos.offset = m.offset + 1n;
-      if (value !== null) return { value };
+      if (value !== null) {
+        this.unfinished.handedOut(pos, m.offset);
+        if (this.counters !== undefined) {
+          this.counters.records++;
+          this.counters.bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
+        }
+        return { value };
+      }
     }
     pos.offset = batch.nextOffset;
     this.current = undefined;
@@ -144,10 +161,12 @@ export class RecordReader<T> {
   private visitAll(c: InHand): T[] {
     const { batch, pos } = c;
     const { topic, partition } = batch;
+    const from = pos.offset as bigint;
     const schema = this.schema;
     const valueOnly = this.valueOnly;
     const records: T[] = [];
     let seen = 0;
+    let bytes = 0;
     let stop: { offset: bigint; end: boolean; error?: unknown } | undefined;
     batch.forEachMessageCopied((hi, lo, key, value) => {
       if (stop !== undefined) return;
@@ -166,9 +185,20 @@ export class RecordReader<T> {
         return;
       }
       seen++;
-      if (v !== null) records.push(v);
+      if (v !== null) {
+        records.push(v);
+        bytes += (key?.length ?? 0) + (value?.length ?? 0);
+      }
     });
     const stopped = stop as { offset: bigint; end: boolean; error?: unknown } | undefined;
+    if (records.length > 0) {
+      this.unfinished.handedOut(pos, from);
+      if (this.counters !== undefined) {
+        this.counters.records += records.length;
+        this.counters.bytes += bytes;
+        this.counters.sample();
+      }
+    }
     if (stopped === undefined) {
       pos.offset = batch.nextOffset;
       this.current = undefined;

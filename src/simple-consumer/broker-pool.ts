@@ -14,6 +14,15 @@ export interface BrokerPoolOptions {
   createConnection?: (options: BrokerConnectionOptions) => BrokerConnection;
 }
 
+/**
+ * What a connection carries. A 0.8 broker answers one request per connection at a time, so a
+ * Fetch it parks for up to `fetch.wait.max.ms` holds up every request behind it. Fetches
+ * therefore get a connection of their own, and everything else (metadata, Offsets, commits,
+ * coordinator lookups) shares the control connection, as Kafka's own consumer keeps its fetcher
+ * threads' channels apart from its offset channel.
+ */
+export type ConnectionPurpose = 'fetch' | 'control';
+
 export interface BrokerNode {
   nodeId: number;
   host: string;
@@ -21,17 +30,18 @@ export interface BrokerNode {
 }
 
 /**
- * One {@link BrokerConnection} per broker address, shared by everything that talks to that
- * broker. Connections are keyed by address, not node id, so the connection opened to a seed is
- * reused once metadata reveals which node it is. When a node id reappears at another address
- * (a broker restarted elsewhere), its old connection is retired: in-flight requests may finish
- * (drain), new ones go to the new address.
+ * One {@link BrokerConnection} per broker address and {@link ConnectionPurpose}, shared by
+ * everything that talks to that broker for that purpose. Connections are keyed by address, not
+ * node id, so the connection opened to a seed is reused once metadata reveals which node it is.
+ * When a node id reappears at another address (a broker restarted elsewhere), the old address's
+ * connections are retired: in-flight requests may finish (drain), new ones go to the new address.
  */
 export class BrokerPool {
   readonly clientId: string;
   readonly requestTimeoutMs: number;
   private readonly options: BrokerPoolOptions;
-  private readonly byAddress = new Map<string, BrokerConnection>();
+  /** By address, then purpose. */
+  private readonly byAddress = new Map<string, Map<ConnectionPurpose, BrokerConnection>>();
   private readonly nodeAddress = new Map<number, string>();
   private readonly retiring = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -42,32 +52,37 @@ export class BrokerPool {
     this.requestTimeoutMs = options.requestTimeoutMs;
   }
 
-  /** The connection to a broker known by node id; reused, replaced when its address changed. */
-  connectionFor(broker: BrokerNode): BrokerConnection {
+  /**
+   * The connection to a broker known by node id for `purpose` (default control); reused,
+   * replaced when the node's address changed.
+   */
+  connectionFor(broker: BrokerNode, purpose: ConnectionPurpose = 'control'): BrokerConnection {
     const key = addressKey(broker);
     const previous = this.nodeAddress.get(broker.nodeId);
     this.nodeAddress.set(broker.nodeId, key);
     if (previous !== undefined && previous !== key && !this.addressInUse(previous)) {
       this.retire(previous);
     }
-    return this.byAddress.get(key) ?? this.open(broker, key);
+    return this.byAddress.get(key)?.get(purpose) ?? this.open(broker, key, purpose);
   }
 
-  /** The connection to a seed address (node id not known yet). */
+  /** The control connection to a seed address (node id not known yet). */
   seedConnection(address: BrokerAddress): BrokerConnection {
     const key = addressKey(address);
-    return this.byAddress.get(key) ?? this.open(address, key);
+    return this.byAddress.get(key)?.get('control') ?? this.open(address, key, 'control');
   }
 
-  /** Connections currently held (one per address). */
+  /** Connections currently held (at most one per address and purpose). */
   get size(): number {
-    return this.byAddress.size;
+    let n = 0;
+    for (const lanes of this.byAddress.values()) n += lanes.size;
+    return n;
   }
 
   /** Closes every connection (in-flight requests are rejected with ConnectionClosedError). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const all = [...this.byAddress.values()];
+      const all = [...this.byAddress.values()].flatMap((lanes) => [...lanes.values()]);
       this.byAddress.clear();
       this.nodeAddress.clear();
       await Promise.all([...all.map((c) => c.close()), ...this.retiring]);
@@ -81,14 +96,16 @@ export class BrokerPool {
   }
 
   private retire(key: string): void {
-    const conn = this.byAddress.get(key);
-    if (conn === undefined) return;
+    const lanes = this.byAddress.get(key);
+    if (lanes === undefined) return;
     this.byAddress.delete(key);
-    const done = conn.close({ drain: true }).finally(() => this.retiring.delete(done));
-    this.retiring.add(done);
+    for (const conn of lanes.values()) {
+      const done = conn.close({ drain: true }).finally(() => this.retiring.delete(done));
+      this.retiring.add(done);
+    }
   }
 
-  private open(address: BrokerAddress, key: string): BrokerConnection {
+  private open(address: BrokerAddress, key: string, purpose: ConnectionPurpose): BrokerConnection {
     if (this.closing !== undefined) {
       throw new ConnectionClosedError(address, 'the broker pool is closed');
     }
@@ -103,7 +120,12 @@ export class BrokerPool {
       ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
     };
     const conn = o.createConnection ? o.createConnection(options) : new BrokerConnection(options);
-    this.byAddress.set(key, conn);
+    let lanes = this.byAddress.get(key);
+    if (lanes === undefined) {
+      lanes = new Map();
+      this.byAddress.set(key, lanes);
+    }
+    lanes.set(purpose, conn);
     return conn;
   }
 }

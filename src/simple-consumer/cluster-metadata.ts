@@ -2,7 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ProtocolDecodeError } from '../protocol/errors.js';
 import { type MetadataResponse, metadataRequest, type PartitionMetadata } from '../protocol/metadata.js';
-import type { BrokerPool } from './broker-pool.js';
+import type { BrokerPool, ConnectionPurpose } from './broker-pool.js';
 import type { BrokerConnection } from './connection.js';
 import {
   type BrokerAddress,
@@ -193,6 +193,11 @@ export class ClusterMetadata {
     return [...this.brokerById.values()].sort((a, b) => a.nodeId - b.nodeId).map((b) => ({ ...b }));
   }
 
+  /** Whether the last answers named this topic (an all-topics refresh lists every one). */
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
   /** The cached leader's node id, without any request; undefined when unknown or leaderless. */
   leaderId(topic: string, partition: number): number | undefined {
     const p = this.topics.get(topic)?.partitions.get(partition);
@@ -206,16 +211,17 @@ export class ClusterMetadata {
   }
 
   /**
-   * The pooled connection to a broker by node id.
+   * The pooled connection to a broker by node id: its fetch connection, or the control one
+   * (default) for every other request (see {@link ConnectionPurpose}).
    * @throws UnknownBrokerError when the last metadata answer did not list that node.
    */
-  connection(nodeId: number): BrokerConnection {
+  connection(nodeId: number, purpose: ConnectionPurpose = 'control'): BrokerConnection {
     const b = this.brokerById.get(nodeId);
     if (b === undefined) throw new UnknownBrokerError(nodeId);
-    return this.pool.connectionFor(b);
+    return this.pool.connectionFor(b, purpose);
   }
 
-  /** The pooled connection to a partition's leader (see {@link leaderFor}). */
+  /** The pooled control connection to a partition's leader (see {@link leaderFor}). */
   async leaderConnection(
     topic: string,
     partition: number,

@@ -5,6 +5,12 @@ const SIZE_BYTES = 4;
 const SCRATCH_BYTES = 64 * 1024;
 /** The smallest response frame: just the correlation id. */
 export const MIN_FRAME_BYTES = 4;
+/**
+ * Memory given to a frame before its bytes arrive; it then doubles as they do. A size prefix
+ * alone is a claim, not data: allocating it at once let a peer that sends "100 MiB" and then
+ * nothing hold 100 MiB per connection, outside every budget.
+ */
+export const INITIAL_FRAME_BYTES = 128 * 1024;
 
 /**
  * Recognises a few well-known protocols from the first four bytes a peer sent, so that a wrong
@@ -25,17 +31,20 @@ export function sniffForeignProtocol(head: Buffer): ForeignProtocol | undefined 
 /**
  * Splits a TCP byte stream into response frames (int32 size prefix, then that many bytes).
  *
- * Sizes are validated before anything is allocated, so a hostile prefix costs nothing. A frame
- * lying wholly inside one chunk is handed out as a zero-copy view; otherwise one buffer of the
- * announced size is allocated and filled as chunks arrive, so a 100 MiB fetch response arriving
- * in 64 KiB pieces is copied once instead of being re-concatenated on every chunk.
+ * Sizes are validated before anything is allocated. A frame lying wholly inside one chunk is
+ * handed out as a zero-copy view; otherwise a buffer is filled as chunks arrive, starting at
+ * {@link INITIAL_FRAME_BYTES} and doubling (up to the announced size) as the bytes come, so
+ * memory follows what was received, never what a prefix claims, and a 100 MiB response arriving
+ * in 64 KiB pieces costs one extra copy in all instead of a re-concatenation on every chunk.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
   private readonly address: BrokerAddress;
   private readonly head = Buffer.alloc(SIZE_BYTES);
   private headFilled = 0;
+  /** Storage of the frame being assembled: `frameSize` bytes once complete, fewer until then. */
   private frame: Buffer | null = null;
+  private frameSize = 0;
   private frameFilled = 0;
   private framesSeen = 0;
   private scratch: Buffer | undefined;
@@ -55,7 +64,7 @@ export class FrameDecoder {
 
   /** The announced size of the frame being assembled, if its prefix is complete. */
   get pendingFrameSize(): number | undefined {
-    return this.frame?.length;
+    return this.frame === null ? undefined : this.frameSize;
   }
 
   /**
@@ -73,7 +82,7 @@ export class FrameDecoder {
    */
   readTarget(): Buffer {
     if (this.frame !== null) {
-      this.target = this.frame.subarray(this.frameFilled);
+      this.target = this.room(1).subarray(this.frameFilled);
       this.targetIsFrame = true;
     } else {
       this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
@@ -96,7 +105,7 @@ export class FrameDecoder {
     }
     const frame = this.frame!;
     this.frameFilled += n;
-    if (this.frameFilled === frame.length) {
+    if (this.frameFilled === this.frameSize) {
       this.frame = null;
       this.headFilled = 0;
       this.framesSeen++;
@@ -124,22 +133,37 @@ export class FrameDecoder {
         this.headFilled += n;
         at += n;
         if (this.headFilled < SIZE_BYTES) return;
-        // Not from Node's shared 8 KiB pool: views into a frame then keep only the frame alive.
-        this.frame = Buffer.allocUnsafeSlow(this.checkSize(this.head));
+        this.frameSize = this.checkSize(this.head);
+        this.frame = Buffer.allocUnsafeSlow(Math.min(this.frameSize, INITIAL_FRAME_BYTES));
         this.frameFilled = 0;
       }
-      const n = Math.min(this.frame.length - this.frameFilled, chunk.length - at);
-      chunk.copy(this.frame, this.frameFilled, at, at + n);
+      const n = Math.min(this.frameSize - this.frameFilled, chunk.length - at);
+      chunk.copy(this.room(n), this.frameFilled, at, at + n);
       this.frameFilled += n;
       at += n;
-      if (this.frameFilled === this.frame.length) {
-        const done = this.frame;
+      if (this.frameFilled === this.frameSize) {
+        const done = this.frame!;
         this.frame = null;
         this.headFilled = 0;
         this.framesSeen++;
         onFrame(done);
       }
     }
+  }
+
+  /**
+   * The frame's storage with room for `n` more bytes (at least one, at most what the frame still
+   * lacks), doubled as needed. Not from Node's shared 8 KiB pool: views into a frame then keep
+   * only the frame alive.
+   */
+  private room(n: number): Buffer {
+    const frame = this.frame!;
+    const needed = Math.min(this.frameSize, this.frameFilled + n);
+    if (needed <= frame.length) return frame;
+    const grown = Buffer.allocUnsafeSlow(Math.min(this.frameSize, Math.max(needed, 2 * frame.length)));
+    frame.copy(grown, 0, 0, this.frameFilled);
+    this.frame = grown;
+    return grown;
   }
 
   private checkSize(head: Buffer): number {

@@ -7,6 +7,8 @@ interface DemoReport {
   produced: number;
   consumed: number;
   replayedAfterFailure: number;
+  steadyRecords: number;
+  steadyMsgsPerSec: number;
   checkpointsCompleted: number;
   restoredFromCheckpoint: number | null;
   missing: number;
@@ -36,6 +38,9 @@ describe('kafka08 demo', () => {
     expect(out.restoredFromCheckpoint).not.toBeNull();
     expect(out.replayedAfterFailure).toBeGreaterThan(0);
     expect(out).toMatchObject({ missing: 0, duplicates: 0, exactlyOnce: true, zookeeperOffsetsMatch: true });
+    // The steady rate covers the records of the run's first half, past start-up.
+    expect(out.steadyRecords).toBeGreaterThanOrEqual(5000);
+    expect(out.steadyMsgsPerSec).toBeGreaterThan(0);
   }, 200_000);
 
   it('uses KAFKA08_BROKERS when set, producing with kafka08 itself', async () => {

@@ -26,9 +26,11 @@ describe('npm run docs', () => {
     expect(code).toBe(0);
     expect(existsSync(join(out, 'index.html'))).toBe(true);
     // The exported API is there, with its doc comment text, not just an empty shell.
-    const consumer = readFileSync(join(out, 'classes', 'index.SimpleConsumer.html'), 'utf8');
+    const consumer = readFileSync(join(out, 'classes', 'simple-consumer.SimpleConsumer.html'), 'utf8');
     expect(consumer).toContain('kafka.javaapi.consumer.SimpleConsumer');
-    expect(existsSync(join(out, 'functions', 'index.encodeMessageSet.html'))).toBe(true);
-    expect(existsSync(join(out, 'modules', 'rig.html'))).toBe(true);
+    expect(existsSync(join(out, 'classes', 'index.FlinkKafkaConsumer082.html'))).toBe(true);
+    expect(existsSync(join(out, 'functions', 'protocol.encodeMessageSet.html'))).toBe(true);
+    for (const m of ['rig', 'zookeeper', 'simple-consumer'])
+      expect(existsSync(join(out, 'modules', `${m}.html`))).toBe(true);
   });
 });

@@ -47,6 +47,9 @@ describe('FlinkKafkaConsumer082 commit policies and start positions', () => {
       props(k(), group, { 'auto.commit.interval.ms': '200' }),
     );
     await readN(c, 300);
+    // The application asks for more once the 300th record is processed: only then is it
+    // committable (a record still being processed is never committed).
+    const waiting = c.read();
     const deadline = Date.now() + 10_000;
     const values = async () => Promise.all([0, 1, 2].map((p) => k().zkGet(zkOffsetPath(group, topic, p))));
     let v = await values();
@@ -57,6 +60,7 @@ describe('FlinkKafkaConsumer082 commit policies and start positions', () => {
     // Checked while still open: the periodic committer did it, not the commit on close.
     expect(v).toEqual(['100', '100', '100']);
     await c.close();
+    expect(await waiting).toBeUndefined();
   });
 
   it('never commits with commitOffsets: false', async () => {

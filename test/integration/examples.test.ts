@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../../src/index.js';
 import type { LocalKafka } from '../../src/rig/index.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 
@@ -119,12 +120,24 @@ describe('examples/', () => {
     expect(await k.zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('4');
   });
 
+  it('prometheus-metrics.mjs publishes lag, records and fetch latency through prom-client', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('ex-prom');
+    await produceLines(k, topic, ['a', 'b', 'END']);
+    const out = await succeeds(await example('prometheus-metrics.mjs', [topic], k));
+    // Stopped in front of END (offset 2), one message before the log end (3).
+    expect(out).toContain(`kafka08_consumer_lag{topic="${topic}",partition="0"} 1`);
+    expect(out).toContain(`kafka08_consumer_position{topic="${topic}",partition="0"} 2`);
+    expect(out).toContain('kafka08_consumer_records_total 2');
+    expect(out).toMatch(/kafka08_consumer_fetch_latency_ms\{quantile="0\.99"\} [0-9.]+/);
+  });
+
   it('checkpoint-runner.mjs counts every word exactly once across a crash', async () => {
     const k = sharedCluster('0.8.2.2');
     const topic = uniqueTopic('ex-runner');
     const words = Array.from({ length: 23 }, (_, i) => ['apple', 'pear', 'fig', 'plum'][(i * 7) % 4]!);
     await produceLines(k, topic, [...words, 'END']);
-    const state = join(scratch, 'runner-state.json');
+    const state = join(scratch, 'runner-checkpoints');
     const crashed = await example(
       'checkpoint-runner.mjs',
       [topic, state, '--every', '5', '--crash-after', '13'],
@@ -132,7 +145,8 @@ describe('examples/', () => {
     );
     expect(crashed.code).toBe(3);
     // The crash lost records 11-13 of the run but not the checkpoint taken after record 10.
-    expect((JSON.parse(readFileSync(state, 'utf8')) as { processed: number }).processed).toBe(10);
+    const saved = await new FileCheckpointStore<{ processed: number }>(state).load();
+    expect(saved?.state.processed).toBe(10);
     const out = await succeeds(await example('checkpoint-runner.mjs', [topic, state, '--every', '5'], k));
     const expected: Record<string, number> = {};
     for (const w of words) expected[w] = (expected[w] ?? 0) + 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaSource, type RebalanceEvent, roundRobinAssign, SimpleStringSchema } from '../../src/index.js';
+import { roundRobinAssign } from '../../src/consumers/group/assignors.js';
+import { KafkaSource, type RebalanceEvent, SimpleStringSchema } from '../../src/index.js';
 import { sharedCluster } from '../helpers/cluster.js';
 import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until } from './consumers-helpers.js';
 

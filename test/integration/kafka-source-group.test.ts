@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaSource, type RebalanceEvent, rangeAssign, SimpleStringSchema } from '../../src/index.js';
+import { rangeAssign } from '../../src/consumers/group/assignors.js';
+import { KafkaSource, type RebalanceEvent, SimpleStringSchema } from '../../src/index.js';
 import { sharedCluster } from '../helpers/cluster.js';
 import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until, zkOffsetPath } from './consumers-helpers.js';
 
@@ -31,7 +32,9 @@ describe('KafkaSource: one member', () => {
     for (let p = 0; p < 3; p++)
       expect(await k().zkGet(`/consumers/${group}/owners/${topic}/${p}`)).toBe(`${s.consumerId}-0`);
 
-    // The periodic committer (200 ms), checked while still open.
+    // The periodic committer (200 ms), checked while still open, once the application asks for
+    // more (the 150th record is processed then, and only then committable).
+    const waiting = s.read();
     expect(
       await until(
         'commits',
@@ -40,6 +43,7 @@ describe('KafkaSource: one member', () => {
       ),
     ).toEqual(['50', '50', '50']);
     await s.close();
+    expect(await waiting).toBeUndefined();
     expect(await k().zkChildren(`/consumers/${group}/ids`)).toEqual([]);
     expect(await k().zkChildren(`/consumers/${group}/owners/${topic}`)).toEqual([]);
   });

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AssignmentStrategy,
-  ConsumerRebalanceFailedError,
-  KafkaSource,
-  NodeExistsError,
   rangeAssign,
   roundRobinAssign,
-  SimpleStringSchema,
-} from '../../src/index.js';
+} from '../../src/consumers/group/assignors.js';
+import { ConsumerRebalanceFailedError, KafkaSource, SimpleStringSchema } from '../../src/index.js';
 import type { LocalKafka } from '../../src/rig/index.js';
+import { NodeExistsError } from '../../src/zookeeper/index.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { startJavaGroupMember } from '../jvm/consumers/group-member.js';
 import { kafkaSourceProps, readN, seedTopic, uniqueGroup, until } from './consumers-helpers.js';

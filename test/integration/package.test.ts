@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,12 +28,13 @@ describe('npm pack', () => {
     writeFileSync(
       join(app, 'check.mjs'),
       `
-import * as root from 'kafka08';
-import * as protocol from 'kafka08/protocol';
-import { startLocalKafka } from 'kafka08/rig';
-const needed = ['Kafka08Error', 'decodeMessageSet', 'fetchRequest', 'BrokerConnection'];
-for (const n of needed) if (typeof root[n] !== 'function') throw new Error('root export missing: ' + n);
-if (typeof protocol.metadataRequest !== 'function') throw new Error('protocol export missing');
+import { writeFileSync } from 'node:fs';
+const exported = {};
+for (const sub of ['', '/protocol', '/simple-consumer', '/zookeeper', '/rig']) {
+  exported['.' + sub] = Object.keys(await import('kafka08' + sub)).sort();
+}
+writeFileSync('exports.json', JSON.stringify(exported));
+const { startLocalKafka } = await import('kafka08/rig');
 const k = await startLocalKafka({ topics: [{ name: 'pack', partitions: 1 }] });
 try {
   await k.produce('pack', [{ value: 'from-the-packed-rig' }]);
@@ -48,6 +49,12 @@ try {
     const out = JSON.parse(stdout.trim().split('\n').pop()!) as { brokers: string; value: string };
     expect(out.brokers).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(out.value).toBe('from-the-packed-rig');
+    // The public surface changes only on purpose: a new or lost export means updating the list.
+    const exported = JSON.parse(readFileSync(join(app, 'exports.json'), 'utf8')) as Record<string, string[]>;
+    const expected = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'package-exports.json'), 'utf8'),
+    ) as Record<string, string[]>;
+    expect(exported).toEqual(expected);
 
     const pkgDir = join(app, 'node_modules', 'kafka08');
     const files = readdirSync(join(pkgDir, 'dist'));

@@ -5,7 +5,12 @@ import { type MessageSetOutline, outlineMessageSet } from '../../protocol/messag
 import { ConnectionError } from '../errors.js';
 import type { EngineContext } from './context.js';
 import { ResponseHold } from './delivery-queue.js';
-import { OffsetOutOfRangeError, UndecodableResponseError } from './errors.js';
+import {
+  OffsetOutOfRangeError,
+  PartitionUnreadableError,
+  UndecodableResponseError,
+  unreadableReason,
+} from './errors.js';
 import { grownFetchSize } from './fetch-size.js';
 import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
@@ -27,6 +32,7 @@ interface Sent {
   parts: Requested[];
   reserved: number;
   outcome: Promise<Outcome>;
+  sentAt: number;
 }
 
 interface Requested {
@@ -144,7 +150,7 @@ export class BrokerFetcher {
     }
     let outcome: Promise<Outcome>;
     try {
-      const conn = this.ctx.cluster.connection(this.brokerId);
+      const conn = this.ctx.cluster.connection(this.brokerId, 'fetch');
       outcome = conn
         .send(
           fetchRequest({
@@ -168,12 +174,14 @@ export class BrokerFetcher {
     } catch (error) {
       outcome = Promise.resolve({ error });
     }
-    return { parts, reserved, outcome };
+    return { parts, reserved, outcome, sentAt: performance.now() };
   }
 
   private receive(sent: Sent, outcome: Outcome): void {
-    const { budget, signal } = this.ctx;
+    const { budget, signal, stats } = this.ctx;
     const { parts, reserved } = sent;
+    stats.fetches++;
+    stats.latencies.record(performance.now() - sent.sentAt);
     if (!('response' in outcome)) {
       budget.release(reserved);
       if (signal.aborted) return;
@@ -193,6 +201,7 @@ export class BrokerFetcher {
     const { response } = outcome;
     let received = 0;
     for (const t of response.topics) for (const p of t.partitions) received += p.messageSet.length;
+    stats.fetchedBytes += received;
     // The frame is held until its last batch is handed out; the over-reservation is freed now.
     if (received < reserved) budget.release(reserved - received);
     else budget.reserve(received - reserved);
@@ -214,6 +223,7 @@ export class BrokerFetcher {
         ? err
         : new ConnectionError({ host: `broker ${this.brokerId}`, port: 0 }, 'fetch failed', err);
     // An undecodable answer is handled the same way: nothing in that frame can be trusted.
+    if (!(err instanceof ProtocolDecodeError)) this.ctx.stats.transportFailures++;
     let moved = 0;
     for (const s of [...this.ctx.partitions()]) {
       if (s.leader !== this.brokerId || s.status !== 'ready' || s.removed) continue;
@@ -249,7 +259,9 @@ export class BrokerFetcher {
 
   private handlePartition(
     p: Requested,
-    answer: { errorCode: number; highWatermark: bigint; messageSet: Buffer } | undefined,
+    answer:
+      | { errorCode: number; highWatermark: bigint; messageSet: Buffer; nullMessageSet?: boolean }
+      | undefined,
     hold: ResponseHold,
   ): void {
     if (!this.current(p)) return;
@@ -264,6 +276,16 @@ export class BrokerFetcher {
       return;
     }
     const code = answer.errorCode;
+    if (code === ErrorCode.NONE) s.highWatermark = answer.highWatermark;
+    // Newer brokers: only this partition stops; the rest of the answer is served as usual.
+    const unreadable = unreadableReason(code, answer.nullMessageSet === true);
+    if (unreadable !== undefined) {
+      this.ctx.fail(
+        s,
+        new PartitionUnreadableError(s.topic, s.partition, p.offset, this.brokerId, code, unreadable),
+      );
+      return;
+    }
     if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
       const target = resetTarget(this.ctx.config.autoOffsetReset);
       if (target === undefined) this.ctx.fail(s, new OffsetOutOfRangeError(s.topic, s.partition, p.offset));
@@ -327,6 +349,7 @@ export class BrokerFetcher {
     try {
       const next = grownFetchSize(where, p.base, outline.firstEntrySize, this.ctx.config.maxFetchSizeBytes);
       s.fetchSize = next;
+      this.ctx.stats.fetchSizeGrowths++;
       this.ctx.events.emit('fetch-size-grown', { ...where, from: p.base, to: next });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('fetch size', where));

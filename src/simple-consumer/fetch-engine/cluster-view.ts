@@ -1,4 +1,5 @@
 import type { KafkaRequest } from '../../protocol/request.js';
+import type { ConnectionPurpose } from '../broker-pool.js';
 
 /** The one thing the engine needs from a broker connection (BrokerConnection satisfies it). */
 export interface FetchTransport {
@@ -20,6 +21,9 @@ export interface FetchCluster {
   leaderId(topic: string, partition: number): number | undefined;
   /** Forget what is known about the partition's leader. */
   invalidate(topic: string, partition: number): void;
-  /** The connection to a broker id (opened lazily; owned by the caller). */
-  connection(brokerId: number): FetchTransport;
+  /**
+   * The connection to a broker id for Fetch requests, or for the rest (Offsets): kept apart so
+   * nothing waits behind a long-polling Fetch. Opened lazily; owned by the caller.
+   */
+  connection(brokerId: number, purpose: ConnectionPurpose): FetchTransport;
 }

@@ -4,6 +4,7 @@ import type { FetchCluster } from './cluster-view.js';
 import type { FetchEngineConfig } from './config.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { FetchEngineEvents } from './events.js';
+import type { FetchStats } from './fetch-stats.js';
 import type { Notifier } from './notifier.js';
 import type { ResetTarget } from './offset-reset.js';
 import type { PartitionState } from './partition-state.js';
@@ -18,6 +19,7 @@ export interface EngineContext {
   /** Fires when partitions became fetchable, bytes were freed, or entries were queued. */
   readonly changed: Notifier;
   readonly signal: AbortSignal;
+  readonly stats: FetchStats;
   readonly events: EventEmitter<FetchEngineEvents>;
   partitions(): Iterable<PartitionState>;
   /** Hands the partition to the leader finder (after a backoff), keeping its position. */

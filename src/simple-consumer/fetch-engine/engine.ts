@@ -1,6 +1,8 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { Kafka08Error } from '../../protocol/errors.js';
-import { ConnectionError } from '../errors.js';
+import { closeOnAbort } from '../abort.js';
+import { UnsupportedBrokerError } from '../errors.js';
+import { emitGuarded } from '../guarded-emit.js';
 import { BrokerFetcher } from './broker-fetcher.js';
 import type { FetchCluster } from './cluster-view.js';
 import { type FetchEngineConfig, type FetchEngineOptions, resolveFetchEngineConfig } from './config.js';
@@ -8,10 +10,11 @@ import type { EngineContext } from './context.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { FetchEngineClosedError, UnknownAssignmentError } from './errors.js';
 import type { FetchEngineEvents } from './events.js';
+import { type FetchEngineStats, FetchStats } from './fetch-stats.js';
 import { LeaderFinder } from './leader-finder.js';
 import type { MessageBatch } from './message-batch.js';
 import { Notifier } from './notifier.js';
-import { fetchResetOffset, type ResetTarget } from './offset-reset.js';
+import { type ResetLookup, ResetRequests, type ResetTarget } from './offset-reset.js';
 import { PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
 import { PrefetchBudget } from './prefetch-budget.js';
 
@@ -46,14 +49,21 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
   private readonly cluster: FetchCluster;
   private readonly states = new Map<string, PartitionState>();
   private readonly fetchers = new Map<number, BrokerFetcher>();
-  private readonly tasks = new Set<Promise<void>>();
   private readonly controller = new AbortController();
   private readonly changed = new Notifier();
   private readonly queue = new DeliveryQueue();
   private readonly budget: PrefetchBudget;
+  private readonly fetchStats = new FetchStats();
   private readonly ctx: EngineContext;
   private readonly finder: LeaderFinder;
+  private readonly resets: ResetRequests;
   private closing: Promise<void> | undefined;
+  /**
+   * Decompressed bytes of the batch handed out last, held in the budget until the next `next()`:
+   * a compressed batch can expand to many times its wire size (up to the 64 MiB decompression
+   * limit), and the fetchers must not fill the budget again on top of it.
+   */
+  private handedOutBytes = 0;
   private readonly detachSignal: () => void;
 
   constructor(cluster: FetchCluster, init: FetchEngineInit = {}) {
@@ -64,6 +74,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     this.ctx = {
       config: this.config,
       cluster,
+      stats: this.fetchStats,
       budget: this.budget,
       queue: this.queue,
       changed: this.changed,
@@ -76,21 +87,47 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       report: (error, where) => this.report(error, where),
     };
     this.finder = new LeaderFinder(this.ctx, (s, id) => this.onLeader(s, id));
+    this.resets = new ResetRequests(
+      { cluster, timeoutMs: this.config.socketTimeoutMs, signal: this.controller.signal },
+      {
+        resolved: (lookup, offset) => this.resetDone(lookup, offset),
+        failed: (lookup, error, brokerId) => this.lookupLeader(lookup.state, error, brokerId),
+      },
+    );
     // Every in-flight request, connection attempt and waiting loop listens to this one signal:
     // with a few brokers that is legitimately over Node's default of 10 (12 were seen with 3
     // brokers), and each listener is removed when its wait ends, so the "possible memory leak"
     // warning printed to the user's stderr would be noise.
     setMaxListeners(0, this.controller.signal);
-    const external = init.signal;
-    const onAbort = (): void => void this.close();
-    external?.addEventListener('abort', onAbort, { once: true });
-    this.detachSignal = () => external?.removeEventListener('abort', onAbort);
-    if (external?.aborted) void this.close();
+    this.detachSignal = closeOnAbort(init.signal, () => this.close());
+  }
+
+  /** A listener that throws is reported (`listener-error`), never unwinds into the engine. */
+  override emit<K extends keyof FetchEngineEvents>(event: K, ...args: FetchEngineEvents[K]): boolean {
+    return emitGuarded(this, event, args);
   }
 
   /** Bytes currently reserved or held by fetched data (never above the budget, but see config). */
   get prefetchedBytes(): number {
     return this.budget.usedBytes;
+  }
+
+  /** What the engine measured so far: fetches, bytes, latency, growths, failures, log ends. */
+  stats(): FetchEngineStats {
+    const s = this.fetchStats;
+    return {
+      fetches: s.fetches,
+      fetchedBytes: s.fetchedBytes,
+      fetchLatencyP50Ms: s.latencies.quantile(0.5),
+      fetchLatencyP99Ms: s.latencies.quantile(0.99),
+      fetchSizeGrowths: s.fetchSizeGrowths,
+      transportFailures: s.transportFailures,
+      highWatermarks: [...this.states.values()].map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        highWatermark: p.highWatermark,
+      })),
+    };
   }
 
   /** Adds partitions; assigning one already assigned seeks it. Fetching starts at once. */
@@ -183,6 +220,9 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
    */
   async next(): Promise<MessageBatch> {
     const signal = this.controller.signal;
+    // Asking for the next batch means the previous one is done with.
+    this.budget.release(this.handedOutBytes);
+    this.handedOutBytes = 0;
     for (;;) {
       if (signal.aborted) throw new FetchEngineClosedError(signal.reason);
       const e = this.queue.shift();
@@ -197,6 +237,8 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
         state.consumedOffset = batch.nextOffset;
         // A compressed wrapper wholly below the fetch offset: nothing to hand out, but consumed.
         if (batch.count === 0) continue;
+        this.handedOutBytes = batch.expandedBytes;
+        this.budget.reserve(this.handedOutBytes);
         return batch;
       }
       await this.changed.wait(signal);
@@ -233,7 +275,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       await Promise.allSettled([
         this.finder.done,
         ...[...this.fetchers.values()].map((f) => f.done),
-        ...this.tasks,
+        this.resets.idle(),
       ]);
       this.queue.clear();
     })();
@@ -271,6 +313,11 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
   }
 
   private lookupLeader(s: PartitionState, error: Kafka08Error, brokerId: number | undefined): void {
+    // A broker that dropped the 0.8 protocol will not regain it by a leader lookup.
+    if (error instanceof UnsupportedBrokerError) {
+      this.fail(s, error);
+      return;
+    }
     s.status = 'no-leader';
     s.backoff = true;
     this.cluster.invalidate(s.topic, s.partition);
@@ -290,6 +337,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     this.changed.notify();
   }
 
+  /** Asks the leader for the position `target` stands for, in its next Offsets request. */
   private reset(s: PartitionState, target: ResetTarget, from: bigint | undefined): void {
     s.pendingReset = target;
     const leader = s.leader;
@@ -298,36 +346,16 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       return;
     }
     s.status = 'resetting';
-    const token = s.resetToken;
-    const signal = this.controller.signal;
-    const stale = (): boolean => signal.aborted || s.removed || s.resetToken !== token;
-    const task = (async () => {
-      let offset: bigint;
-      try {
-        const conn = this.cluster.connection(leader);
-        offset = await fetchResetOffset(conn, s.topic, s.partition, target, {
-          timeoutMs: this.config.socketTimeoutMs,
-          signal,
-        });
-      } catch (err) {
-        if (stale()) return;
-        const error =
-          err instanceof Kafka08Error
-            ? err
-            : new ConnectionError({ host: `broker ${leader}`, port: 0 }, 'offsets request failed', err);
-        this.lookupLeader(s, error, leader);
-        return;
-      }
-      if (stale()) return;
-      s.pendingReset = undefined;
-      s.fetchOffset = offset;
-      s.consumedOffset ??= offset;
-      s.status = 'ready';
-      this.emit('offset-reset', { topic: s.topic, partition: s.partition, from, to: offset, target });
-      this.changed.notify();
-    })();
-    this.tasks.add(task);
-    void task.finally(() => this.tasks.delete(task));
+    this.resets.ask(leader, { state: s, target, from, resetToken: s.resetToken });
+  }
+
+  private resetDone({ state: s, target, from }: ResetLookup, offset: bigint): void {
+    s.pendingReset = undefined;
+    s.fetchOffset = offset;
+    s.consumedOffset ??= offset;
+    s.status = 'ready';
+    this.emit('offset-reset', { topic: s.topic, partition: s.partition, from, to: offset, target });
+    this.changed.notify();
   }
 
   /**
@@ -347,6 +375,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     s.status = 'failed';
     this.queue.pushError(s, error);
     this.changed.notify();
+    this.emit('partition-failed', { topic: s.topic, partition: s.partition, error });
   }
 
   private report(

@@ -1,4 +1,5 @@
 import type { Kafka08Error } from '../../protocol/errors.js';
+import type { ListenerErrorEvent } from '../guarded-emit.js';
 import type { ResetTarget } from './offset-reset.js';
 
 export interface LeaderChangeEvent {
@@ -38,10 +39,23 @@ export interface RetriableErrorEvent {
   brokerId?: number;
 }
 
+/**
+ * A partition stopped with an error that `next()` raises (the event only says so at once, e.g.
+ * to whoever waits for its start position to resolve).
+ */
+export interface PartitionFailedEvent {
+  topic: string;
+  partition: number;
+  error: Error;
+}
+
 export interface FetchEngineEvents {
   'leader-change': [LeaderChangeEvent];
   'offset-reset': [OffsetResetEvent];
   'fetch-size-grown': [FetchSizeGrownEvent];
+  'partition-failed': [PartitionFailedEvent];
   /** Emitted only when someone listens, so an unhandled 'error' never throws. */
   error: [RetriableErrorEvent];
+  /** A listener of one of these events threw; the engine went on. */
+  'listener-error': [ListenerErrorEvent];
 }

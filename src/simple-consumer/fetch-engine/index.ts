@@ -12,16 +12,20 @@ export {
   FetchEngineClosedError,
   MessageTooLargeError,
   OffsetOutOfRangeError,
+  PartitionUnreadableError,
   UndecodableResponseError,
   UnknownAssignmentError,
+  type UnreadableReason,
 } from './errors.js';
 export type {
   FetchEngineEvents,
   FetchSizeGrownEvent,
   LeaderChangeEvent,
   OffsetResetEvent,
+  PartitionFailedEvent,
   RetriableErrorEvent,
 } from './events.js';
+export type { FetchEngineStats } from './fetch-stats.js';
 export { LeaderLookupError } from './leader-finder.js';
 export type { MessageBatch } from './message-batch.js';
 export type { ResetTarget } from './offset-reset.js';

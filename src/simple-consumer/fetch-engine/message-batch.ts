@@ -53,6 +53,7 @@ export class LazyMessageBatch implements MessageBatch {
   /** A compressed set's plain pieces (decompressed inner sets, plain runs), once verified. */
   private expanded: Buffer[] | undefined;
   private counted = -1;
+  private expandedSize = 0;
 
   constructor(
     topic: string,
@@ -80,9 +81,15 @@ export class LazyMessageBatch implements MessageBatch {
       const x = expandMessageSet(this.set, options);
       this.expanded = x.sets;
       this.counted = x.count;
+      for (const piece of x.sets) this.expandedSize += piece.length;
     } else {
       this.counted = verifyMessageSet(this.set, options).count;
     }
+  }
+
+  /** Bytes of the plain pieces a verified compressed set was expanded into (0 for a plain set). */
+  get expandedBytes(): number {
+    return this.expandedSize;
   }
 
   get count(): number {

@@ -27,6 +27,8 @@ export class PartitionState implements TopicPartition {
   /** Offset after the last message handed out (what a checkpoint of this partition says). */
   consumedOffset: bigint | undefined;
   fetchSize: number;
+  /** The log end the leader reported with its last answer (for lag). */
+  highWatermark: bigint | undefined;
   /** The last fetch came back full: the partition is behind the log end (see catchUpFetchBytes). */
   behind = false;
   paused = false;

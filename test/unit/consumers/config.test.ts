@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fetchEngineOptions } from '../../../src/consumers/config.js';
-import { ConsumerConfigError, resolveConsumerConfig } from '../../../src/consumers/index.js';
+import {
+  ConsumerConfigError,
+  resolveConsumerConfig,
+  resolveKafkaSourceConfig,
+} from '../../../src/consumers/index.js';
 
 const base = {
   'bootstrap.servers': 'h1:9092,h2:9093',
@@ -122,5 +126,48 @@ describe('resolveConsumerConfig', () => {
     expect(
       keyOf(() => resolveConsumerConfig({ 'bootstrap.servers': 'h:1', 'zookeeper.connect': 'z:1' })),
     ).toBe('group.id');
+  });
+});
+
+describe('misspelled properties', () => {
+  it('a dotted key within two edits of ours is rejected with the likely name', () => {
+    for (const [typo, meant] of [
+      ['auto.offset.rest', 'auto.offset.reset'],
+      ['fetch.wait.max.sm', 'fetch.wait.max.ms'],
+      ['auto.comit.enable', 'auto.commit.enable'],
+      ['socket.timeout.mss', 'socket.timeout.ms'],
+    ] as const) {
+      let err: unknown;
+      try {
+        resolveConsumerConfig({ ...base, [typo]: '1' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConsumerConfigError);
+      expect((err as ConsumerConfigError).key).toBe(typo);
+      expect((err as ConsumerConfigError).message).toContain(`did you mean ${meant}?`);
+    }
+  });
+
+  it("other clients' properties and unrelated keys are still ignored", () => {
+    expect(() =>
+      resolveConsumerConfig({
+        ...base,
+        'fetch.max.bytes': '1',
+        'max.poll.records': '10',
+        'enable.auto.commit': 'true',
+        'my.application.setting': 'x',
+      }),
+    ).not.toThrow();
+  });
+
+  it('KafkaSource knows its group keys in its suggestions', () => {
+    expect(() =>
+      resolveKafkaSourceConfig({
+        'zookeeper.connect': '127.0.0.1:2181',
+        'group.id': 'g',
+        'rebalance.max.retrys': 3,
+      }),
+    ).toThrow(/did you mean rebalance.max.retries\?/);
   });
 });

@@ -66,3 +66,31 @@ describe('BrokerPool', () => {
     expect(() => pool.seedConnection({ host: b.host, port: b.port })).toThrow(ConnectionClosedError);
   });
 });
+
+describe('BrokerPool: fetch and control connections', () => {
+  it('holds a fetch and a control connection per broker, both retired on a move and closed by close()', async () => {
+    const b1 = await echoBroker();
+    const b2 = await echoBroker();
+    pool = new BrokerPool({ clientId: 'pool', requestTimeoutMs: 2000 });
+    const node = { nodeId: 1, host: b1.host, port: b1.port };
+    const fetch = pool.connectionFor(node, 'fetch');
+    const control = pool.connectionFor(node);
+    expect(control).not.toBe(fetch);
+    expect(pool.connectionFor(node, 'control')).toBe(control);
+    expect(pool.seedConnection({ host: b1.host, port: b1.port })).toBe(control);
+    expect(pool.connectionFor(node, 'fetch')).toBe(fetch);
+    await Promise.all([fetch.send(textRequest('x')), control.send(textRequest('y'))]);
+    expect(b1.connections).toHaveLength(2);
+    expect(pool.size).toBe(2);
+
+    const movedFetch = pool.connectionFor({ ...node, host: b2.host, port: b2.port }, 'fetch');
+    await expect(fetch.send(textRequest('x'))).rejects.toBeInstanceOf(ConnectionClosedError);
+    await expect(control.send(textRequest('x'))).rejects.toBeInstanceOf(ConnectionClosedError);
+    expect(await movedFetch.send(textRequest('x'))).toBe(`from ${b2.port}`);
+    const movedControl = pool.connectionFor({ ...node, host: b2.host, port: b2.port });
+    expect(await movedControl.send(textRequest('x'))).toBe(`from ${b2.port}`);
+
+    await pool.close();
+    expect([movedFetch.state, movedControl.state]).toEqual(['closed', 'closed']);
+  });
+});

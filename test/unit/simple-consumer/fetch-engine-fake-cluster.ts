@@ -14,6 +14,14 @@ import {
 import { type Codec, encodeMessageSet } from '../../../src/protocol/index.js';
 import { encodeMetadataResponseBody } from '../../../src/protocol/metadata.js';
 import {
+  decodeOffsetCommitRequestBody,
+  encodeOffsetCommitResponseBody,
+} from '../../../src/protocol/offset-commit.js';
+import {
+  decodeOffsetFetchRequestBody,
+  encodeOffsetFetchResponseBody,
+} from '../../../src/protocol/offset-fetch.js';
+import {
   decodeOffsetsRequestBody,
   EARLIEST_TIME,
   encodeOffsetsResponseBody,
@@ -43,6 +51,11 @@ export class FakeCluster {
   readonly logs = new Map<string, Log>();
   /** Error codes answered (once each, in order) instead of data for a partition. */
   readonly injected = new Map<string, number[]>();
+  /**
+   * Partitions answered with this error on every fetch, as newer brokers refuse a v0 client a
+   * zstd topic (76) or one with down-conversion off (35); `nullMessageSet` is 3.x's size -1.
+   */
+  readonly refused = new Map<string, { errorCode: number; nullMessageSet: boolean }>();
   /** Brokers that read requests but never answer. */
   readonly stalled = new Set<number>();
   /** Broker id → how many Fetch answers to cut off halfway (then reset the connection). */
@@ -50,6 +63,8 @@ export class FakeCluster {
   /** Brokers whose Fetch answers are well-framed but undecodable (a topic count and nothing after). */
   readonly garbled = new Set<number>();
   readonly fetches: FetchSeen[] = [];
+  /** Offsets committed with OffsetCommit (any version), by group then `partition:topic`. */
+  readonly committed = new Map<string, Map<string, bigint>>();
   readonly pools: BrokerPool[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -219,6 +234,41 @@ export class FakeCluster {
         this.timers.add(t);
         return undefined;
       }
+      case ApiKey.OffsetCommit: {
+        const r = decodeOffsetCommitRequestBody(body, req.apiVersion);
+        const group = this.committed.get(r.consumerGroupId) ?? new Map<string, bigint>();
+        this.committed.set(r.consumerGroupId, group);
+        for (const t of r.topics)
+          for (const p of t.partitions) group.set(key(t.topic, p.partition), p.offset);
+        return req.connection.respond(req, (w) =>
+          encodeOffsetCommitResponseBody(w, {
+            topics: r.topics.map((t) => ({
+              topic: t.topic,
+              partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: 0 })),
+            })),
+          }),
+        );
+      }
+      case ApiKey.OffsetFetch: {
+        const r = decodeOffsetFetchRequestBody(body, req.apiVersion);
+        const group = this.committed.get(r.consumerGroupId);
+        return req.connection.respond(req, (w) =>
+          encodeOffsetFetchResponseBody(w, {
+            topics: r.topics.map((t) => ({
+              topic: t.topic,
+              partitions: t.partitions.map((partition) => {
+                const offset = group?.get(key(t.topic, partition));
+                // 0.8.2 answers a missing ZooKeeper offset with -1 and no error.
+                return { partition, offset: offset ?? -1n, metadata: '', errorCode: 0 };
+              }),
+            })),
+          }),
+        );
+      }
+      case ApiKey.ApiVersions:
+        // A 0.8 broker does not know the request and closes the connection, as these brokers are 0.8.
+        req.connection.destroy();
+        return undefined;
       default:
         throw new Error(`fake cluster: unexpected api key ${req.apiKey}`);
     }
@@ -234,6 +284,8 @@ export class FakeCluster {
     });
     const injected = this.injected.get(k);
     if (injected !== undefined && injected.length > 0) return none(injected.shift()!);
+    const refused = this.refused.get(k);
+    if (refused !== undefined) return { ...none(refused.errorCode), nullMessageSet: refused.nullMessageSet };
     const log = this.logs.get(k);
     if (log === undefined) return none(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     if (this.leaders.get(k) !== id) return none(ErrorCode.NOT_LEADER_FOR_PARTITION);

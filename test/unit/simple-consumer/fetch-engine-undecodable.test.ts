@@ -8,6 +8,7 @@ import {
   type RetriableErrorEvent,
   UndecodableResponseError,
 } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { within } from '../../helpers/within.js';
 import { FakeCluster } from './fetch-engine-fake-cluster.js';
 
 // A broker whose every Fetch answer is undecodable must not be retried forever in silence: after
@@ -41,16 +42,6 @@ function engine(c: FakeCluster, init: FetchEngineInit = {}): FetchEngine {
   });
   closers.push(() => e.close());
   return e;
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 describe('undecodable fetch answers', () => {
@@ -112,6 +103,7 @@ describe('undecodable fetch answers', () => {
     const consumer = new FlinkKafkaConsumer082('g', new SimpleStringSchema(), {
       'bootstrap.servers': c.brokers.map((b) => `${b.host}:${b.port}`).join(','),
       'zookeeper.connect': '127.0.0.1:1',
+      claimSubtask: false, // no ZooKeeper here: the fake brokers are the whole cluster
       'group.id': 'undecodable',
       'auto.commit.enable': false,
       'fetch.wait.max.ms': 20,

@@ -1,0 +1,61 @@
+/**
+ * Runs a response frame through the same steps the fetch engine takes (frame split, body
+ * decode, outline of each partition's set, verify with CRCs, copied walk), in-process. The
+ * hostile-broker test feeds it hundreds of thousands of mutated frames: the only acceptable
+ * outcomes are a result or a typed Kafka08Error.
+ */
+
+import { type FetchResponse, Kafka08Error, Reader } from '../../src/protocol/index.js';
+import { outlineMessageSet } from '../../src/protocol/message-set-outline.js';
+import { LazyMessageBatch } from '../../src/simple-consumer/fetch-engine/message-batch.js';
+import { codecFor } from '../fixtures/protocol/codecs.js';
+
+export type DecodeOutcome = { ok: true; messages: number } | { ok: false; error: Kafka08Error };
+
+/** Same limits as the engine's defaults: 1 MiB fetch size, 64 KiB batches. */
+const FETCH_SIZE = 1024 * 1024;
+const BATCH_BYTES = 64 * 1024;
+
+export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
+  try {
+    if (frame.length < 8) return { ok: true, messages: 0 };
+    const body = frame.subarray(8, 4 + Math.max(4, Math.min(frame.length - 4, frame.readInt32BE(0))));
+    const decoded = codecFor(api).decodeResponse(new Reader(body));
+    if (api !== 'fetch') return { ok: true, messages: 0 };
+    let messages = 0;
+    for (const t of (decoded as FetchResponse).topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) continue;
+        const outline = outlineMessageSet(p.messageSet, {
+          topic: t.topic,
+          partition: p.partition,
+          maxEntryBytes: FETCH_SIZE,
+          pieceBytes: BATCH_BYTES,
+        });
+        let from = 0;
+        let fetchOffset = 0n;
+        for (const piece of outline.pieces) {
+          const batch = new LazyMessageBatch(
+            t.topic,
+            p.partition,
+            p.messageSet.subarray(from, piece.end),
+            fetchOffset,
+            piece.nextOffset,
+            p.highWatermark,
+            outline.compressed,
+          );
+          batch.verify(true);
+          batch.forEachMessageCopied(() => {
+            messages++;
+          });
+          from = piece.end;
+          fetchOffset = piece.nextOffset;
+        }
+      }
+    }
+    return { ok: true, messages };
+  } catch (err) {
+    if (err instanceof Kafka08Error) return { ok: false, error: err };
+    throw err;
+  }
+}

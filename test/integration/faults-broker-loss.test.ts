@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { FlinkKafkaConsumer082, KafkaSource, SimpleStringSchema } from '../../src/index.js';
+import type { Compression } from '../../src/rig/index.js';
+import { memoryPeak, reportFigures, scaled, seeded } from '../faults/results.js';
+import { ownCluster, uniqueTopic } from '../helpers/cluster.js';
+import { kafkaSourceProps, props, uniqueGroup } from './consumers-helpers.js';
+
+// Broker loss: 3 brokers, replication factor 3, Kafka's own producer writing (acks -1) while a
+// checkpointed FlinkKafkaConsumer082 and a KafkaSource read. Partition leaders are SIGKILLed
+// and restarted, then one is stopped cleanly (SIGTERM). Neither consumer may stop or throw;
+// each sees every offset of every partition, the checkpointed one exactly once, KafkaSource
+// with no gap. Offsets are checked, not values, so a retried produce (a duplicate the producer
+// wrote) is not mistaken for a duplicate delivery.
+
+const KILLS = scaled(4, 10);
+const PARTITIONS = 4;
+const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4'];
+const cluster = ownCluster({ version: '0.8.2.2', brokers: 3 });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Per partition: the next offset expected, gaps, repeats, and when each record arrived. */
+class OffsetTracker {
+  readonly next = new Array<number>(PARTITIONS).fill(0);
+  readonly arrivals: number[][] = Array.from({ length: PARTITIONS }, () => []);
+  readonly ended = new Set<number>();
+  lost = 0;
+  duplicated = 0;
+  records = 0;
+
+  see(partition: number, offset: bigint, value: string): void {
+    const o = Number(offset);
+    const next = this.next[partition]!;
+    if (o < next) this.duplicated++;
+    else {
+      this.lost += o - next;
+      this.next[partition] = o + 1;
+    }
+    this.records++;
+    this.arrivals[partition]!.push(Date.now());
+    if (value === 'END') this.ended.add(partition);
+  }
+
+  /** Time from `at` to the first record of `partition` after it. */
+  recoveryAfter(partition: number, at: number): number | undefined {
+    const first = this.arrivals[partition]!.find((t) => t >= at);
+    return first === undefined ? undefined : first - at;
+  }
+}
+
+describe('broker loss: leaders killed and restarted under a producer and two consumers', () => {
+  it(`${KILLS} SIGKILLs of partition leaders and one clean stop: no gap, no duplicate, no throw`, async () => {
+    const k = cluster.current;
+    const topic = uniqueTopic('faults-brokers');
+    await k.createTopic({ name: topic, partitions: PARTITIONS, replicationFactor: 3 });
+    const mem = memoryPeak();
+    const rng = seeded(0xb40c3);
+
+    const checkpointed = new FlinkKafkaConsumer082(
+      topic,
+      new SimpleStringSchema(),
+      props(k, uniqueGroup('faults-ckpt'), {
+        checkpointing: true,
+        'refresh.leader.backoff.ms': 100,
+        'socket.timeout.ms': 5000,
+      }),
+    );
+    const source = new KafkaSource(
+      topic,
+      new SimpleStringSchema(),
+      kafkaSourceProps(k, uniqueGroup('faults-src'), {
+        'socket.timeout.ms': 5000,
+        'refresh.leader.backoff.ms': 100,
+      }),
+    );
+    const trackers = { checkpointed: new OffsetTracker(), source: new OffsetTracker() };
+    const stop = new AbortController();
+    let checkpoints = 0;
+    let lastCheckpoint = Date.now();
+    const runs = [
+      checkpointed.run({
+        signal: stop.signal,
+        eachRecord: async (value, ctx) => {
+          trackers.checkpointed.see(ctx.partition, ctx.offset, value);
+          // A checkpoint a second, taken between two records, as runCheckpointed does.
+          if (Date.now() - lastCheckpoint >= 1000) {
+            lastCheckpoint = Date.now();
+            const id = ++checkpoints;
+            checkpointed.snapshotState(id);
+            await checkpointed.notifyCheckpointComplete(id).catch(() => undefined);
+          }
+        },
+      }),
+      source.run({
+        signal: stop.signal,
+        eachRecord: (value, ctx) => trackers.source.see(ctx.partition, ctx.offset, value),
+      }),
+    ];
+    const failures: unknown[] = [];
+    for (const r of runs) r.catch((err: unknown) => failures.push(err));
+
+    // Kafka's own producer, in batches, for as long as the faults go on.
+    let producing = true;
+    let produced = 0;
+    let produceFailures = 0;
+    /** When a produce call to each partition returned: its records were committed (acks -1). */
+    const committedAt: number[][] = Array.from({ length: PARTITIONS }, () => []);
+    const producer = (async () => {
+      for (let batch = 0; producing; batch++) {
+        const partition = batch % PARTITIONS;
+        const records = Array.from({ length: 200 }, (_, i) => ({ partition, value: `${batch}:${i}` }));
+        try {
+          produced += await k.produce(topic, records, { compression: CODECS[partition]! });
+          committedAt[partition]!.push(Date.now());
+        } catch {
+          // A leader just died under the producer; it retries with the next batch.
+          produceFailures++;
+          await sleep(200);
+        }
+      }
+    })();
+
+    const faults: { partition: number; at: number; kind: string }[] = [];
+    for (let i = 0; i <= KILLS; i++) {
+      await sleep(500 + Math.floor(rng() * 1500));
+      const partition = Math.floor(rng() * PARTITIONS);
+      const leaders = await k.waitForLeaders([{ name: topic, partitions: PARTITIONS }]);
+      const leader = leaders.get(`${topic}/${partition}`)!;
+      const clean = i === KILLS;
+      faults.push({ partition, at: Date.now(), kind: clean ? 'SIGTERM' : 'SIGKILL' });
+      await k.killBroker(leader, { signal: clean ? 'SIGTERM' : 'SIGKILL' });
+      await sleep(Math.floor(rng() * 2000));
+      await k.restartBroker(leader);
+    }
+    producing = false;
+    await producer;
+    // The end marker, written once all data is in, so both readers know where the stream ends.
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await k.produce(topic, [{ partition: p, value: 'END' }]);
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await sleep(1000);
+        }
+      }
+    }
+    const deadline = Date.now() + 120_000;
+    while (
+      Date.now() < deadline &&
+      failures.length === 0 &&
+      (trackers.checkpointed.ended.size < PARTITIONS || trackers.source.ended.size < PARTITIONS)
+    )
+      await sleep(50);
+    stop.abort();
+    await Promise.allSettled(runs);
+    await Promise.all([checkpointed.close(), source.close()]);
+    const peak = mem.stop();
+
+    // From the first records committed to the partition after the fault (the producer also needs
+    // to find the new leader) to the first one read.
+    const recovery = (t: OffsetTracker) =>
+      Math.max(
+        ...faults.map((f) => {
+          const available = committedAt[f.partition]!.find((at) => at >= f.at) ?? f.at;
+          return t.recoveryAfter(f.partition, available) ?? Number.POSITIVE_INFINITY;
+        }),
+      );
+    const c = trackers.checkpointed;
+    const s = trackers.source;
+    reportFigures('broker-loss', {
+      fault: 'partition leaders killed (SIGKILL) and restarted, one clean stop; RF 3, producer running',
+      count: faults.length,
+      records: c.records,
+      lost: c.lost + s.lost,
+      duplicated: c.duplicated,
+      worstRecoveryMs: Math.max(recovery(c), recovery(s)),
+      peakMemoryBytes: peak,
+      notes: `checkpointed FlinkKafkaConsumer082: ${c.records} records, lost ${c.lost}, duplicated ${c.duplicated}; KafkaSource: ${s.records} records, lost ${s.lost}, duplicated ${s.duplicated}; producer batches that failed and were retried: ${produceFailures}; the clean stop is a SIGTERM (the rig runs brokers with controlled.shutdown.enable=false)`,
+    });
+    expect(failures).toEqual([]);
+    expect(produced).toBeGreaterThan(0);
+    expect(c.ended.size).toBe(PARTITIONS);
+    expect(s.ended.size).toBe(PARTITIONS);
+    expect(c.lost).toBe(0);
+    expect(c.duplicated).toBe(0);
+    expect(s.lost).toBe(0);
+    expect(c.next).toEqual(s.next);
+  }, 900_000);
+});

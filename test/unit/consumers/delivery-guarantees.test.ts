@@ -1,0 +1,225 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessingError } from '../../../src/consumers/errors.js';
+import { FlinkKafkaConsumer082 } from '../../../src/consumers/flink-kafka-consumer-082.js';
+import { SimpleStringSchema } from '../../../src/consumers/schemas.js';
+import { SubtaskClaimUnavailableError } from '../../../src/consumers/subtask-claim.js';
+import type { ConsumerProperties } from '../../../src/index.js';
+import { within } from '../../helpers/within.js';
+import { FakeCluster, key } from '../simple-consumer/fetch-engine-fake-cluster.js';
+
+// Commits cover processed records only: a record handed out and still being worked on (or whose
+// handler failed) is never committed, whatever the reading form; overlapping reads lose nothing.
+
+const clusters: FakeCluster[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+  await Promise.all(clusters.splice(0).map((c) => c.stop()));
+});
+
+/** Partitions 0..n-1 of topic `t`, each holding `perPartition` values `p:i`. */
+async function cluster(partitions: number, perPartition: number): Promise<FakeCluster> {
+  const c = await FakeCluster.start(1);
+  clusters.push(c);
+  for (let p = 0; p < partitions; p++) {
+    c.addPartition('t', p, 0);
+    if (perPartition > 0)
+      c.append(
+        't',
+        p,
+        Array.from({ length: perPartition }, (_, i) => `${p}:${i}`),
+      );
+  }
+  return c;
+}
+
+function consumer(
+  c: FakeCluster,
+  group: string,
+  extra: ConsumerProperties = {},
+): FlinkKafkaConsumer082<string> {
+  const k = new FlinkKafkaConsumer082('t', new SimpleStringSchema(), {
+    'bootstrap.servers': c.brokers.map((b) => `${b.host}:${b.port}`).join(','),
+    'zookeeper.connect': '127.0.0.1:1',
+    claimSubtask: false, // no ZooKeeper here: the fake brokers are the whole cluster
+    'group.id': group,
+    'auto.offset.reset': 'smallest',
+    'fetch.wait.max.ms': 20,
+    'auto.commit.interval.ms': 60_000,
+    ...extra,
+  });
+  closers.push(() => k.close());
+  return k;
+}
+
+const committed = (c: FakeCluster, group: string, p = 0) => c.committed.get(group)?.get(key('t', p));
+
+describe('commits cover processed records only', () => {
+  it('a for-await body that throws leaves its record uncommitted (the close commit stops before it)', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-throw');
+    await expect(
+      (async () => {
+        for await (const v of k) if (v === '0:4') throw new Error('cannot process 0:4');
+      })(),
+    ).rejects.toThrow('cannot process 0:4');
+    expect(committed(c, 'g-throw')).toBe(4n);
+  });
+
+  it('a periodic commit while a record is being processed stops before it', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-periodic', { 'auto.commit.interval.ms': 20 });
+    expect(await k.read()).toBe('0:0');
+    expect(await k.read()).toBe('0:1');
+    // 0:1 is still being processed: no read call since it was handed out.
+    await new Promise((r) => setTimeout(r, 120));
+    expect(committed(c, 'g-periodic')).toBe(1n);
+    expect(await k.read()).toBe('0:2');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(committed(c, 'g-periodic')).toBe(2n);
+  });
+
+  it('a batch counts as processed once the next read is asked for, or at an explicit close', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-batch', { 'auto.commit.interval.ms': 20 });
+    const b = await k.nextBatch();
+    expect(b?.records).toHaveLength(10);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(committed(c, 'g-batch')).toBe(0n);
+    const more = k.nextBatch();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(committed(c, 'g-batch')).toBe(10n);
+    c.append('t', 0, ['0:10']);
+    expect((await more)?.records).toEqual(['0:10']);
+    // Closing when done counts what was read as processed, as Kafka's own consumer does.
+    await k.close();
+    expect(committed(c, 'g-batch')).toBe(11n);
+  });
+
+  it('a destroyed stream gives back the records it pulled but its reader never took', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-stream');
+    const s = k.stream({ highWaterMark: 3 });
+    const got: string[] = [];
+    for await (const v of s) {
+      got.push(v as string);
+      if (got.length === 2) break; // destroys the stream, closing the consumer
+    }
+    expect(got).toEqual(['0:0', '0:1']);
+    await k.close();
+    // 0:0 was processed (the loop asked for the next), 0:1 was being processed when it broke.
+    expect(committed(c, 'g-stream')).toBe(1n);
+  });
+});
+
+describe('run()', () => {
+  it('commits every record whose handler resolved, and stops at the end', async () => {
+    const c = await cluster(2, 5);
+    const k = consumer(c, 'g-run', { signal: undefined });
+    const seen: string[] = [];
+    const ac = new AbortController();
+    await within(
+      k.run({
+        eachRecord: async (v, where) => {
+          expect(v).toBe(`${where.partition}:${where.offset}`);
+          seen.push(v);
+          if (seen.length === 10) ac.abort();
+        },
+        signal: ac.signal,
+      }),
+      5000,
+      'run',
+    );
+    expect(seen.sort()).toEqual(['0:0', '0:1', '0:2', '0:3', '0:4', '1:0', '1:1', '1:2', '1:3', '1:4']);
+    expect([committed(c, 'g-run', 0), committed(c, 'g-run', 1)]).toEqual([5n, 5n]);
+  });
+
+  it('a rejecting handler stops the consumer with a ProcessingError; its record is not committed', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-run-fail');
+    const failure = new Error('sink is down');
+    const err = await within(
+      k
+        .run({
+          eachRecord: async (v) => {
+            await new Promise((r) => setTimeout(r, 1));
+            if (v === '0:6') throw failure;
+          },
+        })
+        .catch((e: unknown) => e),
+      5000,
+      'run',
+    );
+    expect(err).toBeInstanceOf(ProcessingError);
+    const p = err as ProcessingError;
+    expect([p.topic, p.partition, p.offset, p.cause]).toEqual(['t', 0, 6n, failure]);
+    expect(committed(c, 'g-run-fail')).toBe(6n);
+    expect(await k.read()).toBeUndefined();
+  });
+
+  it('eachBatch: a batch is committed once its handler resolves', async () => {
+    const c = await cluster(1, 8);
+    const k = consumer(c, 'g-run-batch');
+    const ac = new AbortController();
+    let n = 0;
+    await k.run({
+      eachBatch: async (b) => {
+        n += b.records.length;
+        if (n === 8) ac.abort();
+      },
+      signal: ac.signal,
+    });
+    expect(committed(c, 'g-run-batch')).toBe(8n);
+  });
+});
+
+describe('overlapping reads', () => {
+  it('serve every record once, in order per partition, and never hang', async () => {
+    const c = await cluster(3, 400);
+    for (let p = 0; p < 3; p++) c.append('t', p, ['END']);
+    const k = new FlinkKafkaConsumer082('t', new SimpleStringSchema({ endMarker: 'END' }), {
+      'bootstrap.servers': c.brokers.map((b) => `${b.host}:${b.port}`).join(','),
+      'zookeeper.connect': '127.0.0.1:1',
+      claimSubtask: false, // no ZooKeeper here: the fake brokers are the whole cluster
+      'group.id': 'g-overlap',
+      'auto.offset.reset': 'smallest',
+      'auto.commit.enable': false,
+      'fetch.wait.max.ms': 20,
+    });
+    closers.push(() => k.close());
+    const all: string[] = [];
+    // Every partition ends at its END marker, so reads past the end resolve (undefined).
+    for (;;) {
+      const [a, b, r1, r2] = await within(
+        Promise.all([k.nextBatch(), k.nextBatch(), k.read(), k.read()]),
+        5000,
+        `overlapping reads after ${all.length} records`,
+      );
+      for (const x of [...(a?.records ?? []), ...(b?.records ?? [])]) all.push(x);
+      for (const x of [r1, r2]) if (x !== undefined) all.push(x);
+      if (a === undefined && b === undefined && r1 === undefined && r2 === undefined) break;
+    }
+    expect(all.length).toBe(1200);
+    expect(new Set(all).size).toBe(1200);
+    for (let p = 0; p < 3; p++) {
+      const mine = all.filter((v) => v.startsWith(`${p}:`)).map((v) => Number(v.slice(2)));
+      expect(mine).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    }
+  });
+});
+
+describe('subtask claim without ZooKeeper', () => {
+  it('says ZooKeeper is unreachable and how to run without it, as a typed error', async () => {
+    const c = await cluster(1, 1);
+    const k = new FlinkKafkaConsumer082('t', new SimpleStringSchema(), {
+      'bootstrap.servers': `${c.brokers[0]!.host}:${c.brokers[0]!.port}`,
+      'zookeeper.connect': '127.0.0.1:1',
+      'zookeeper.connection.timeout.ms': 300,
+      'group.id': 'g-no-zk',
+    });
+    closers.push(() => k.close());
+    const err = await k.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SubtaskClaimUnavailableError);
+    expect((err as Error).message).toMatch(/claimSubtask: false/);
+  });
+});

@@ -1,0 +1,188 @@
+import { Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Kafka08Error } from '../../../src/protocol/index.js';
+import { BrokerPool } from '../../../src/simple-consumer/broker-pool.js';
+import { ClusterMetadata } from '../../../src/simple-consumer/cluster-metadata.js';
+import { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { FETCH_FAULTS, type FetchFault, HostileBroker } from '../../faults/hostile-broker.js';
+import { reportFigures, scaled, seeded } from '../../faults/results.js';
+
+// Hostile broker over real sockets: a fake broker serving correct data, whose answers (Metadata,
+// Offsets, Fetch) are replaced at seeded moments by mutated answers, wrong correlation ids, a
+// 100 MiB frame that never completes, a 2 GiB length, half frames and silence. The engine must
+// keep reading (or raise a typed error for the partition), never hang past socket.timeout.ms
+// plus backoff, keep the memory held for responses within its budget, and leave no socket or
+// timer behind.
+
+const FAULTS = scaled(100, 1000);
+const SOCKET_TIMEOUT_MS = 300;
+const PREFETCH_BYTES = 1024 * 1024;
+/** socket.timeout.ms, the longest leader-lookup backoff, and scheduling slack on 2 busy cores. */
+const SETTLE_MS = SOCKET_TIMEOUT_MS + 200 + 3000;
+
+/**
+ * Awaits `p`, failing as a hang if the client sends no request and `p` does not settle for
+ * SETTLE_MS. Several faults in a row (a fetch timing out, then the metadata lookup it causes)
+ * may rightly keep one call waiting longer; a client that stops trying may not.
+ */
+function progressing<T>(p: Promise<T>, requests: () => number, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      let seen = requests();
+      let quietSince = Date.now();
+      timer = setInterval(() => {
+        if (requests() !== seen) {
+          seen = requests();
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince > SETTLE_MS) {
+          reject(new Error(`hang: ${what()}: no request and no result for ${SETTLE_MS} ms`));
+        }
+      }, 50);
+    }),
+  ]).finally(() => clearInterval(timer));
+}
+
+function handles(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) if (r !== 'TTYWrap') out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+const origins = new WeakMap<Socket, string>();
+const realConnect = Socket.prototype.connect;
+Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+  origins.set(this, new Error('socket created here').stack ?? '');
+  return (realConnect as (...a: unknown[]) => Socket).apply(this, args);
+} as typeof Socket.prototype.connect;
+
+/** Which sockets are open, for a leak's failure message. */
+function describeSockets(): string {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles
+    .filter((h): h is Socket => h instanceof Socket)
+    .map(
+      (sock) =>
+        `${sock.localPort}->${sock.remotePort} connecting=${sock.connecting} destroyed=${sock.destroyed}`,
+    )
+    .join('; ');
+}
+
+let broker: HostileBroker | undefined;
+afterAll(async () => {
+  await broker?.stop();
+});
+
+describe('hostile broker over real sockets', () => {
+  it(`${FAULTS} hostile fetch answers: typed errors or recovery, bounded memory, nothing leaked`, async () => {
+    const rng = seeded(0x50cc37);
+    const before = handles();
+    broker = await HostileBroker.start(rng);
+    const b = broker;
+    let lastFault: FetchFault = 'none';
+    b.nextFault = () => {
+      if (b.faultsServed >= FAULTS || rng() < 0.5) return 'none';
+      lastFault = FETCH_FAULTS[Math.floor(rng() * FETCH_FAULTS.length)]!;
+      return lastFault;
+    };
+    const pool = new BrokerPool({
+      clientId: 'hostile-test',
+      requestTimeoutMs: SOCKET_TIMEOUT_MS,
+      connectTimeoutMs: 1000,
+      backoff: { baseMs: 10, maxMs: 100 },
+    });
+    const cluster = new ClusterMetadata({ seedBrokers: [b.address], pool, refreshBackoffMs: 10 });
+    const engine = new FetchEngine(cluster, {
+      maxWaitMs: 20,
+      socketTimeoutMs: SOCKET_TIMEOUT_MS,
+      fetchSizeBytes: 64 * 1024,
+      prefetchBytes: PREFETCH_BYTES,
+      refreshLeaderBackoffMs: 10,
+      maxRefreshLeaderBackoffMs: 200,
+    });
+    engine.on('error', () => undefined);
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peakArrayBuffers = baseline;
+    const sampler = setInterval(() => {
+      peakArrayBuffers = Math.max(peakArrayBuffers, process.memoryUsage().arrayBuffers);
+    }, 2);
+    const typed = new Map<string, number>();
+    let records = 0;
+    let wrongValues = 0;
+    /** Longest wait in next() per fault served during it: the recovery time of one fault. */
+    let worstMs = 0;
+    const started = Date.now();
+    try {
+      engine.assign([0, 1].map((partition) => ({ topic: b.topic, partition, offset: 0n })));
+      // Bounded in count (faults served) and time (the test timeout and the per-call deadline).
+      while (b.faultsServed < FAULTS && Date.now() - started < 200_000) {
+        const t0 = Date.now();
+        const faultsBefore = b.faultsServed;
+        try {
+          const batch = await progressing(
+            engine.next(),
+            () => b.broker.requests.length,
+            () => `next() after "${lastFault}"`,
+          );
+          batch.forEachMessage((offset, _key, value) => {
+            records++;
+            if (value?.toString() !== `${batch.partition}:${offset}`) wrongValues++;
+          });
+        } catch (err) {
+          if (!(err instanceof Kafka08Error)) throw err;
+          typed.set(err.name, (typed.get(err.name) ?? 0) + 1);
+          // A typed error stops only its partition: go on from where it stood, or now and then
+          // from the log start, so Offsets requests meet the faults too.
+          const restart = rng() < 0.2 ? 'earliest' : undefined;
+          for (const p of [0, 1]) engine.seek(b.topic, p, restart ?? engine.position(b.topic, p) ?? 0n);
+        }
+        worstMs = Math.max(worstMs, (Date.now() - t0) / Math.max(1, b.faultsServed - faultsBefore));
+        // Read the data again and again until enough faults were served.
+        for (const p of [0, 1])
+          if (engine.position(b.topic, p) === BigInt(b.messages)) engine.seek(b.topic, p, 0n);
+      }
+    } finally {
+      clearInterval(sampler);
+      await engine.close();
+      await pool.close();
+      await b.stop();
+      broker = undefined;
+    }
+    // Sockets and timers are released asynchronously after close: give them a moment, and time
+    // any that outlive it (a leak shows as a socket still there when the wait ends).
+    await new Promise((r) => setTimeout(r, 200));
+    const lingering = describeSockets();
+    const lingerStart = Date.now();
+    while ((handles().TCPSocketWrap ?? 0) > (before.TCPSocketWrap ?? 0) && Date.now() - lingerStart < 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    const lingerMs = Date.now() - lingerStart;
+    if (lingerMs > 0) console.log(`[faults] socket outlived close() by ${lingerMs + 200} ms: ${lingering}`);
+    const after = handles();
+    const heldForResponses = peakArrayBuffers - baseline;
+    reportFigures('hostile-sockets', {
+      fault: 'hostile broker: mutated answers over real sockets',
+      count: b.faultsServed,
+      records,
+      lost: 0,
+      duplicated: 0,
+      worstRecoveryMs: Math.round(worstMs),
+      peakMemoryBytes: process.memoryUsage.rss(),
+      notes: `peak array-buffer growth ${(heldForResponses / 2 ** 20).toFixed(1)} MiB (budget ${PREFETCH_BYTES / 2 ** 20} MiB); typed errors: ${[
+        ...typed,
+      ]
+        .map(([n, c]) => `${n} ${c}`)
+        .join(
+          ', ',
+        )}; values that did not match their offset (a lying broker's rewritten offsets): ${wrongValues}`,
+    });
+    expect(b.faultsServed).toBe(FAULTS);
+    expect(records).toBeGreaterThan(0);
+    expect(worstMs).toBeLessThan(SETTLE_MS);
+    // A claimed 100 MiB or 2 GiB is never allocated: what grows is the budget, decompressed sets
+    // and garbage not yet collected (array buffers are counted until GC frees them).
+    expect(heldForResponses).toBeLessThan(32 * 1024 * 1024);
+    expect(after.TCPSocketWrap ?? 0, `sockets left: ${describeSockets()}`).toBe(before.TCPSocketWrap ?? 0);
+    expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+  }, 240_000);
+});
