@@ -130,7 +130,7 @@ writeFileSync(
       records: produced,
       lost: state.lost + Math.max(0, missing),
       duplicated: state.duplicated,
-      worstRecoveryMs: 0,
+      worstRecoveryMs: null, // nothing is broken on purpose: no recovery to time
       peakMemoryBytes: peak,
       notes: `${flat ? 'flat' : 'NOT FLAT'}: slopes per minute after warm-up: RSS ${(slopes.rssBytes / 2 ** 20).toFixed(2)} MiB, heap ${(slopes.heapBytes / 2 ** 20).toFixed(2)} MiB, handles ${slopes.handles.toFixed(2)}, sockets ${slopes.sockets.toFixed(2)}`,
       scale,
