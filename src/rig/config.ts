@@ -65,6 +65,8 @@ export interface BrokerConfigInput {
   logDir: string;
   zookeeper: string;
   brokerCount: number;
+  /** Written last, over the rig's settings. */
+  overrides?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export function writeBrokerConfig(dir: string, c: BrokerConfigInput): string {
@@ -125,6 +127,6 @@ export function writeBrokerConfig(dir: string, c: BrokerConfigInput): string {
         'group.initial.rebalance.delay.ms': 0,
       }
     : {};
-  writeFileSync(path, props({ ...common, ...offsets, ...transactions }));
+  writeFileSync(path, props({ ...common, ...offsets, ...transactions, ...c.overrides }));
   return path;
 }

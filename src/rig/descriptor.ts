@@ -35,4 +35,6 @@ export interface LocalKafkaDescriptor {
   keepData: boolean;
   /** True when the rig created `dir` itself (a temp dir), so stop() may delete all of it. */
   ownsDir: boolean;
+  /** `StartOptions.brokerProperties`: written over the rig's broker settings at every (re)start. */
+  brokerProperties?: Record<string, string | number | boolean>;
 }

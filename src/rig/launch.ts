@@ -60,6 +60,7 @@ export function startBroker(d: LocalKafkaDescriptor, id: number, watchdog: Watch
     logDir: join(b.dir, 'data'),
     zookeeper: d.zookeeper,
     brokerCount: d.brokerList.length,
+    ...(d.brokerProperties === undefined ? {} : { overrides: d.brokerProperties }),
   });
   return spawnJvm(
     {

@@ -35,6 +35,11 @@ export interface StartOptions {
    * stopped with `kafka08 broker down` or `stopDetached`.
    */
   detached?: boolean;
+  /**
+   * Extra `server.properties` for every broker, over the rig's own (which run brokers with
+   * `controlled.shutdown.enable=false` so that stopping a test cluster is quick). Kept for restarts.
+   */
+  brokerProperties?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Starts ZooKeeper plus N Kafka 0.8 brokers on loopback and waits until every leader is known. */
@@ -50,6 +55,7 @@ export async function startLocalKafka(opts: StartOptions = {}): Promise<LocalKaf
   if (!Number.isInteger(count) || count < 1 || count > 5)
     throw new RigConfigError(`brokers must be 1..5, got ${count}`);
   for (const t of opts.topics ?? []) validateTopic(t, count);
+  const brokerProperties = validBrokerProperties(opts.brokerProperties);
   if (opts.brokerPorts && opts.brokerPorts.length !== count) {
     throw new RigConfigError(`brokerPorts lists ${opts.brokerPorts.length} ports for ${count} brokers`);
   }
@@ -94,6 +100,7 @@ export async function startLocalKafka(opts: StartOptions = {}): Promise<LocalKaf
     })),
     keepData: opts.keepData ?? false,
     ownsDir,
+    ...(brokerProperties === undefined ? {} : { brokerProperties }),
   };
   // "Fresh data dirs": old ZooKeeper state would name brokers and topics that no longer exist.
   rmSync(zookeeperDir(desc), { recursive: true, force: true });
@@ -150,4 +157,26 @@ export function attachLocalKafka(descriptor: LocalKafkaDescriptor): LocalKafka {
     throw new RigConfigError('not a kafka08 LocalKafka descriptor');
   }
   return new LocalKafka(descriptor, descriptor.ownerPid === process.pid, undefined);
+}
+
+/**
+ * Each setting becomes one `key=value` line: a key with `=`, `:` or spaces, or a line break in a
+ * value, would write settings nobody asked for.
+ */
+function validBrokerProperties(
+  props: StartOptions['brokerProperties'],
+): Record<string, string | number | boolean> | undefined {
+  if (props === undefined) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (!/^[A-Za-z0-9._-]+$/.test(key))
+      throw new RigConfigError(`brokerProperties: "${key}" is not a broker property name`);
+    const ok =
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && !/[\r\n]/.test(value));
+    if (!ok) throw new RigConfigError(`brokerProperties: ${key} has an unusable value ${String(value)}`);
+    out[key] = value;
+  }
+  return out;
 }

@@ -299,7 +299,19 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
 
   private connectSocket(): Promise<Socket> {
     return new Promise<Socket>((resolve, reject) => {
-      const socket = this.createSocket(this.address);
+      // The address may come from a broken or hostile Metadata answer.
+      const problem = addressProblem(this.address);
+      if (problem !== undefined) {
+        reject(new ConnectionError(this.address, `not a broker address: ${problem}`));
+        return;
+      }
+      let socket: Socket;
+      try {
+        socket = this.createSocket(this.address);
+      } catch (err) {
+        reject(new ConnectionError(this.address, 'connect failed', err));
+        return;
+      }
       this.connectingSocket = socket;
       let settled = false;
       const settle = (error: ConnectionError | undefined): void => {
@@ -337,4 +349,14 @@ export class BrokerConnection extends EventEmitter<BrokerConnectionEvents> {
       socket.once('close', onClose);
     });
   }
+}
+
+/** Why a host and port cannot be connected to, or undefined when they can be tried. */
+function addressProblem(address: BrokerAddress): string | undefined {
+  const { host, port } = address;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return `port ${port} is outside 1..65535`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (host.length === 0 || host.length > 253 || /[\u0000-\u0020\u007f-\u009f\ufffd]/.test(host))
+    return `host ${JSON.stringify(host)} is not a host name or address`;
+  return undefined;
 }

@@ -160,10 +160,7 @@ export class HostileBroker {
 
   /** Sends the real answer, or what the next fault makes of it (Metadata, Offsets and Fetch alike). */
   private answer(req: ReceivedRequest, frame: Buffer): Promise<void> | undefined {
-    let fault = this.nextFault();
-    // A mutated Metadata answer may name any host: the client would then connect off loopback.
-    // Its content is fuzzed in-process (hostile-decode); here it only fails in transport.
-    if (fault === 'mutated' && req.apiKey === ApiKey.Metadata) fault = 'never-completing frame';
+    const fault = this.nextFault();
     if (fault !== 'none') this.faultsServed++;
     const conn = req.connection;
     switch (fault) {

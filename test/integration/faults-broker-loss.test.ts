@@ -1,13 +1,15 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlinkKafkaConsumer082, KafkaSource, SimpleStringSchema } from '../../src/index.js';
-import type { Compression } from '../../src/rig/index.js';
+import type { Compression, LocalKafka } from '../../src/rig/index.js';
 import { memoryPeak, reportFigures, scaled, seeded } from '../faults/results.js';
 import { ownCluster, uniqueTopic } from '../helpers/cluster.js';
 import { kafkaSourceProps, props, uniqueGroup } from './consumers-helpers.js';
 
 // Broker loss: 3 brokers, replication factor 3, Kafka's own producer writing (acks -1) while a
 // checkpointed FlinkKafkaConsumer082 and a KafkaSource read. Partition leaders are SIGKILLed
-// and restarted, then one is stopped cleanly (SIGTERM). Neither consumer may stop or throw;
+// and restarted, then one leaves by a controlled shutdown (SIGTERM with controlled.shutdown
+// enabled: the broker hands its leaderships over first). Neither consumer may stop or throw;
 // each sees every offset of every partition, the checkpointed one exactly once, KafkaSource
 // with no gap. Offsets are checked, not values, so a retried produce (a duplicate the producer
 // wrote) is not mistaken for a duplicate delivery.
@@ -15,8 +17,47 @@ import { kafkaSourceProps, props, uniqueGroup } from './consumers-helpers.js';
 const KILLS = scaled(4, 10);
 const PARTITIONS = 4;
 const CODECS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4'];
-const cluster = ownCluster({ version: '0.8.2.2', brokers: 3 });
+const cluster = ownCluster({
+  version: '0.8.2.2',
+  brokers: 3,
+  brokerProperties: { 'controlled.shutdown.enable': true, 'controlled.shutdown.retry.backoff.ms': 1000 },
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The last `bytes` of a file: the broker's log grows to hundreds of MB over the test, and reading
+ * it whole counted that much into the test process's peak memory.
+ */
+function tail(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Waits until every partition of every topic has all 3 replicas in sync (restarted ones caught up). */
+async function fullIsr(k: LocalKafka): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    let behind = 0;
+    for (const topic of await k.zkChildren('/brokers/topics')) {
+      const base = `/brokers/topics/${topic}/partitions`;
+      for (const p of await k.zkChildren(base)) {
+        const state = await k.zkGet(`${base}/${p}/state`);
+        const isr: unknown = state === null ? [] : JSON.parse(state).isr;
+        if (!Array.isArray(isr) || isr.length < 3) behind++;
+      }
+    }
+    if (behind === 0) return;
+    if (Date.now() > deadline) throw new Error(`${behind} partitions still short of 3 in-sync replicas`);
+    await sleep(200);
+  }
+}
 
 /** Per partition: the next offset expected, gaps, repeats, and when each record arrived. */
 class OffsetTracker {
@@ -120,14 +161,22 @@ describe('broker loss: leaders killed and restarted under a producer and two con
     })();
 
     const faults: { partition: number; at: number; kind: string }[] = [];
+    /** Whether the broker's log says the last stop moved its leaderships away before it ended. */
+    let controlled = false;
     for (let i = 0; i <= KILLS; i++) {
       await sleep(500 + Math.floor(rng() * 1500));
       const partition = Math.floor(rng() * PARTITIONS);
       const leaders = await k.waitForLeaders([{ name: topic, partitions: PARTITIONS }]);
       const leader = leaders.get(`${topic}/${partition}`)!;
       const clean = i === KILLS;
-      faults.push({ partition, at: Date.now(), kind: clean ? 'SIGTERM' : 'SIGKILL' });
+      // A controlled shutdown can only hand a leadership to a replica in sync: wait for one.
+      if (clean) await fullIsr(k);
+      faults.push({ partition, at: Date.now(), kind: clean ? 'controlled shutdown' : 'SIGKILL' });
       await k.killBroker(leader, { signal: clean ? 'SIGTERM' : 'SIGKILL' });
+      if (clean) {
+        const log = k.descriptor().brokerList.find((b) => b.id === leader)!.logFile;
+        controlled = tail(log, 1024 * 1024).includes('Controlled shutdown succeeded');
+      }
       await sleep(Math.floor(rng() * 2000));
       await k.restartBroker(leader);
     }
@@ -169,16 +218,18 @@ describe('broker loss: leaders killed and restarted under a producer and two con
     const c = trackers.checkpointed;
     const s = trackers.source;
     reportFigures('broker-loss', {
-      fault: 'partition leaders killed (SIGKILL) and restarted, one clean stop; RF 3, producer running',
+      fault:
+        'partition leaders killed (SIGKILL) and restarted, one controlled shutdown; RF 3, producer running',
       count: faults.length,
       records: c.records,
       lost: c.lost + s.lost,
       duplicated: c.duplicated,
       worstRecoveryMs: Math.max(recovery(c), recovery(s)),
       peakMemoryBytes: peak,
-      notes: `checkpointed FlinkKafkaConsumer082: ${c.records} records, lost ${c.lost}, duplicated ${c.duplicated}; KafkaSource: ${s.records} records, lost ${s.lost}, duplicated ${s.duplicated}; producer batches that failed and were retried: ${produceFailures}; the clean stop is a SIGTERM (the rig runs brokers with controlled.shutdown.enable=false)`,
+      notes: `checkpointed FlinkKafkaConsumer082: ${c.records} records, lost ${c.lost}, duplicated ${c.duplicated}; KafkaSource: ${s.records} records, lost ${s.lost}, duplicated ${s.duplicated}; producer batches that failed and were retried: ${produceFailures}; the last stop was a controlled shutdown (the broker's log: ${controlled ? 'succeeded' : 'not confirmed'})`,
     });
     expect(failures).toEqual([]);
+    expect(controlled).toBe(true);
     expect(produced).toBeGreaterThan(0);
     expect(c.ended.size).toBe(PARTITIONS);
     expect(s.ended.size).toBe(PARTITIONS);

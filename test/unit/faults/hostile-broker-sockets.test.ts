@@ -8,7 +8,7 @@ import { FETCH_FAULTS, type FetchFault, HostileBroker } from '../../faults/hosti
 import { reportFigures, scaled, seeded } from '../../faults/results.js';
 
 // Hostile broker over real sockets: a fake broker serving correct data, whose answers (Metadata,
-// Offsets, Fetch) are replaced at seeded moments by mutated answers, wrong correlation ids, a
+// Offsets, Fetch; a Metadata answer may then name garbage brokers) are replaced at seeded moments by mutated answers, wrong correlation ids, a
 // 100 MiB frame that never completes, a 2 GiB length, half frames and silence. The engine must
 // keep reading (or raise a typed error for the partition), never hang past socket.timeout.ms
 // plus backoff, keep the memory held for responses within its budget, and leave no socket or
@@ -61,7 +61,14 @@ const realConnect = Socket.prototype.connect;
 Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
   // Weak: the check must not keep closed sockets (and their buffers) alive itself.
   opened.push(new WeakRef(this));
-  openedAt.set(this, (new Error().stack ?? '').split('\n').slice(2, 9).join(' <- '));
+  const target = args[0] as { host?: string; port?: unknown } | undefined;
+  openedAt.set(
+    this,
+    `${target?.host}:${String(target?.port)} from ${(new Error().stack ?? '').split('\n').slice(2, 9).join(' <- ')}`,
+  );
+  // A mutated Metadata answer names any host: the connection stays on this machine (a bad port
+  // still goes to Node as it is, as it did when it left a socket open after close()).
+  if (target?.host !== undefined && target.host !== '127.0.0.1') args[0] = { ...target, host: '127.0.0.1' };
   return (realConnect as (...a: unknown[]) => Socket).apply(this, args);
 } as typeof Socket.prototype.connect;
 afterAll(() => {

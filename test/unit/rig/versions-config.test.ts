@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeBrokerConfig, writeZookeeperConfig } from '../../../src/rig/config.js';
+import { RigConfigError } from '../../../src/rig/errors.js';
+import { startLocalKafka } from '../../../src/rig/start.js';
 import {
   KAFKA_VERSIONS,
   supportedCompressions,
@@ -52,6 +54,37 @@ describe('rig versions', () => {
       expect(broker.get('transaction.state.log.replication.factor')).toBe('1');
       expect(broker.get('offsets.topic.replication.factor')).toBe('1');
     }
+  });
+
+  it('brokerProperties are written over the rig settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka08-rig-config-'));
+    const input = {
+      version: '0.8.2.2',
+      id: 0,
+      port: 9999,
+      logDir: dir,
+      zookeeper: 'z:1',
+      brokerCount: 3,
+    } as const;
+    expect(properties(writeBrokerConfig(dir, input)).get('controlled.shutdown.enable')).toBe('false');
+    const broker = properties(
+      writeBrokerConfig(dir, {
+        ...input,
+        overrides: { 'controlled.shutdown.enable': true, 'num.io.threads': 4 },
+      }),
+    );
+    expect(broker.get('controlled.shutdown.enable')).toBe('true');
+    expect(broker.get('num.io.threads')).toBe('4');
+    expect(broker.get('broker.id')).toBe('0');
+  });
+
+  it.each([
+    [{ 'a=b': 1 }],
+    [{ 'x y': 1 }],
+    [{ 'log.dirs': '/tmp\nbroker.id=7' }],
+    [{ 'num.io.threads': Number.NaN }],
+  ])('brokerProperties %j are refused before anything starts', async (brokerProperties) => {
+    await expect(startLocalKafka({ brokerProperties })).rejects.toBeInstanceOf(RigConfigError);
   });
 
   it('zstd exists from 2.1 and a v0 client can never read it', () => {

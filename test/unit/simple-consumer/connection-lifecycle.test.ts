@@ -145,6 +145,44 @@ describe('BrokerConnection connecting', () => {
     expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
   });
 
+  // A hostile Metadata answer once named port 151034123: Node threw from connect() after opening
+  // the socket's handle, and the socket stayed open ("connecting") after close().
+  it.each([
+    ['127.0.0.1', 151034123],
+    ['127.0.0.1', 0],
+    ['127.0.0.1', -1],
+    ['127.0.0\ufffd1', 9092],
+    ['', 9092],
+    ['bad host', 9092],
+  ])('refuses the address %j:%j with a ConnectionError, leaving no socket open', async (host, port) => {
+    const opened: Socket[] = [];
+    const real = Socket.prototype.connect;
+    Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+      opened.push(this);
+      return (real as (...a: unknown[]) => Socket).apply(this, args);
+    } as typeof Socket.prototype.connect;
+    try {
+      conn = new BrokerConnection({ host, port, connectTimeoutMs: 60_000 });
+      const err = await conn.send(textRequest('a'), { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(err).toMatchObject({ host, port });
+    } finally {
+      Socket.prototype.connect = real;
+    }
+    expect(opened.filter((s) => !s.destroyed)).toEqual([]);
+  });
+
+  it('turns a socket factory that throws into a ConnectionError', async () => {
+    connect({
+      createSocket: () => {
+        throw new RangeError('no');
+      },
+    });
+    const err = await conn!.send(textRequest('a')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).cause).toBeInstanceOf(RangeError);
+  });
+
   // The socket factory seam gives a socket that never connects; connect-timeout.test.ts does the
   // same against a real listener whose accept queue is full.
   it('gives up connecting after connectTimeoutMs', async () => {
