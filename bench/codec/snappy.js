@@ -1,5 +1,6 @@
 // Snappy decompression micro-benchmark (not a test): snappyjs.uncompress (what snappy.ts used
-// before, per raw block plus a Buffer.concat of a frame's chunks) against our decoder, on
+// before, per raw block plus a Buffer.concat of a frame's chunks) against our decoder (frames
+// in wasm, snappy-wasm.ts) and our JS decoder alone (snappy-block.ts, wasm switched off), on
 //   (a) the consumer benchmark's wrapper: 200 x 100-byte values over a 16-letter alphabet as a
 //       Kafka message set, xerial-framed as snappyCompress (and the broker) writes it;
 //   (b) 1 MiB of the same kind of text, xerial-framed (32 KiB chunks);
@@ -9,24 +10,12 @@
 // `node bench/codec/snappy.js`.
 import * as snappyjs from 'snappyjs';
 import { snappyCompress, snappyDecompress } from '../../dist/protocol/compression/snappy.js';
+import { configureSnappyWasm } from '../../dist/protocol/compression/snappy-wasm.js';
 import { encodeMessageSet } from '../../dist/protocol/index.js';
+import { text } from './text.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
 const ROUND_MS = Number(process.env.ROUND_MS ?? 300);
-const ALPHABET = Buffer.from('etaoinshrdlucmfw');
-
-// The same generator as bench/lib/produce.js: a decimal label, then xorshift letters.
-function text(size, seed) {
-  let x = seed >>> 0 || 1;
-  const v = Buffer.allocUnsafe(size);
-  for (let j = 0; j < size; j++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v[j] = ALPHABET[x & 15];
-  }
-  return v;
-}
 
 function kafkaWrapper() {
   const msgs = [];
@@ -78,6 +67,14 @@ const payloads = {
 const variants = {
   snappyjs: (src) => snappyjsFramed(src, 64 << 20),
   ours: (src) => snappyDecompress(src, 64 << 20),
+  oursJs: (src) => {
+    configureSnappyWasm({ enabled: false });
+    try {
+      return snappyDecompress(src, 64 << 20);
+    } finally {
+      configureSnappyWasm({ enabled: true });
+    }
+  },
 };
 
 const cases = Object.entries(payloads).map(([name, plain]) => {
@@ -117,7 +114,7 @@ for (const c of cases) {
   results[c.name] = { ...row, ratio: Number((row.ours / row.snappyjs).toFixed(2)) };
   const what = `${c.plain.length} -> ${c.framed.length} B`;
   console.log(
-    `  ${c.name.padEnd(15)} (${what.padEnd(20)}) snappyjs ${String(row.snappyjs).padStart(5)} MB/s   ours ${String(row.ours).padStart(5)} MB/s   x${results[c.name].ratio}`,
+    `  ${c.name.padEnd(15)} (${what.padEnd(20)}) snappyjs ${String(row.snappyjs).padStart(5)} MB/s   ours ${String(row.ours).padStart(5)} MB/s (JS alone ${String(row.oursJs).padStart(5)})   x${results[c.name].ratio}`,
   );
 }
 console.log(JSON.stringify(results));

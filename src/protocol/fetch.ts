@@ -22,6 +22,7 @@
  */
 import { inContext, readTopics, writeBytes, writeTopics } from './codec-util.js';
 import { ProtocolEncodeError } from './errors.js';
+import { FetchCrcWalker } from './fetch-crc-walker.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
 import type { Writer } from './writer.js';
@@ -62,6 +63,11 @@ export interface FetchResponsePartition {
   messageSet: Buffer;
   /** True when the broker sent MessageSetSize -1 (Kafka 3.x, see above); `messageSet` is then empty. */
   nullMessageSet?: boolean;
+  /**
+   * Leading bytes of `messageSet` made of whole entries whose CRCs were checked while the frame
+   * arrived (see FetchCrcWalker); absent when none were. A verification may skip those CRCs.
+   */
+  crcCheckedBytes?: number;
 }
 
 export interface FetchResponseTopic {
@@ -74,13 +80,34 @@ export interface FetchResponse {
 }
 
 export function fetchRequest(req: FetchRequest): KafkaRequest<FetchResponse> {
+  const walker = new FetchCrcWalker();
   return {
     apiKey: ApiKey.Fetch,
     apiVersion: 0,
     expectsResponse: true,
     encodeBody: (w) => encodeFetchRequestBody(w, req),
-    decodeResponse: decodeFetchResponseBody,
+    decodeResponse: (r) => decodeFetchResponseBody(r, walker),
+    responseBytesBound: fetchResponseBound(req),
+    watchResponse: (frame, filled) => walker.advance(frame, filled),
   };
+}
+
+/** Correlation id and topic count; per topic its name and partition count; per partition 18 bytes. */
+const RESPONSE_HEAD = 4 + 4;
+const TOPIC_HEAD = 2 + 4;
+const PARTITION_HEAD = 4 + 2 + 8 + 4;
+
+/**
+ * The largest answer a v0 broker can give `req`: a partition's set is at most its MaxBytes.
+ * Only a hint for the connection's allocation; a bigger answer is still read, just in pieces.
+ */
+function fetchResponseBound(req: FetchRequest): number {
+  let n = RESPONSE_HEAD;
+  for (const t of req.topics) {
+    n += TOPIC_HEAD + Buffer.byteLength(t.topic, 'utf8');
+    for (const p of t.partitions) n += PARTITION_HEAD + Math.max(0, p.maxBytes);
+  }
+  return n;
 }
 
 /** Only consumer replica ids may be sent; shared with the Offsets request. */
@@ -134,7 +161,8 @@ export function encodeFetchResponseBody(w: Writer, resp: FetchResponse): void {
   );
 }
 
-export function decodeFetchResponseBody(r: Reader): FetchResponse {
+/** `walker`, when given, was fed this response's frame as it arrived: its CRC claims are attached. */
+export function decodeFetchResponseBody(r: Reader, walker?: FetchCrcWalker): FetchResponse {
   // A partition entry is at least 4+2+8+4 bytes.
   const topics: FetchResponseTopic[] = readTopics(r, 'FetchResponse', 18, (r, P, topic) => {
     const partition = r.int32(`${P}.partition`);
@@ -144,8 +172,10 @@ export function decodeFetchResponseBody(r: Reader): FetchResponse {
       const size = r.int32(`${P}.messageSetSize`);
       if (size === NULL_SIZE)
         return { partition, errorCode, highWatermark, messageSet: EMPTY, nullMessageSet: true };
+      const crcCheckedBytes = walker === undefined ? 0 : walker.checkedBytes(r.buf, r.pos);
       const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
-      return { partition, errorCode, highWatermark, messageSet };
+      if (crcCheckedBytes === 0) return { partition, errorCode, highWatermark, messageSet };
+      return { partition, errorCode, highWatermark, messageSet, crcCheckedBytes };
     });
   });
   r.expectEnd('FetchResponse');

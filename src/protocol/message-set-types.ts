@@ -14,6 +14,12 @@ export interface DecodeMessageSetOptions {
   fetchOffset?: bigint;
   /** Total decompressed bytes one call may produce, across all wrappers. Default 64 MiB. */
   maxDecompressedBytes?: number;
+  /**
+   * Leading bytes of the (outer) set known to be whole entries with matching CRCs, e.g. checked
+   * as a fetch response arrived: CRCs of outer entries ending within them are not recomputed.
+   * Everything else about those entries is still checked.
+   */
+  crcCheckedBytes?: number;
   /** Error context only. */
   topic?: string;
   partition?: number;

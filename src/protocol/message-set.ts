@@ -32,6 +32,8 @@ export * from './message-set-types.js';
 
 interface ScanState {
   verifyCrc: boolean;
+  /** Outer entries ending within this many leading bytes have known-good CRCs. */
+  crcChecked: number;
   fetchOffset: bigint | undefined;
   /** Decompressed bytes this call may still produce. */
   budget: number;
@@ -130,7 +132,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         readOffset(buf, pos),
       );
     }
-    if (st.verifyCrc) {
+    if (st.verifyCrc && (inner || mEnd > st.crcChecked)) {
       const stored = int32(buf, m) >>> 0;
       const computed = st.windowed ? crc32InWindow(buf, m + 4, mEnd) : crc32(buf, m + 4, mEnd);
       if (stored !== computed) {
@@ -306,6 +308,7 @@ function state(
         ? Number(fetchOffset)
         : undefined,
     verifyCrc: options?.verifyCrc ?? true,
+    crcChecked: options?.crcCheckedBytes ?? 0,
     fetchOffset: options?.fetchOffset,
     budget: options?.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
     topic: options?.topic,

@@ -37,6 +37,20 @@ export interface KafkaRequest<T> {
    * then written into one buffer of that size instead of one grown by doubling.
    */
   readonly sizeHint?: number;
+  /**
+   * The most bytes a well-formed response frame to this request can hold (prefix excluded),
+   * when the factory can bound it (Fetch: the MaxBytes asked for plus the envelope). A frame
+   * announcing no more may be allocated at its full size at once, so a large answer is written
+   * by the kernel straight into its final buffer instead of one grown by doubling (about one
+   * extra copy of the frame). Larger claims still get memory only as their bytes arrive.
+   */
+  readonly responseBytesBound?: number;
+  /**
+   * Called as the response frame's bytes arrive in place: `frame` is its storage at full size
+   * (byte 0 is the correlation id) and `frame[0, filled)` has arrived. Lets a request start work
+   * on its answer while the rest is still on the wire. Must not throw or change the bytes.
+   */
+  watchResponse?(frame: Buffer, filled: number): void;
 }
 
 export interface RequestHeader {

@@ -36,6 +36,7 @@ export function sniffForeignProtocol(head: Buffer): ForeignProtocol | undefined 
  * {@link INITIAL_FRAME_BYTES} and doubling (up to the announced size) as the bytes come, so
  * memory follows what was received, never what a prefix claims, and a 100 MiB response arriving
  * in 64 KiB pieces costs one extra copy in all instead of a re-concatenation on every chunk.
+ * A frame no larger than its request asked for is allocated whole at once and costs no copy.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
@@ -52,9 +53,31 @@ export class FrameDecoder {
   private target: Buffer | undefined;
   private targetIsFrame = false;
 
-  constructor(maxFrameBytes: number, address: BrokerAddress) {
+  /** Frames up to this size are allocated whole at once (see the constructor). */
+  private readonly expectedBytes: () => number;
+  /** Told of every read written straight into a frame allocated whole (see the constructor). */
+  private readonly onProgress: ((frame: Buffer, filled: number) => void) | undefined;
+
+  /**
+   * `expectedBytes` says how large the next frame may legitimately be (what the request it
+   * answers asked for, 0 if unknown). A frame announcing no more is allocated at its full size
+   * at once: the bytes were asked for, so memory for them is no claim of the peer's, and the
+   * kernel then writes every read into the final buffer (growing a 2 MiB frame by doubling
+   * copied about 2 MiB more, 18 % of the CPU profile of the 10 KB benchmark).
+   *
+   * `onProgress(frame, filled)` is called after each read into such a frame (before `onFrame`
+   * for the last one), so its bytes can be worked on while the rest is on the wire.
+   */
+  constructor(
+    maxFrameBytes: number,
+    address: BrokerAddress,
+    expectedBytes: () => number = () => 0,
+    onProgress?: (frame: Buffer, filled: number) => void,
+  ) {
     this.maxFrameBytes = maxFrameBytes;
     this.address = address;
+    this.expectedBytes = expectedBytes;
+    this.onProgress = onProgress;
   }
 
   /** Bytes of an incomplete frame (prefix included) held back, waiting for more input. */
@@ -105,6 +128,8 @@ export class FrameDecoder {
     }
     const frame = this.frame!;
     this.frameFilled += n;
+    if (this.onProgress !== undefined && frame.length === this.frameSize)
+      this.onProgress(frame, this.frameFilled);
     if (this.frameFilled === this.frameSize) {
       this.frame = null;
       this.headFilled = 0;
@@ -134,7 +159,8 @@ export class FrameDecoder {
         at += n;
         if (this.headFilled < SIZE_BYTES) return;
         this.frameSize = this.checkSize(this.head);
-        this.frame = Buffer.allocUnsafeSlow(Math.min(this.frameSize, INITIAL_FRAME_BYTES));
+        const whole = this.frameSize <= INITIAL_FRAME_BYTES || this.frameSize <= this.expectedBytes();
+        this.frame = Buffer.allocUnsafeSlow(whole ? this.frameSize : INITIAL_FRAME_BYTES);
         this.frameFilled = 0;
       }
       const n = Math.min(this.frameSize - this.frameFilled, chunk.length - at);

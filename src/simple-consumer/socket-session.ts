@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts, type TcpSocketConnectOpts } from 'node:net';
 import { Kafka08Error, ProtocolDecodeError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import { ApiKey, encodeRequest, type KafkaRequest } from '../protocol/request.js';
@@ -81,7 +81,18 @@ const relays = new WeakMap<Socket, ReadRelay>();
  */
 export function connectDirect(host: string, port: number): Socket {
   const relay = new ReadRelay();
-  const socket = netConnect({ host, port, onread: { buffer: relay.buffer, callback: relay.callback } });
+  // Node reads `onread` in the constructor too (net.connect passes its options to both).
+  const options: SocketConstructorOpts & Pick<TcpSocketConnectOpts, 'onread'> = {
+    onread: { buffer: relay.buffer, callback: relay.callback },
+  };
+  const socket = new Socket(options);
+  try {
+    socket.connect({ host, port });
+  } catch (err) {
+    // Node throws on some bad addresses after it has opened the socket's handle: close it.
+    socket.destroy();
+    throw err;
+  }
   relays.set(socket, relay);
   return socket;
 }
@@ -109,7 +120,13 @@ export class SocketSession {
   constructor(socket: Socket, options: SessionOptions) {
     this.socket = socket;
     this.options = options;
-    this.decoder = new FrameDecoder(options.maxResponseBytes, options.address);
+    // Answers come in request order, so the next frame answers the oldest request waiting.
+    this.decoder = new FrameDecoder(
+      options.maxResponseBytes,
+      options.address,
+      () => this.queue[0]?.request.responseBytesBound ?? 0,
+      (frame, filled) => this.queue[0]?.request.watchResponse?.(frame, filled),
+    );
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     const relay = relays.get(socket);

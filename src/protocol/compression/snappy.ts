@@ -1,6 +1,7 @@
 import * as snappyjs from 'snappyjs';
 import { CorruptError } from '../errors.js';
 import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength, snappyOutputRoom } from './snappy-block.js';
+import { snappyWasmDecode, snappyWasmStage } from './snappy-wasm.js';
 
 /**
  * Snappy as Kafka 0.8 carries it. The Java producer (and the broker, which recompresses) writes
@@ -8,7 +9,8 @@ import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength, snappyOutputRoom
  * `BE int32 length` + one raw snappy block (up to 32 KiB of input each). Non-Java producers may
  * send one bare raw block instead, which brokers accept. The frame is recognised by ALL 8 magic
  * bytes, because a raw block can itself start with 0x82. Compression stays with snappyjs;
- * decompression is ours (snappy-block.ts).
+ * decompression is ours: frames in wasm (snappy-wasm.ts), raw blocks and every block wasm
+ * refuses in JS (snappy-block.ts), which also names what is wrong.
  */
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
@@ -70,6 +72,7 @@ export function snappyDecompress(src: Uint8Array, maxBytes: number): Buffer {
   }
   // Equal to `total` unless some block declares more than it holds; that block throws below.
   const out = Buffer.allocUnsafe(room);
+  if (decodeFramedInWasm(src, out)) return out;
   let d = 0;
   for (let pos = XERIAL_HEADER; pos < src.length; ) {
     const size = chunkSize(src, pos);
@@ -78,6 +81,33 @@ export function snappyDecompress(src: Uint8Array, maxBytes: number): Buffer {
     pos += size;
   }
   return out;
+}
+
+/**
+ * The frame's blocks decoded in wasm into `out` (sized as above); false when wasm is not used
+ * or refused a block: the JS decoder then decodes the frame (and names what is wrong).
+ */
+function decodeFramedInWasm(src: Uint8Array, out: Buffer): boolean {
+  const staged = snappyWasmStage(src, out.length);
+  if (staged === undefined) return false;
+  let d = 0;
+  for (let pos = XERIAL_HEADER; pos < src.length; ) {
+    const size = chunkSize(src, pos);
+    pos += 4;
+    if (size > 0) {
+      const end = pos + size;
+      const len = snappyDeclaredLength(src, pos, end);
+      const room = snappyOutputRoom(len, pos, end);
+      if (len !== room || room > out.length - d) return false;
+      let s = pos + 1;
+      while (src[s - 1]! >= 0x80) s++;
+      if (snappyWasmDecode(s, end, staged.out + d, room) !== len) return false;
+      d += len;
+    }
+    pos += size;
+  }
+  out.set(staged.mem.subarray(staged.out, staged.out + d));
+  return d === out.length;
 }
 
 /** Compresses in snappy-java's stream framing (version 1, compatible 1), as the Java producer does. */

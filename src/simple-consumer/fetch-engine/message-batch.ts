@@ -54,6 +54,8 @@ export class LazyMessageBatch implements MessageBatch {
   private expanded: Buffer[] | undefined;
   private counted = -1;
   private expandedSize = 0;
+  /** Leading bytes of `set` whose CRCs were checked as the response arrived. */
+  private readonly crcChecked: number;
 
   constructor(
     topic: string,
@@ -63,6 +65,7 @@ export class LazyMessageBatch implements MessageBatch {
     nextOffset: bigint,
     highWatermark: bigint,
     compressed: boolean,
+    crcCheckedBytes = 0,
   ) {
     this.topic = topic;
     this.partition = partition;
@@ -71,12 +74,13 @@ export class LazyMessageBatch implements MessageBatch {
     this.nextOffset = nextOffset;
     this.highWatermark = highWatermark;
     this.compressed = compressed;
+    this.crcChecked = crcCheckedBytes;
   }
 
   /** Throws CorruptError if the set is not sound; afterwards `count` is known. */
   verify(verifyCrc: boolean): void {
     if (this.counted >= 0) return;
-    const options = this.options(verifyCrc);
+    const options = { ...this.options(verifyCrc), crcCheckedBytes: this.crcChecked };
     if (this.compressed) {
       const x = expandMessageSet(this.set, options);
       this.expanded = x.sets;

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FetchEngine, type FetchEngineInit } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { FakeCluster } from './fetch-engine-fake-cluster.js';
+
+// Partitions read up to the log end while others still have data. A broker holds a request in
+// which no partition has data for MaxWaitTime, and a request reserves budget for what it asks.
+// Both cases were found by the scaling benchmark on real brokers (bench/scaling.js).
+
+const clusters: FakeCluster[] = [];
+const engines: FetchEngine[] = [];
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  await Promise.all(clusters.splice(0).map((c) => c.stop()));
+});
+
+async function setup(brokers: number, init: FetchEngineInit): Promise<{ c: FakeCluster; e: FetchEngine }> {
+  const c = await FakeCluster.start(brokers);
+  clusters.push(c);
+  const e = new FetchEngine(c.metadata(), { socketTimeoutMs: 5000, ...init });
+  engines.push(e);
+  return { c, e };
+}
+
+const value = (p: number, i: number): string => `${p}:${i}:${'x'.repeat(60)}`;
+
+/** Reads `total` messages; returns how many arrived before `ms` passed. */
+async function readAll(e: FetchEngine, total: number, ms: number): Promise<number> {
+  let seen = 0;
+  const deadline = Date.now() + ms;
+  while (seen < total && Date.now() < deadline) {
+    const b = await Promise.race([
+      e.next(),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(1, deadline - Date.now()))),
+    ]);
+    if (b !== undefined) seen += b.count;
+  }
+  return seen;
+}
+
+describe('FetchEngine: partitions at the log end beside partitions with data', () => {
+  it('keeps reading the partitions of other brokers while caught-up ones hold requests (5 brokers)', async () => {
+    // Brokers 0-2 lead 8 partitions with a little data, brokers 3-4 8 with a lot; the budget is
+    // 8 fetch sizes. The caught-up partitions' requests, each held MaxWaitTime and re-sent at
+    // once, kept the whole budget reserved: brokers 3 and 4 were never fetched from again.
+    const { c, e } = await setup(5, { fetchSizeBytes: 100_000, prefetchBytes: 800_000, maxWaitMs: 200 });
+    const big = 'x'.repeat(1000);
+    const parts: { partition: number; count: number }[] = [];
+    for (let p = 0; p < 16; p++) {
+      const leader = p < 8 ? p % 3 : 3 + (p % 2);
+      const count = p < 8 ? 5 : 400;
+      c.addPartition('t', p, leader);
+      c.append(
+        't',
+        p,
+        Array.from({ length: count }, (_, i) => `${p}:${i}:${big}`),
+      );
+      parts.push({ partition: p, count });
+    }
+    const total = parts.reduce((n, p) => n + p.count, 0);
+    // The small partitions first: read to their end, their requests then wait at the brokers.
+    const small = parts.filter((p) => p.partition < 8);
+    e.assign(small.map(({ partition }) => ({ topic: 't', partition, offset: 0n })));
+    expect(await readAll(e, 40, 5000)).toBe(40);
+    await new Promise((r) => setTimeout(r, 50));
+    e.assign(
+      parts.filter((p) => p.partition >= 8).map(({ partition }) => ({ topic: 't', partition, offset: 0n })),
+    );
+    expect(await readAll(e, total - 40, 15_000)).toBe(total - 40);
+  }, 30_000);
+
+  it('never sends a request of caught-up partitions only while another partition has data', async () => {
+    const { c, e } = await setup(1, { fetchSizeBytes: 1000, prefetchBytes: 16_000, maxWaitMs: 100 });
+    const ends = new Map<number, bigint>();
+    for (let p = 0; p < 64; p++) {
+      c.addPartition('t', p, 0);
+      // Uneven: some partitions end after one fetch, others need many.
+      const count = p % 4 === 0 ? 120 : 3;
+      c.append(
+        't',
+        p,
+        Array.from({ length: count }, (_, i) => value(p, i)),
+      );
+      ends.set(p, BigInt(count));
+    }
+    const total = [...ends.values()].reduce((n, v) => n + Number(v), 0);
+    e.assign([...ends.keys()].map((partition) => ({ topic: 't', partition, offset: 0n })));
+    expect(await readAll(e, total, 20_000)).toBe(total);
+    // Requests sent before the last data was fetched, in which every partition was at its end.
+    let lastWithData = c.fetches.length - 1;
+    while (
+      lastWithData >= 0 &&
+      c.fetches[lastWithData]!.partitions.every((p) => p.fetchOffset >= ends.get(p.partition)!)
+    )
+      lastWithData--;
+    const idleOnly = c.fetches
+      .slice(0, lastWithData)
+      .filter((f) => f.partitions.every((p) => p.fetchOffset >= ends.get(p.partition)!));
+    expect(idleOnly.length, `of ${c.fetches.length} requests`).toBe(0);
+  }, 30_000);
+
+  it('asks a caught-up partition for a probe, and for its whole size once new data fills the probe', async () => {
+    const { c, e } = await setup(1, { fetchSizeBytes: 200_000, prefetchBytes: 2_000_000, maxWaitMs: 50 });
+    c.addPartition('t', 0, 0);
+    c.append('t', 0, ['first']);
+    e.assign([{ topic: 't', partition: 0, offset: 0n }]);
+    expect(await readAll(e, 1, 5000)).toBe(1);
+    // New data: two entries larger than a probe but within the fetch size. No fetch size growth.
+    const grown: unknown[] = [];
+    e.on('fetch-size-grown', (g) => grown.push(g));
+    const big = Buffer.alloc(100_000, 0x61);
+    c.append('t', 0, [big, big]);
+    expect(await readAll(e, 2, 5000)).toBe(2);
+    expect(grown).toEqual([]);
+    const asked = c.fetches.map((f) => ({
+      offset: f.partitions[0]!.fetchOffset,
+      size: f.partitions[0]!.maxBytes,
+    }));
+    // At the log end (offset 1) it asked for a probe; the full probe made the next ask for more.
+    const probe = asked.findIndex((a) => a.offset === 1n);
+    expect(asked[probe]!.size).toBeLessThan(200_000);
+    expect(asked[probe + 1]!.size).toBeGreaterThanOrEqual(200_000);
+  }, 30_000);
+});
