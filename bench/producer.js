@@ -1,10 +1,11 @@
 // Producer throughput benchmark (`npm run bench:producer`; `--smoke` for a 50k-message check):
-// kafka08's Producer, kcat -P (librdkafka) and Kafka 0.8.2's own ProducerPerformance (the Java
-// KafkaProducer) each write N x 100-byte records with acks=1 to a fresh 1-partition topic of the
-// same local 0.8.2.2 broker, per codec, interleaved (the client order rotates each round). Each
-// client is a child process measured from outside (GNU time: peak RSS, user+system CPU). A run
-// counts only if the topic's log end offset then equals N. Medians are printed and written to
-// bench/results/producer-latest.json. Figures are printed, never asserted.
+// kafka08's Producer (send() with promises, and with callbacks), kcat -P (librdkafka) and Kafka
+// 0.8.2's own ProducerPerformance (the Java KafkaProducer) each write N x 100-byte records with
+// acks=1 to a fresh 1-partition topic of the same local 0.8.2.2 broker, per codec, interleaved
+// (the client order rotates each round). Each client is a child process measured from outside
+// (GNU time: peak RSS, user+system CPU). A run counts only if the topic's log end offset then
+// equals N. Medians per codec and client, the load averages and kafka08's ratio to each peer
+// are printed and written to bench/results/producer-latest.json. Figures are printed, never asserted.
 //
 // Flags: --smoke (50k messages, 1 round), --messages N, --size B, --runs R, --codecs a,b,
 // --clients a,b, --timeout SECONDS (per client run, default 120).
@@ -13,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './lib/args.js';
 import { fmt } from './lib/svg.js';
 import { lastJsonLine, runTimed } from './lib/timed.js';
 import { payloadBlock } from './producer/payload.js';
@@ -20,12 +22,7 @@ import { payloadBlock } from './producer/payload.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const { startLocalKafka } = await import('../dist/rig/index.js');
 
-const argv = process.argv.slice(2);
-const flag = (n) => argv.includes(`--${n}`);
-const value = (n) => {
-  const i = argv.indexOf(`--${n}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const { flag, value } = cliArgs();
 const smoke = flag('smoke');
 const messages = Number(value('messages') ?? (smoke ? 50_000 : 1_000_000));
 const size = Number(value('size') ?? 100);
@@ -34,10 +31,26 @@ const timeoutMs = Number(value('timeout') ?? 120) * 1000;
 const codecs = (value('codecs') ?? 'none,gzip,snappy,lz4').split(',');
 const CLIENTS = [
   { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 Producer (ours), send() per record' },
+  {
+    name: 'kafka08-cb',
+    file: 'kafka08.js',
+    label: 'kafka08 Producer (ours), send(record, callback) per record',
+    options: { api: 'callback' },
+  },
   { name: 'kcat', file: 'kcat.js', label: 'kcat -P (librdkafka)' },
   { name: 'jvm', file: 'jvm.js', label: 'Kafka 0.8.2.2 org.apache.kafka.clients.tools.ProducerPerformance' },
 ];
 const clients = CLIENTS.filter((c) => !value('clients') || value('clients').split(',').includes(c.name));
+const PEERS = ['kcat', 'jvm'];
+const OURS = ['kafka08', 'kafka08-cb'];
+const JVM_CAVEAT =
+  'ProducerPerformance cannot be given a payload: it sends 100 bytes of 0x01, which every codec ' +
+  'compresses to almost nothing (for it and for the broker, which recompresses). Only the ' +
+  'uncompressed row compares like with like; its codec rows flatter it.';
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const machine = {
   cpus: cpus().length,
@@ -75,14 +88,14 @@ try {
   const perRun = new Map(codecs.map((c) => [c, new Map(clients.map((x) => [x.name, []]))]));
   for (let r = 0; r < runs; r++) {
     for (const codec of codecs) {
-      console.log(`\n-- round ${r + 1}/${runs}: ${codec}`);
+      console.log(`\n-- round ${r + 1}/${runs}: ${codec} (load ${loadNow()})`);
       const order = clients.map((_, i) => clients[(i + r) % clients.length]);
       for (const c of order) {
         const topic = `pbench-${codec}-${c.name}-${r}`;
         await kafka.createTopic({ name: topic, partitions: 1 });
         const res = await runClient(c, topic, codec, classpath);
         perRun.get(codec).get(c.name).push(res);
-        console.log(`  [${r + 1}/${runs}] ${c.name.padEnd(8)} ${describe(res)}`);
+        console.log(`  [${r + 1}/${runs}] ${c.name.padEnd(10)} ${describe(res)}`);
       }
     }
   }
@@ -96,13 +109,13 @@ try {
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(
   join(here, 'results', 'producer-latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, caveat: JVM_CAVEAT, ratios: ratios(), results }, null, 2)}\n`,
 );
 printTable();
 process.exit(0);
 
 async function runClient(c, topic, codec, classpath) {
-  const options = { compression: codec, acks: 1, classpath, file: linesFile, timeoutMs };
+  const options = { compression: codec, acks: 1, classpath, file: linesFile, timeoutMs, ...c.options };
   const r = await runTimed(
     'node',
     [
@@ -127,6 +140,9 @@ async function runClient(c, topic, codec, classpath) {
     error: line ? line.error : `no result line (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-300)}`,
   };
   if (line?.complete && logEnd !== messages) out.error = `log end offset ${logEnd}, expected ${messages}`;
+  if (!out.complete && out.error === undefined) {
+    out.error = `exit ${r.code ?? r.signal}, reported ${line?.count} sent, log end offset ${logEnd}: ${r.stderr.trim().slice(-200)}`;
+  }
   out.msgsPerSec = out.complete ? Math.round(messages / (out.elapsedMs / 1000)) : 0;
   return out;
 }
@@ -154,6 +170,10 @@ function describe(x) {
   return x.complete ? base : `${base}  FAILED: ${x.error ?? ''}`.slice(0, 300);
 }
 
+function round2(x) {
+  return x === null ? null : +x.toFixed(2);
+}
+
 function median(xs) {
   const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
   if (!v.length) return null;
@@ -164,6 +184,7 @@ function median(xs) {
 function summarize(codec, c, list) {
   const done = list.filter((x) => x.complete);
   const used = done.length ? done : list;
+  const rss = used.map((x) => x.peakRssMb).filter((x) => typeof x === 'number');
   return {
     codec,
     client: c.name,
@@ -173,21 +194,57 @@ function summarize(codec, c, list) {
         ? 'ok'
         : `ok in ${done.length} of ${list.length}: ${list.find((x) => !x.complete)?.error}`,
     msgsPerSec: done.length ? Math.round(median(done.map((x) => x.msgsPerSec))) : null,
-    peakRssMb: median(used.map((x) => x.peakRssMb)),
-    cpuSec: median(used.map((x) => x.cpuSec)),
+    peakRssMb: round2(median(rss)),
+    maxPeakRssMb: rss.length ? Math.max(...rss) : null,
+    cpuSec: round2(median(used.map((x) => x.cpuSec))),
     runs: list,
   };
 }
 
+/** Each kafka08 form's median rate over each peer's, per codec (above 1: kafka08 is faster). */
+function ratios() {
+  const out = {};
+  for (const codec of codecs) {
+    const rate = (name) => results.find((x) => x.codec === codec && x.client === name)?.msgsPerSec;
+    out[codec] = {};
+    for (const ours of OURS) {
+      out[codec][ours] = {};
+      for (const peer of PEERS) {
+        const a = rate(ours);
+        const b = rate(peer);
+        out[codec][ours][peer] = a && b ? +(a / b).toFixed(2) : null;
+      }
+    }
+  }
+  return out;
+}
+
 function printTable() {
+  const r2 = ratios();
   console.log(
-    `\n${'codec'.padEnd(7)} ${'client'.padEnd(8)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'CPU s'.padStart(6)}  ${'vs jvm'.padStart(6)} ${'vs kcat'.padStart(7)}  status`,
+    `\nmedians of ${runs} round(s), ${messages} x ${size} B, acks=1; load at start ${machine.loadAvgAtStart
+      .map((l) => l.toFixed(2))
+      .join(' ')}, at end ${loadNow()}`,
+  );
+  console.log(
+    `${'codec'.padEnd(7)} ${'client'.padEnd(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'max RSS'.padStart(8)} ${'CPU s'.padStart(6)}  status`,
   );
   for (const r of results) {
-    const rate = (name) => results.find((x) => x.codec === r.codec && x.client === name)?.msgsPerSec;
-    const vs = (name) => (r.msgsPerSec && rate(name) ? (r.msgsPerSec / rate(name)).toFixed(2) : '');
     console.log(
-      `${r.codec.padEnd(7)} ${r.client.padEnd(8)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${vs('jvm').padStart(6)} ${vs('kcat').padStart(7)}  ${r.status.slice(0, 80)}`,
+      `${r.codec.padEnd(7)} ${r.client.padEnd(10)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.maxPeakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${r.status.slice(0, 80)}`,
     );
   }
+  console.log("\nkafka08 msgs/s over each peer's (same run, medians):");
+  for (const codec of codecs) {
+    for (const ours of OURS) {
+      const parts = PEERS.filter((p) => r2[codec][ours][p] !== null).map(
+        (p) => `vs ${p} ${r2[codec][ours][p].toFixed(2)}`,
+      );
+      if (!parts.length) continue;
+      const note =
+        codec !== 'none' && r2[codec][ours].jvm !== null ? '  (jvm: constant payload, see caveat)' : '';
+      console.log(`  ${codec.padEnd(7)} ${ours.padEnd(10)} ${parts.join('  ')}${note}`);
+    }
+  }
+  if (clients.some((c) => c.name === 'jvm')) console.log(`\ncaveat: ${JVM_CAVEAT}`);
 }

@@ -36,7 +36,9 @@ console.log(
     elapsedMs: m ? (count / Number(m[2])) * 1000 : r.wallMs,
     child: r.time,
     ...(m
-      ? {}
+      ? count >= Number(countArg) && r.code === 0
+        ? {}
+        : { error: `ProducerPerformance sent ${count} (exit ${r.code}): ${r.stderr.trim().slice(-300)}` }
       : { error: `ProducerPerformance printed no summary (exit ${r.code}): ${r.stderr.trim().slice(-300)}` }),
   }),
 );

@@ -1,4 +1,5 @@
-// kafka08's Producer: `send` per record (the API users call), acks and codec from the options,
+// kafka08's Producer: `send` per record (the API users call; the promise form unless options.api
+// is 'callback'), acks and codec from the options,
 // every other setting at its Kafka 0.8.2 default. The loop waits for buffer.memory room when it is
 // full, which is how a Node caller applies the backpressure Java's blocked send() gives.
 // Prints one JSON line: { client, complete, count, elapsedMs, error? }.
@@ -27,11 +28,15 @@ const onAck = () => {
 const onError = (e) => {
   failure ??= e;
 };
+const onOutcome = (e) => (e ? onError(e) : onAck());
+// options.api 'callback': send(record, callback), Java's form, with no promise per record.
+const callbackForm = options.api === 'callback';
 try {
   await producer.partitionCount(topic);
   const t0 = performance.now();
   for (let i = 0; i < count && failure === undefined; i++) {
-    producer.send({ topic, value: values[i % BLOCK_VALUES] }).then(onAck, onError);
+    if (callbackForm) producer.send({ topic, value: values[i % BLOCK_VALUES] }, onOutcome);
+    else producer.send({ topic, value: values[i % BLOCK_VALUES] }).then(onAck, onError);
     if (producer.bufferFull) await producer.waitForRoom();
   }
   await producer.flush();

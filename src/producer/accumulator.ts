@@ -1,4 +1,4 @@
-import type { MessageToEncode } from '../protocol/message-set-encode.js';
+import { messageEntrySize, writeMessageEntry } from '../protocol/message-set-encode.js';
 
 /** Where a record landed: `offset` is the broker's, undefined with acks=0 (no answer). */
 export interface RecordMetadata {
@@ -8,17 +8,29 @@ export interface RecordMetadata {
 }
 
 /**
- * Records for one partition, sent together. A batch takes records until its bytes reach
- * `batch.size` (a record larger than that gets a batch of its own). Compressed, it becomes one
- * wrapper message, kept after the first attempt so a retry does not compress again.
+ * The callback form of `send`: called once, with the error or with the record's metadata, like
+ * the Java producer's `Callback.onCompletion`.
+ */
+export type SendCallback = (error: Error | null, metadata: RecordMetadata | undefined) => void;
+
+type Resolve = (m: RecordMetadata) => void;
+type Reject = (e: Error) => void;
+
+/**
+ * Records for one partition, sent together, encoded as they are appended: `buffer` holds the
+ * uncompressed message set (offsets 0, 1, ... relative to the batch, as the Java producer writes
+ * them), so sending costs no per-record work and a compressed batch is compressed once. A batch
+ * takes records until its bytes reach `batch.size` (a record larger than that gets a batch of its
+ * own).
  */
 export class Batch {
   readonly createdAt: number;
-  readonly messages: MessageToEncode[] = [];
-  readonly resolvers: ((m: RecordMetadata) => void)[] = [];
-  readonly rejecters: ((e: Error) => void)[] = [];
+  /** The message set so far, in `buffer[0, bytes)`; undefined once compressed or answered. */
+  buffer: Buffer | undefined;
   /** Wire bytes of the records (12-byte log overhead + message each), measured against batch.size. */
   bytes = 0;
+  /** Records in the batch. */
+  count = 0;
   /** What the records hold of buffer.memory, given back when the batch is answered. */
   held = 0;
   /** Produce requests that carried this batch so far. */
@@ -29,10 +41,41 @@ export class Batch {
   sending = false;
   /** The compressed wrapper, kept so a retry does not compress again. */
   compressed: Buffer | undefined;
+  /**
+   * How each record is told its outcome, two slots per record: a promise's resolve and reject,
+   * or a callback and null. Two flat slots instead of an object per record, as most records of
+   * a batch are pending at once.
+   */
+  private readonly settlers: (Resolve | Reject | SendCallback | null)[] = [];
   private doneWaiters: (() => void)[] | undefined;
 
-  constructor(createdAt: number) {
+  constructor(createdAt: number, buffer: Buffer) {
     this.createdAt = createdAt;
+    this.buffer = buffer;
+  }
+
+  /** Room left in the buffer. */
+  get room(): number {
+    return this.buffer === undefined || this.closed ? 0 : this.buffer.length - this.bytes;
+  }
+
+  /** Encodes one record at the end of the set; the caller checked {@link room}. */
+  append(
+    key: Buffer | null,
+    value: Buffer | null,
+    held: number,
+    first: Resolve | SendCallback,
+    second: Reject | null,
+  ): void {
+    this.bytes = writeMessageEntry(this.buffer!, this.bytes, this.count, 0, key, value);
+    this.count++;
+    this.held += held;
+    this.settlers.push(first, second);
+  }
+
+  /** The uncompressed message set. */
+  get messageSet(): Buffer {
+    return this.buffer!.subarray(0, this.bytes);
   }
 
   /** Resolves when every record of the batch has been answered, successfully or not. */
@@ -44,24 +87,47 @@ export class Batch {
   }
 
   complete(topic: string, partition: number, baseOffset: bigint | undefined): void {
-    for (let i = 0; i < this.resolvers.length; i++) {
-      this.resolvers[i]!({
-        topic,
-        partition,
-        offset: baseOffset === undefined ? undefined : baseOffset + BigInt(i),
-      });
+    const s = this.settlers;
+    let offset = baseOffset;
+    for (let i = 0; i < s.length; i += 2) {
+      const metadata: RecordMetadata = { topic, partition, offset };
+      const second = s[i + 1];
+      if (second === null) invokeCallback(s[i] as SendCallback, null, metadata);
+      else (s[i] as Resolve)(metadata);
+      if (offset !== undefined) offset++;
     }
     this.settled();
   }
 
   fail(error: Error): void {
-    for (const reject of this.rejecters) reject(error);
+    const s = this.settlers;
+    for (let i = 0; i < s.length; i += 2) {
+      const second = s[i + 1];
+      if (second === null) invokeCallback(s[i] as SendCallback, error, undefined);
+      else (second as Reject)(error);
+    }
     this.settled();
   }
 
   private settled(): void {
+    this.settlers.length = 0;
     for (const w of this.doneWaiters ?? []) w();
     this.doneWaiters = undefined;
+  }
+}
+
+/** A callback that throws must not stop the others: its error surfaces as an uncaught exception. */
+export function invokeCallback(
+  cb: SendCallback,
+  error: Error | null,
+  metadata: RecordMetadata | undefined,
+): void {
+  try {
+    cb(error, metadata);
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
   }
 }
 
@@ -92,8 +158,9 @@ export class PartitionQueue {
 }
 
 /**
- * The producer's unsent records, per partition. Appending is synchronous and cheap (the record
- * is only pushed onto its partition's open batch); encoding happens when the batch is sent.
+ * The producer's unsent records, per partition. Appending encodes the record into its partition's
+ * open batch; batch buffers of `batch.size` are reused once their batch is compressed or answered,
+ * as Java's BufferPool reuses them, so a steady stream allocates none.
  */
 export class RecordAccumulator {
   readonly batchSize: number;
@@ -101,10 +168,14 @@ export class RecordAccumulator {
   readonly queues: PartitionQueue[] = [];
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   private readonly now: () => number;
+  private readonly freeBuffers: Buffer[] = [];
+  private readonly maxFreeBuffers: number;
 
-  constructor(batchSize: number, now: () => number) {
+  /** `poolBytes` bounds what free batch buffers are kept for reuse (buffer.memory). */
+  constructor(batchSize: number, now: () => number, poolBytes: number) {
     this.batchSize = batchSize;
     this.now = now;
+    this.maxFreeBuffers = Math.floor(poolBytes / batchSize);
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -122,30 +193,38 @@ export class RecordAccumulator {
     return q;
   }
 
-  /** Adds a record whose `held` bytes are already reserved; returns its queue (now holding it). */
+  /**
+   * Encodes a record whose `held` bytes are already reserved into its partition's open batch
+   * (a new one when it does not fit); `first` and `second` are how it is told its outcome.
+   */
   append(
     topic: string,
     partition: number,
-    message: MessageToEncode,
-    bytes: number,
+    key: Buffer | null,
+    value: Buffer | null,
     held: number,
-    resolve: (m: RecordMetadata) => void,
-    reject: (e: Error) => void,
-  ): PartitionQueue {
+    first: Resolve | SendCallback,
+    second: Reject | null,
+  ): void {
     const q = this.queue(topic, partition);
+    const bytes = messageEntrySize(key, value);
     let batch = q.batches[q.batches.length - 1];
-    if (batch === undefined || batch.closed || (batch.bytes > 0 && batch.bytes + bytes > this.batchSize)) {
+    if (batch === undefined || batch.room < bytes) {
       if (batch !== undefined) batch.closed = true;
-      batch = new Batch(this.now());
+      batch = new Batch(this.now(), this.takeBuffer(bytes));
       q.batches.push(batch);
     }
-    batch.messages.push(message);
-    batch.resolvers.push(resolve);
-    batch.rejecters.push(reject);
-    batch.bytes += bytes;
-    batch.held += held;
+    batch.append(key, value, held, first, second);
     if (batch.bytes >= this.batchSize) batch.closed = true;
-    return q;
+  }
+
+  /** Gives a batch's buffer back for reuse: the batch is compressed or answered. */
+  releaseBuffer(batch: Batch): void {
+    const buf = batch.buffer;
+    batch.buffer = undefined;
+    if (buf !== undefined && buf.length === this.batchSize && this.freeBuffers.length < this.maxFreeBuffers) {
+      this.freeBuffers.push(buf);
+    }
   }
 
   /** Every batch not yet answered, for flush(). */
@@ -153,5 +232,10 @@ export class RecordAccumulator {
     const out: Batch[] = [];
     for (const q of this.queues) out.push(...q.batches);
     return out;
+  }
+
+  private takeBuffer(bytes: number): Buffer {
+    if (bytes > this.batchSize) return Buffer.allocUnsafeSlow(bytes);
+    return this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.batchSize);
   }
 }

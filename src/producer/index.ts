@@ -1,4 +1,4 @@
-export type { RecordMetadata } from './accumulator.js';
+export type { RecordMetadata, SendCallback } from './accumulator.js';
 export type { Acks, CompressionType, ProducerConfig, ProducerOptions, ProducerProperties } from './config.js';
 export { resolveProducerConfig } from './config.js';
 export * from './errors.js';

@@ -7,7 +7,7 @@ import {
   UnknownPartitionError,
 } from '../simple-consumer/errors.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
-import { RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import { invokeCallback, RecordAccumulator, type RecordMetadata, type SendCallback } from './accumulator.js';
 import { BufferMemory } from './buffer-memory.js';
 import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } from './config.js';
 import {
@@ -21,7 +21,7 @@ import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
 import { type CheckedRecord, checkRecord, type ProducerRecord } from './record.js';
 import { Sender } from './sender.js';
 
-export type { RecordMetadata };
+export type { RecordMetadata, SendCallback };
 
 interface TopicPartitions {
   count: number;
@@ -31,6 +31,28 @@ interface TopicPartitions {
 }
 
 const noop = (): void => undefined;
+
+/**
+ * The executor of every record's promise: one shared function instead of a closure per record.
+ * The Promise constructor runs it synchronously, so the captured pair is taken right after.
+ */
+let capturedResolve: ((m: RecordMetadata) => void) | undefined;
+let capturedReject: ((e: Error) => void) | undefined;
+function captureSettlers(resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A send refused before anything was queued: a rejected promise, or the callback called soon. */
+function refuse(err: unknown, callback: SendCallback | undefined): Promise<RecordMetadata> | undefined {
+  if (callback === undefined) return Promise.reject(err);
+  queueMicrotask(() => invokeCallback(callback, asError(err), undefined));
+  return undefined;
+}
 
 /**
  * A Kafka 0.8 producer with the semantics of Kafka 0.8.2's Java `KafkaProducer`: records are
@@ -74,7 +96,7 @@ export class Producer {
       refreshBackoffMs: c.retryBackoffMs,
     });
     this.memory = new BufferMemory(c.bufferMemory);
-    this.accumulator = new RecordAccumulator(c.batchSize, Date.now);
+    this.accumulator = new RecordAccumulator(c.batchSize, Date.now, c.bufferMemory);
     this.sender = new Sender({
       config: c,
       metadata: this.metadata,
@@ -91,28 +113,35 @@ export class Producer {
   /**
    * Sends one record. Bad input (topic name, key or value type, a partition the topic does not
    * have, a record over max.request.size) rejects before anything is sent.
+   *
+   * With a callback, `send` returns nothing and calls `callback(error, metadata)` once, as Java's
+   * `send(record, callback)` does: no promise is made for the record, which is cheaper when the
+   * caller does not await each one. The callback is never called synchronously from `send`.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closing !== undefined) return Promise.reject(new ProducerClosedError(record?.topic));
+  send(record: ProducerRecord): Promise<RecordMetadata>;
+  send(record: ProducerRecord, callback: SendCallback): void;
+  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | undefined {
     let r: CheckedRecord;
     try {
-      r = checkRecord(record);
+      if (this.closing !== undefined) throw new ProducerClosedError(record?.topic);
+      const known = record !== null && typeof record === 'object' ? this.topics.get(record.topic) : undefined;
+      // A known topic's name was checked when it became known.
+      r = checkRecord(record, known !== undefined);
       this.checkSize(r);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const known = this.topics.get(r.topic);
-    if (this.slowPending === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
-      let partition: number;
-      try {
-        partition = this.choosePartition(r, known);
-      } catch (err) {
-        this.memory.release(r.held);
-        return Promise.reject(err);
+      if (this.slowPending === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
+        let partition: number;
+        try {
+          partition = this.choosePartition(r, known);
+        } catch (err) {
+          this.memory.release(r.held);
+          throw err;
+        }
+        return this.append(r, partition, callback);
       }
-      return this.append(r, partition);
+    } catch (err) {
+      return refuse(err, callback);
     }
-    return this.sendSlowly(r);
+    return this.sendSlowly(r, callback);
   }
 
   /** Sends records in order; resolves with their metadata in the same order, or rejects with the first failure. */
@@ -189,16 +218,24 @@ export class Producer {
     }
   }
 
-  private append(r: CheckedRecord, partition: number): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      // The checked record is the message to encode: no second object per record.
-      this.accumulator.append(r.topic, partition, r, r.bytes, r.held, resolve, reject);
-      this.sender.wake();
-    });
+  private append(
+    r: CheckedRecord,
+    partition: number,
+    callback?: SendCallback,
+  ): Promise<RecordMetadata> | undefined {
+    let acked: Promise<RecordMetadata> | undefined;
+    if (callback === undefined) {
+      acked = new Promise<RecordMetadata>(captureSettlers);
+      this.accumulator.append(r.topic, partition, r.key, r.value, r.held, capturedResolve!, capturedReject!);
+    } else {
+      this.accumulator.append(r.topic, partition, r.key, r.value, r.held, callback, null);
+    }
+    this.sender.wake();
+    return acked;
   }
 
   /** The Java producer's blocking path: wait for metadata, then for memory, in call order. */
-  private sendSlowly(r: CheckedRecord): Promise<RecordMetadata> {
+  private sendSlowly(r: CheckedRecord, callback?: SendCallback): Promise<RecordMetadata> | undefined {
     const deadline = Date.now() + this.config.maxBlockMs;
     this.slowPending++;
     const previous = this.slowTail;
@@ -213,7 +250,7 @@ export class Producer {
         Math.max(0, deadline - Date.now()),
         () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, where),
       );
-      return { acked: this.append(r, partition) };
+      return { acked: this.append(r, partition)! };
     })();
     this.slowTail = appended.then(noop, noop).finally(() => {
       this.slowPending--;
@@ -222,7 +259,12 @@ export class Producer {
     const tracked = result.then(noop, noop);
     this.slowSends.add(tracked);
     void tracked.finally(() => this.slowSends.delete(tracked));
-    return result;
+    if (callback === undefined) return result;
+    result.then(
+      (metadata) => invokeCallback(callback, null, metadata),
+      (err: unknown) => invokeCallback(callback, asError(err), undefined),
+    );
+    return undefined;
   }
 
   private choosePartition(r: CheckedRecord, topic: TopicPartitions): number {

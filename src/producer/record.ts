@@ -1,3 +1,4 @@
+import { messageEntrySize } from '../protocol/message-set-encode.js';
 import { topicNameProblem } from '../protocol/topic-name.js';
 import { InvalidRecordError } from './errors.js';
 
@@ -28,16 +29,14 @@ export interface CheckedRecord {
 }
 
 /**
- * Java keeps a waiting record as bytes in a pooled buffer. A pending send here also costs its
- * promise, resolving functions and bookkeeping: about 500 bytes of live heap (measured with the
- * caller's own `.then`), and, because such records outlive young-generation collections, about
- * 2 KiB of heap growth each in our 1M-record runs. Counting that keeps `buffer.memory` a bound on
- * what the producer really holds: counting bytes alone, 100-byte records filled 32 MiB of
- * accounting with 300+ MiB of RSS.
+ * Java keeps a waiting record as bytes in a pooled buffer; so do we (the batch buffers), but a
+ * pending send also keeps its promise or callback and bookkeeping alive, and records that
+ * outlive young-generation collections grow the heap: peak RSS grows by about 2 KiB per pending
+ * send, in both forms of `send`. Counting 3 KiB keeps `buffer.memory` a bound on what the
+ * producer really holds (measurements: bench/README.md, "The pending-send charge").
  */
-export const PENDING_SEND_OVERHEAD = 2048;
+export const PENDING_SEND_OVERHEAD = 3072;
 
-const ENTRY_OVERHEAD = 26;
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -62,13 +61,16 @@ function toBytes(
   );
 }
 
-/** Checks a record the way the broker would, before anything is sent. */
-export function checkRecord(record: ProducerRecord): CheckedRecord {
+/**
+ * Checks a record the way the broker would, before anything is sent. `topicChecked` says the
+ * topic name was checked before (the producer knows the topic), so it is not matched again.
+ */
+export function checkRecord(record: ProducerRecord, topicChecked = false): CheckedRecord {
   if (record === null || typeof record !== 'object') {
     throw new InvalidRecordError('record', `must be an object, got ${describe(record)}`, {});
   }
   const { topic, partition } = record;
-  const topicProblem = topicNameProblem(topic);
+  const topicProblem = topicChecked ? undefined : topicNameProblem(topic);
   if (topicProblem !== undefined) throw new InvalidRecordError('topic', topicProblem, {});
   if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff)) {
     throw new InvalidRecordError('partition', `must be an integer >= 0, got ${String(partition)}`, { topic });
@@ -79,6 +81,6 @@ export function checkRecord(record: ProducerRecord): CheckedRecord {
   }
   const key = record.key === undefined ? null : toBytes(record.key, 'key', where);
   const value = toBytes(record.value, 'value', where);
-  const bytes = ENTRY_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
+  const bytes = messageEntrySize(key, value);
   return { topic, partition, key, value, bytes, held: bytes + PENDING_SEND_OVERHEAD };
 }

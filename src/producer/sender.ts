@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ProtocolDecodeError } from '../protocol/errors.js';
-import { encodeMessageSet } from '../protocol/message-set-encode.js';
+import { encodeWrapper } from '../protocol/message-set-encode.js';
 import { type ProduceRequestTopic, type ProduceResponse, produceRequest } from '../protocol/produce.js';
 import type { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import {
@@ -181,7 +181,8 @@ export class Sender {
       const taken: Batch[] = [];
       for (let i = q.sendingBatches; i < q.batches.length; i++) {
         const b = q.batches[i]!;
-        const size = this.config.codec === 0 ? b.bytes : compressed(b, this.config.codec).length;
+        const codec = this.config.codec;
+        const size = codec === 0 ? b.bytes : this.compressed(b, codec).length;
         if (total > 0 && total + size > this.config.maxRequestSize) break;
         total += size;
         taken.push(b);
@@ -236,19 +237,26 @@ export class Sender {
   }
 
   /**
-   * One partition's message set. Uncompressed, all its batches are written as one set into a
-   * buffer of the exact size; compressed, each batch is one wrapper (as the Java producer
-   * compresses per batch), kept for retries.
+   * One partition's message set: its batches' sets, as written at append time. Compressed, each
+   * batch is one wrapper (as the Java producer compresses per batch), kept for retries.
    */
   private messageSet(batches: Batch[]): Buffer {
-    if (this.config.codec !== 0) {
-      const sets = batches.map((b) => compressed(b, this.config.codec));
-      return sets.length === 1 ? sets[0]! : Buffer.concat(sets);
+    const codec = this.config.codec;
+    if (batches.length === 1) {
+      const b = batches[0]!;
+      return codec === 0 ? b.messageSet : this.compressed(b, codec);
     }
-    let size = 0;
-    for (const b of batches) size += b.bytes;
-    const messages = batches.length === 1 ? batches[0]!.messages : batches.flatMap((b) => b.messages);
-    return encodeMessageSet(messages, { sizeHint: size });
+    return Buffer.concat(batches.map((b) => (codec === 0 ? b.messageSet : this.compressed(b, codec))));
+  }
+
+  private compressed(b: Batch, codec: 1 | 2 | 3): Buffer {
+    if (b.compressed === undefined) {
+      // The wrapper's offset is its last inner message's, relative to the batch as the inner ones are.
+      b.compressed = encodeWrapper(codec, b.messageSet, b.count - 1);
+      // The wrapper is all a retry needs: the batch's buffer can serve the next batch.
+      this.accumulator.releaseBuffer(b);
+    }
+    return b.compressed;
   }
 
   private finishRequest(leader: number): void {
@@ -303,9 +311,10 @@ export class Sender {
     removeBatches(c.queue, c.batches);
     let offset = baseOffset;
     for (const b of c.batches) {
-      this.stats.acknowledged(b.resolvers.length, b.bytes);
+      this.stats.acknowledged(b.count, b.bytes);
       b.complete(c.queue.topic, c.queue.partition, offset);
-      if (offset !== undefined) offset += BigInt(b.resolvers.length);
+      if (offset !== undefined) offset += BigInt(b.count);
+      this.accumulator.releaseBuffer(b);
       this.release(b.held);
     }
   }
@@ -327,8 +336,9 @@ export class Sender {
     const stats = this.stats;
     stats.retries += batches.length - failing;
     for (const b of failed) {
-      stats.failedRecords += b.resolvers.length;
+      stats.failedRecords += b.count;
       b.fail(new ProduceFailedError(queue.topic, queue.partition, b.attempts, code, err));
+      this.accumulator.releaseBuffer(b);
       this.release(b.held);
     }
     if (failing < batches.length) queue.retryAt = this.now() + this.config.retryBackoffMs;
@@ -346,15 +356,6 @@ function removeBatches(queue: PartitionQueue, batches: Batch[]): void {
   const keep = queue.batches.filter((b) => !gone.has(b));
   queue.batches.length = 0;
   queue.batches.push(...keep);
-}
-
-function compressed(b: Batch, codec: ProducerConfig['codec']): Buffer {
-  if (b.compressed === undefined) {
-    b.compressed = encodeMessageSet(b.messages, { codec, sizeHint: b.bytes });
-    // The wrapper is all a retry needs; dropping the records frees their objects now.
-    b.messages.length = 0;
-  }
-  return b.compressed;
 }
 
 function isRetriable(err: unknown): boolean {

@@ -8,7 +8,12 @@ export * from './fetch.js';
 export * from './message-set.js';
 export { joinOffset, splitOffset } from './message-set-bytes.js';
 export * from './message-set-copy.js';
-export * from './message-set-encode.js';
+// The entry writer and wrapper encoder are the producer's; the public encoder is encodeMessageSet.
+export {
+  type EncodeMessageSetOptions,
+  encodeMessageSet,
+  type MessageToEncode,
+} from './message-set-encode.js';
 export * from './message-set-outline.js';
 export * from './metadata.js';
 export * from './offset-commit.js';

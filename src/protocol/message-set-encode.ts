@@ -1,7 +1,6 @@
 import { type Codec, compress } from './compression/index.js';
 import { crc32 } from './crc32.js';
 import { ProtocolEncodeError } from './errors.js';
-import { Writer } from './writer.js';
 
 /** A message to encode; an absent key is null. */
 export interface MessageToEncode {
@@ -18,35 +17,82 @@ export interface EncodeMessageSetOptions {
    * compressed wrapper gets the offset of its last inner message, as a 0.8 broker writes it.
    */
   baseOffset?: bigint;
-  /** Expected size of the uncompressed set in bytes, so it is written without regrowing (default 1 KiB). */
+  /** Unused: the set's exact size is computed before it is written. Kept for callers that pass it. */
   sizeHint?: number;
 }
 
-/** Writes one entry (offset, size, crc, magic 0, attributes, key, value) with its CRC back-filled. */
-function writeEntry(
-  w: Writer,
-  offset: bigint,
+/**
+ * Bytes of one message-set entry besides its key and value: Offset (8) + MessageSize (4) + CRC (4)
+ * + MagicByte (1) + Attributes (1) + key length (4) + value length (4).
+ */
+export const ENTRY_OVERHEAD = 26;
+const INT32_MAX = 0x7fffffff;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const TWO_32 = 2 ** 32;
+
+/** Wire size of the entry {@link writeMessageEntry} writes for this key and value. */
+export function messageEntrySize(key: Uint8Array | null, value: Uint8Array | null): number {
+  return ENTRY_OVERHEAD + (key === null ? 0 : key.length) + (value === null ? 0 : value.length);
+}
+
+/**
+ * Writes one magic-0 entry (offset, size, crc, magic, attributes, key, value) at `at`, which must
+ * have {@link messageEntrySize} bytes of room, and returns the position after it. The CRC is
+ * computed once over the bytes just written, with no view or copy. `offset` is a number on the
+ * producer's path (offsets relative to a batch), a bigint for sets built with a base offset.
+ */
+export function writeMessageEntry(
+  buf: Buffer,
+  at: number,
+  offset: number | bigint,
   attributes: number,
   key: Uint8Array | null,
   value: Uint8Array | null,
-): void {
-  w.int64(offset, 'MessageSet[].Offset');
-  w.sized((body) => {
-    const crcAt = body.pos;
-    body.uint32(0, 'Message.Crc');
-    body.int8(0, 'Message.MagicByte');
-    body.int8(attributes, 'Message.Attributes');
-    body.bytes(key, 'Message.Key');
-    body.bytes(value, 'Message.Value');
-    const all = body.view();
-    body.patchUInt32(crcAt, crc32(all, crcAt + 4, body.pos));
-  });
+): number {
+  if (typeof offset === 'number') {
+    buf.writeUInt32BE(Math.floor(offset / TWO_32), at);
+    buf.writeUInt32BE(offset >>> 0, at + 4);
+  } else {
+    buf.writeBigInt64BE(offset, at);
+  }
+  const crcAt = at + 12;
+  let pos = crcAt + 4;
+  buf[pos++] = 0; // MagicByte
+  buf[pos++] = attributes;
+  pos = writeBytes(buf, pos, key);
+  pos = writeBytes(buf, pos, value);
+  buf.writeInt32BE(pos - crcAt, at + 8);
+  buf.writeUInt32BE(crc32(buf, crcAt + 4, pos), crcAt);
+  return pos;
 }
 
-function writeEntries(w: Writer, messages: readonly MessageToEncode[], baseOffset: bigint): void {
+function writeBytes(buf: Buffer, at: number, v: Uint8Array | null): number {
+  if (v === null) {
+    buf.writeInt32BE(-1, at);
+    return at + 4;
+  }
+  buf.writeInt32BE(v.length, at);
+  // Small values are copied faster by a loop than through TypedArray.set's native call.
+  if (v.length <= 32) for (let i = 0; i < v.length; i++) buf[at + 4 + i] = v[i]!;
+  else buf.set(v, at + 4);
+  return at + 4 + v.length;
+}
+
+function checkMessage(msg: MessageToEncode, index: number): number {
+  const key = msg.key ?? null;
+  const size = messageEntrySize(key, msg.value);
+  if (size - 12 > INT32_MAX) {
+    throw new ProtocolEncodeError(`MessageSet[${index}]`, `${size - 12} bytes exceed the int32 length`);
+  }
+  return size;
+}
+
+function writeEntries(buf: Buffer, messages: readonly MessageToEncode[], baseOffset: bigint): void {
+  let pos = 0;
   for (let i = 0; i < messages.length; i++) {
     const msg = messages[i]!;
-    writeEntry(w, baseOffset + BigInt(i), 0, msg.key ?? null, msg.value);
+    pos = writeMessageEntry(buf, pos, baseOffset + BigInt(i), 0, msg.key ?? null, msg.value);
   }
 }
 
@@ -62,18 +108,30 @@ export function encodeMessageSet(
 ): Buffer {
   const codec = options.codec ?? 0;
   const base = options.baseOffset ?? 0n;
-  const size = options.sizeHint ?? 1024;
-  if (codec === 0) {
-    const w = new Writer(size);
-    writeEntries(w, messages, base);
-    return w.toBuffer();
+  const last = base + BigInt(Math.max(0, messages.length - 1));
+  if (base < INT64_MIN || last > INT64_MAX) {
+    throw new ProtocolEncodeError(
+      'MessageSet[].Offset',
+      `${base} + ${messages.length} leaves the int64 range`,
+    );
   }
+  let size = 0;
+  for (let i = 0; i < messages.length; i++) size += checkMessage(messages[i]!, i);
+  const inner = Buffer.allocUnsafe(size);
+  writeEntries(inner, messages, base);
+  if (codec === 0) return inner;
   if (messages.length === 0)
     throw new ProtocolEncodeError('MessageSet', 'a compressed message set needs at least one message');
-  const inner = new Writer(size);
-  writeEntries(inner, messages, base);
-  const value = compress(codec, inner.view());
-  const w = new Writer(value.length + 64);
-  writeEntry(w, base + BigInt(messages.length - 1), codec, null, value);
-  return w.toBuffer();
+  return encodeWrapper(codec, inner, base + BigInt(messages.length - 1));
+}
+
+/**
+ * The compressed wrapper entry for an inner message set: null key, `codec` in the attributes,
+ * the compressed set as value, at `offset` (the last inner message's).
+ */
+export function encodeWrapper(codec: 1 | 2 | 3, innerSet: Uint8Array, offset: number | bigint): Buffer {
+  const value = compress(codec, innerSet);
+  const out = Buffer.allocUnsafe(messageEntrySize(null, value));
+  writeMessageEntry(out, 0, offset, codec, null, value);
+  return out;
 }

@@ -112,6 +112,7 @@ export function lz4BlockBound(n: number): number {
 }
 
 const HASH_BITS = 14;
+const HASH_TABLE = new Int32Array(1 << HASH_BITS);
 const MIN_MATCH = 4;
 // The format requires the last 5 bytes to be literals and the last match to start at least
 // 12 bytes before the end of the block.
@@ -145,8 +146,11 @@ export function compressLz4Block(
   let d = dPos;
   let anchor = start;
   if (end - start > MF_LIMIT) {
-    // Positions are stored +1 so the zero-filled table means "no candidate".
-    const table = new Int32Array(1 << HASH_BITS);
+    // Positions are stored +1 so the zero-filled table means "no candidate". One table serves
+    // every call (compression is synchronous): producer batches are small and many, and a fresh
+    // 64 KiB table each was most of their cost.
+    const table = HASH_TABLE;
+    table.fill(0);
     const mfLimit = end - MF_LIMIT;
     const matchLimit = end - LAST_LITERALS;
     let i = start;
@@ -165,8 +169,7 @@ export function compressLz4Block(
       const tokenAt = d++;
       const litCode = Math.min(lit, 15);
       if (lit >= 15) d = writeLength(dst, d, lit - 15);
-      dst.set(src.subarray(anchor, i), d);
-      d += lit;
+      d = copyLiterals(src, anchor, i, dst, d);
       const off = i - ref;
       dst[d++] = off & 0xff;
       dst[d++] = off >>> 8;
@@ -180,6 +183,15 @@ export function compressLz4Block(
   const lit = end - anchor;
   dst[d++] = Math.min(lit, 15) << 4;
   if (lit >= 15) d = writeLength(dst, d, lit - 15);
-  dst.set(src.subarray(anchor, end), d);
-  return d + lit;
+  return copyLiterals(src, anchor, end, dst, d);
+}
+
+/** Copies `src[from, to)` to `dst` at `d`; a short run by a loop, which costs less than a view. */
+function copyLiterals(src: Uint8Array, from: number, to: number, dst: Uint8Array, d: number): number {
+  if (to - from <= 64) {
+    for (let i = from; i < to; i++) dst[d++] = src[i]!;
+    return d;
+  }
+  dst.set(src.subarray(from, to), d);
+  return d + to - from;
 }

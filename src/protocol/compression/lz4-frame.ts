@@ -171,7 +171,11 @@ function fitted(out: Buffer, total: number): Buffer {
  */
 export function lz4FrameCompress(data: Uint8Array): Buffer {
   const blocks = Math.max(1, Math.ceil(data.length / BLOCK_SIZE));
-  const out = Buffer.allocUnsafe(7 + blocks * (4 + lz4BlockBound(BLOCK_SIZE)) + 4);
+  // Header, then per block a size and at most lz4BlockBound of its bytes (summed over the blocks,
+  // bounded by the bound of the whole input plus each block's constant), then the end mark: sized
+  // by the input, so a small producer batch does not take a 64 KiB buffer.
+  const bound = lz4BlockBound(data.length) + blocks * (4 + lz4BlockBound(0));
+  const out = Buffer.allocUnsafe(7 + bound + 4);
   out.writeUInt32LE(MAGIC, 0);
   out[4] = KAFKA_FLG;
   out[5] = KAFKA_BD;
