@@ -29,19 +29,25 @@ const ALPHABET = Buffer.from('etaoinshrdlucmfw');
 const APPEND_MESSAGES = 200;
 const IN_FLIGHT = 8;
 
-function makeValues(start, n, size, seed) {
+/**
+ * `json` wraps the same text in a JSON object of the same size (`{"n":123,"text":"..."}`), for
+ * readers that parse values; it needs size >= 32.
+ */
+function makeValues(start, n, size, seed, format = 'text') {
   let x = (seed ^ (start * 2654435761)) >>> 0 || 1;
   const out = [];
   for (let i = 0; i < n; i++) {
     const v = Buffer.allocUnsafe(size);
-    const label = `${start + i}:`;
+    const label = format === 'json' ? `{"n":${start + i},"text":"` : `${start + i}:`;
     const w = v.write(label.slice(0, size), 0, 'latin1');
-    for (let j = w; j < size; j++) {
+    const end = format === 'json' ? size - 2 : size;
+    for (let j = w; j < end; j++) {
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
       v[j] = ALPHABET[x & 15];
     }
+    if (format === 'json') v.write('"}', size - 2, 'latin1');
     out.push({ key: null, value: v });
   }
   return out;
@@ -53,7 +59,8 @@ function encodeChunk(messages, codec) {
 
 /**
  * Writes `count` messages of `size` bytes spread evenly (round-robin blocks) over the
- * partitions of `topic`. Returns { ms, bytes } for the report.
+ * partitions of `topic` (`valueFormat`: `text` or `json`, see makeValues). Returns { ms, bytes }
+ * for the report.
  */
 export async function produceScenario({
   brokers,
@@ -63,7 +70,9 @@ export async function produceScenario({
   size,
   compression,
   appendMessages = APPEND_MESSAGES,
+  valueFormat = 'text',
 }) {
+  if (valueFormat === 'json' && size < 32) throw new Error('JSON values need at least 32 bytes');
   const codec = { none: Codec.None, gzip: Codec.Gzip, snappy: Codec.Snappy, lz4: Codec.Lz4 }[compression];
   const t0 = performance.now();
   const [host, port] = brokers.split(',')[0].split(':');
@@ -95,7 +104,7 @@ export async function produceScenario({
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      const set = encodeChunk(makeValues(job.start, job.n, size, 0x9e3779b9), codec);
+      const set = encodeChunk(makeValues(job.start, job.n, size, 0x9e3779b9, valueFormat), codec);
       bytes += set.length;
       const leader = tm.partitions.find((x) => x.partition === job.partition).leader;
       const resp = await connFor(leader).send(

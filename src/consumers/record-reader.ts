@@ -1,7 +1,7 @@
 import { joinOffset } from '../protocol/message-set-bytes.js';
-import type { Message } from '../protocol/message-set-types.js';
 import type { MessageBatch, TopicPartition } from '../simple-consumer/fetch-engine/index.js';
 import { type CheckpointPosition, partitionKey } from './checkpoint-state.js';
+import { DecodedRecords } from './decoded-records.js';
 import type { ConsumerCounters } from './observability.js';
 import {
   type AnySchema,
@@ -18,6 +18,10 @@ export interface PartitionPosition extends TopicPartition {
   /** The log end reported with the last batch handed out (for lag). */
   highWatermark?: bigint;
 }
+
+/** What {@link RecordReader.nextValue} returns when no record is in hand. */
+export const NO_RECORD: unique symbol = Symbol('no record');
+export type NoRecord = typeof NO_RECORD;
 
 /** Records of one partition handed out together by `nextBatch()`. */
 export interface ConsumerBatch<T> {
@@ -51,6 +55,8 @@ export class RecordReader<T> {
   /** Records handed out and not yet processed: commits stop in front of them. */
   readonly unfinished = new UnfinishedRecords();
   private current: InHand | undefined;
+  /** The batch in hand as walked by `nextValue()` (see InHand.decoded). */
+  private readonly decoded = new DecodedRecords();
   private readonly schema: KeyedDeserializationSchema<T>;
   /** The schema as given when it reads values only. */
   private readonly valueOnly: DeserializationSchema<T> | undefined;
@@ -79,7 +85,14 @@ export class RecordReader<T> {
     pos.highWatermark = batch.highWatermark;
     // The engine moved its own position to nextOffset; ours moves as records are handed out.
     pos.offset = batch.fetchOffset;
-    this.current = { batch, index: 0, pos, messages: undefined };
+    this.current = {
+      batch,
+      index: 0,
+      pos,
+      decoded: false,
+      nextNum: -1,
+      nextBig: 0n,
+    };
   }
 
   /** Forgets the batch in hand (its partition was unassigned or the consumer closes). */
@@ -97,34 +110,72 @@ export class RecordReader<T> {
    * partition). A throwing schema leaves the position in front of the failing record.
    */
   next(): { value: T } | undefined {
+    const v = this.nextValue();
+    return v === NO_RECORD ? undefined : { value: v };
+  }
+
+  /**
+   * {@link next} without the wrapper object, for the forms that hand out one record per call.
+   * A batch is walked once (see {@link DecodedRecords}); each hand-out then runs the schema on
+   * one record, moves the position, notes the record as unfinished and counts it.
+   */
+  nextValue(): T | NoRecord {
     const c = this.current;
-    if (c === undefined) return undefined;
+    if (c === undefined) return NO_RECORD;
     const { batch, pos } = c;
-    c.messages ??= copiedMessages(batch);
-    const messages = c.messages;
-    while (c.index < messages.length) {
-      const m = messages[c.index]!;
-      const value = this.schema.deserializeKeyed(m.key, m.value, batch.topic, batch.partition, m.offset);
-      c.index++;
-      if (value !== null && this.schema.isEndOfStream(value)) {
-        pos.offset = m.offset;
-        this.current = undefined;
-        this.onEndOfStream(batch, m.offset);
-        return undefined;
+    const d = this.decoded;
+    if (!c.decoded) {
+      d.decode(batch, this.valueOnly === undefined);
+      c.decoded = true;
+    }
+    const valueOnly = this.valueOnly;
+    while (c.index < d.length) {
+      const i = c.index;
+      let offset: bigint;
+      let o = -1;
+      if (d.numeric) {
+        // The position the previous record left is this record's offset unless there is a gap
+        // (a compacted log). Adding 1n to a bigint costs about a quarter of making one from a
+        // number, so a bigint is made from the number only at the first record and after gaps.
+        o = d.offsetNumber(i);
+        offset = c.nextNum === o ? c.nextBig : BigInt(o);
+      } else {
+        offset = d.bigOffsets![i]!;
       }
-      pos.offset = m.offset + 1n;
+      // A throwing schema leaves the index and the position in front of the failing record.
+      const raw = d.values[i] as Buffer | null;
+      const value =
+        valueOnly !== undefined
+          ? valueOnly.deserialize(raw)
+          : this.schema.deserializeKeyed(
+              d.keys[i] as Buffer | null,
+              raw,
+              batch.topic,
+              batch.partition,
+              offset,
+            );
+      c.index++;
+      if (value !== null && (valueOnly ?? this.schema).isEndOfStream(value)) {
+        pos.offset = offset;
+        this.current = undefined;
+        this.onEndOfStream(batch, offset);
+        return NO_RECORD;
+      }
+      c.nextNum = o + 1;
+      c.nextBig = offset + 1n;
+      pos.offset = c.nextBig;
       if (value !== null) {
-        this.unfinished.handedOut(pos, m.offset);
+        this.unfinished.handedOut(pos, offset);
         if (this.counters !== undefined) {
           this.counters.records++;
-          this.counters.bytes += (m.key?.length ?? 0) + (m.value?.length ?? 0);
+          this.counters.bytes += d.size(i);
         }
-        return { value };
+        return value;
       }
     }
     pos.offset = batch.nextOffset;
     this.current = undefined;
-    return undefined;
+    return NO_RECORD;
   }
 
   /** The rest of the batch in hand as one batch; `undefined` when nothing is in hand. */
@@ -223,14 +274,9 @@ interface InHand {
   /** Records of the batch handed out (or skipped) so far. */
   index: number;
   pos: PartitionPosition;
-  /** The batch as Message objects, built when `next()` first reads it. */
-  messages: Message[] | undefined;
-}
-
-function copiedMessages(batch: MessageBatch): Message[] {
-  const all: Message[] = [];
-  batch.forEachMessageCopied((hi, lo, key, value) => {
-    all.push({ offset: joinOffset(hi, lo), key, value });
-  });
-  return all;
+  /** Whether the reader's DecodedRecords holds this batch (walked when `nextValue()` first reads it). */
+  decoded: boolean;
+  /** The position the last record handed out left, as a number (-1: none) and as a bigint. */
+  nextNum: number;
+  nextBig: bigint;
 }

@@ -6,7 +6,13 @@ import type { ConsumerEvents } from './consumer-base.js';
 import { ConsumerConfigError, ProcessingError } from './errors.js';
 import { ConsumerCounters, type ConsumerMetrics, type Logger, logEvents } from './observability.js';
 import { toReadable } from './readable.js';
-import type { ConsumerBatch, PartitionPosition, RecordReader } from './record-reader.js';
+import {
+  type ConsumerBatch,
+  NO_RECORD,
+  type NoRecord,
+  type PartitionPosition,
+  type RecordReader,
+} from './record-reader.js';
 
 /** Where a record handed to a `run()` handler came from. */
 export interface RecordContext {
@@ -142,8 +148,13 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
    */
   read(): Promise<T | undefined> {
     // Nothing queued and a record in hand: it goes out without a trip through the queue.
-    const now = this.readsQueued === 0 ? this.takeInHand(true) : undefined;
-    if (now !== undefined) return now instanceof Error ? Promise.reject(now) : Promise.resolve(now.value);
+    let now: T | NoRecord;
+    try {
+      now = this.takeInHand();
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+    if (now !== NO_RECORD) return Promise.resolve(now);
     return this.exclusive(async () => {
       this.reader.unfinished.finishAll();
       return (await this.nextItem())?.value;
@@ -151,17 +162,13 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
   }
 
   /**
-   * The next record in hand, synchronously; undefined when none is (or reads are queued). A
-   * schema's error comes back as the value, for the caller to reject with.
+   * The next record in hand, synchronously, everything handed out before it counting as
+   * processed; NO_RECORD when none is in hand or reads are queued. Throws a schema's error.
    */
-  private takeInHand(finishing: boolean): { value: T } | Error | undefined {
-    if (this.readsQueued > 0) return undefined;
-    try {
-      if (finishing) this.reader.unfinished.finishAll();
-      return this.reader.next();
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
-    }
+  private takeInHand(): T | NoRecord {
+    if (this.readsQueued > 0) return NO_RECORD;
+    this.reader.unfinished.finishAll();
+    return this.reader.nextValue();
   }
 
   private async nextItem(): Promise<{ value: T } | undefined> {
@@ -196,9 +203,13 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     return {
       next: (): Promise<IteratorResult<T>> => {
         // One promise per record in the common case, not the three an async function makes.
-        const now = this.takeInHand(true);
-        if (now instanceof Error) return Promise.reject(now);
-        if (now !== undefined) return Promise.resolve({ value: now.value, done: false });
+        let now: T | NoRecord;
+        try {
+          now = this.takeInHand();
+        } catch (err) {
+          return Promise.reject(asError(err));
+        }
+        if (now !== NO_RECORD) return Promise.resolve({ value: now, done: false });
         return this.read().then((value) =>
           value === undefined ? { value: undefined, done: true } : { value, done: false },
         );
@@ -221,16 +232,14 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     const unfinished = this.reader.unfinished;
     return toReadable(
       {
-        pullNow: () => {
-          const now = this.takeInHand(false);
-          if (now instanceof Error) throw now;
-          return now === undefined ? undefined : { value: now.value, seq: unfinished.latest };
-        },
-        pull: () =>
+        // No finishAll here: a record pushed into the buffer is not processed until taken.
+        takeNow: () => (this.readsQueued > 0 ? NO_RECORD : this.reader.nextValue()),
+        take: () =>
           this.exclusive(async () => {
             const r = await this.nextItem();
-            return r === undefined ? undefined : { value: r.value, seq: unfinished.latest };
+            return r === undefined ? NO_RECORD : r.value;
           }),
+        latest: () => unfinished.latest,
         taken: (seq) => unfinished.finishBefore(seq),
         drained: () => unfinished.finishAll(),
         close: () => this.abandon(),
@@ -311,6 +320,10 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     );
     return run;
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 // A listener that throws is reported (`listener-error`), never unwinds into the consumer. Set on

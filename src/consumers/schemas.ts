@@ -41,7 +41,10 @@ export function toKeyedSchema<T>(s: AnySchema<T>): KeyedDeserializationSchema<T>
   };
 }
 
-/** UTF-8 strings; a tombstone (null value) is skipped. `endMarker` ends the partition. */
+/**
+ * UTF-8 strings; a tombstone (null value) is skipped. `endMarker` ends the partition.
+ * `toString()` without arguments is UTF-8 and skips the argument handling of the named form.
+ */
 export class SimpleStringSchema implements DeserializationSchema<string> {
   private readonly endMarker: string | undefined;
 
@@ -50,7 +53,7 @@ export class SimpleStringSchema implements DeserializationSchema<string> {
   }
 
   deserialize(value: Buffer | null): string | null {
-    return value === null ? null : value.toString('utf8');
+    return value === null ? null : value.toString();
   }
 
   isEndOfStream(next: string): boolean {
@@ -74,7 +77,7 @@ export class JsonSchema<T = unknown> implements DeserializationSchema<T> {
   deserialize(value: Buffer | null): T | null {
     if (value === null) return null;
     try {
-      return JSON.parse(value.toString('utf8')) as T;
+      return JSON.parse(value.toString()) as T;
     } catch (err) {
       if (this.strict) throw err;
       return null;
@@ -149,8 +152,8 @@ export class StringKeyValueSchema implements KeyedDeserializationSchema<StringKe
     offset: bigint,
   ): StringKeyValue {
     return {
-      key: key === null ? null : key.toString('utf8'),
-      value: value === null ? null : value.toString('utf8'),
+      key: key === null ? null : key.toString(),
+      value: value === null ? null : value.toString(),
       topic,
       partition,
       offset,

@@ -21,18 +21,21 @@ interface HandOut {
  */
 export class UnfinishedRecords {
   /**
-   * Hand-outs not yet finished, oldest first, in `entries[0, count)`. The objects are reused:
-   * the record-at-a-time forms note and finish one per record, and allocating it each time was
-   * a measurable share of their cost.
+   * Hand-outs not yet finished, oldest first, in `entries[head, head + count)`. The objects are
+   * reused: the record-at-a-time forms note and finish one per record, and allocating one each
+   * time (or moving them around with splice) was a measurable share of their cost.
    */
   private readonly entries: HandOut[] = [];
+  private head = 0;
   private count = 0;
   private seq = 0;
 
   /** Notes that records from `from` on were handed out; returns the hand-out's sequence number. */
   handedOut(pos: PartitionPosition, from: bigint): number {
     const seq = ++this.seq;
-    const e = this.entries[this.count];
+    if (this.count === 0) this.head = 0;
+    else if (this.head + this.count === this.entries.length && this.head > 0) this.compact();
+    const e = this.entries[this.head + this.count];
     if (e === undefined) this.entries.push({ pos, from, seq });
     else {
       e.pos = pos;
@@ -50,8 +53,9 @@ export class UnfinishedRecords {
 
   /** Where the latest unfinished hand-out began, for error context. */
   latestStart(): { topic: string; partition: number; offset: bigint } | undefined {
-    const e = this.count === 0 ? undefined : this.entries[this.count - 1]!;
-    return e === undefined ? undefined : { topic: e.pos.topic, partition: e.pos.partition, offset: e.from };
+    if (this.count === 0) return undefined;
+    const e = this.entries[this.head + this.count - 1]!;
+    return { topic: e.pos.topic, partition: e.pos.partition, offset: e.from };
   }
 
   /** Everything handed out so far is finished. */
@@ -61,19 +65,27 @@ export class UnfinishedRecords {
 
   /** Everything handed out before hand-out `seq` is finished. */
   finishBefore(seq: number): void {
-    let n = 0;
-    while (n < this.count && this.entries[n]!.seq < seq) n++;
-    if (n === 0) return;
-    // Move the finished objects to the end, for reuse.
-    const done = this.entries.splice(0, n);
-    this.entries.push(...done);
-    this.count -= n;
+    while (this.count > 0 && this.entries[this.head]!.seq < seq) {
+      this.head++;
+      this.count--;
+    }
+  }
+
+  /** Moves the unfinished entries to the front, swapping, so every object stays for reuse. */
+  private compact(): void {
+    const entries = this.entries;
+    for (let i = 0; i < this.count; i++) {
+      const live = entries[this.head + i]!;
+      entries[this.head + i] = entries[i]!;
+      entries[i] = live;
+    }
+    this.head = 0;
   }
 
   /** Where a commit of this partition may go: its position, or before its first unfinished record. */
   committable(pos: PartitionPosition): CheckpointPosition {
     let offset = pos.offset;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = this.head; i < this.head + this.count; i++) {
       const e = this.entries[i]!;
       if (e.pos === pos && (typeof offset !== 'bigint' || e.from < offset)) offset = e.from;
     }

@@ -245,6 +245,23 @@ describe('Rebalancer against an in-memory ZooKeeper', () => {
     expect(a.failures).toEqual([]);
   });
 
+  it('retries a claim as soon as the owner it met releases the partition, not after the whole backoff', async () => {
+    const zk = cluster(2);
+    zk.put('/consumers/g/ids/g_old', registrationJson(new Map([[TOPIC, 1]]), 1), 7);
+    for (let p = 0; p < 2; p++) zk.put(`/consumers/g/owners/t/${p}`, 'g_old-0', 7);
+    const a = member(zk, 1, 'g_new', { backoffMs: 60_000 });
+    const started = a.rebalancer.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.conflicts).toBe(1);
+    const released = Date.now();
+    zk.expire(7);
+    await started;
+    await settle(a);
+    expect(a.owned()).toEqual([0, 1]);
+    // Far below the 60 s backoff: the release woke the retry.
+    expect(Date.now() - released).toBeLessThan(10_000);
+  }, 20_000);
+
   it('fails with ConsumerRebalanceFailedError after rebalance.max.retries attempts, owning nothing', async () => {
     const zk = cluster(2);
     zk.put('/consumers/g/ids/g_old', registrationJson(new Map([[TOPIC, 1]]), 1), 7);
