@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './lib/args.js';
 import { produceScenario } from './lib/produce.js';
 import { CLIENTS, scenarios } from './lib/scenarios.js';
 import { barChartSvg, fmt } from './lib/svg.js';
@@ -19,12 +20,7 @@ import { lastJsonLine, runTimed } from './lib/timed.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const { startLocalKafka } = await import('../dist/rig/index.js');
 
-const argv = process.argv.slice(2);
-const flag = (n) => argv.includes(`--${n}`);
-const value = (n) => {
-  const i = argv.indexOf(`--${n}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const { flag, value } = cliArgs();
 const quick = flag('quick');
 const runs = Number(value('runs') ?? (quick ? 1 : 5));
 const timeoutMs = Number(value('timeout') ?? (quick ? 30 : 60)) * 1000;
