@@ -1,6 +1,7 @@
 import { CRC_TABLE, crc32Js, NATIVE_CRC_THRESHOLD } from './crc32.js';
 import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
 import type { MessageSetSummary } from './message-set-types.js';
+import { instantiateWasm, type WasmMemory } from './wasm-instance.js';
 
 /*
  * The verify-only pass over an uncompressed message set in one wasm call per copied window.
@@ -30,16 +31,11 @@ const MAX_SIZE = NATIVE_CRC_THRESHOLD + 3;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 interface Verifier {
   verifyPlain: (p: number, e: number, fHi: number, fLo: number, maxSize: number, crcOn: number) => number;
   count: { value: number };
   last: { value: number };
-  memory: { buffer: ArrayBuffer; grow: (pages: number) => number };
+  memory: WasmMemory;
   mem: Uint8Array;
 }
 
@@ -51,9 +47,7 @@ let verifier: Verifier | null | undefined;
 
 function load(): Verifier | null {
   try {
-    // The project's TS libs carry no WebAssembly types; this is the slice of the API used here.
-    const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const { exports } = new wa.Instance(new wa.Module(Buffer.from(WASM_VERIFY, 'base64')));
+    const exports = instantiateWasm(WASM_VERIFY);
     const memory = exports.memory as Verifier['memory'];
     const v: Verifier = {
       verifyPlain: exports.verifyPlain as Verifier['verifyPlain'],

@@ -14,6 +14,8 @@
  *
  * The module's source is snappy-wasm.wat next to this file (assembled with wabt 1.0.36).
  */
+import { instantiateWasm, type WasmMemory } from '../wasm-instance.js';
+
 const SNAPPY_WASM =
   'AGFzbQEAAAABCQFgBH9/f38BfwMCAQAFAwEAAQcTAgZtZW1vcnkCAAZkZWNvZGUAAAqPBQGMBQEJfwJAAkADQCAAIAFPDQEgAC0AACEFIAVBA3FFBEAgBUECdkEBaiEGIABBAWohByAGQTxLBEAgBkE8ayEJIAkgASAHa0oNBCAHLQAAIQggCUEBSwRAIAggBy0AAUEIdHIhCAsgCUECSwRAIAggBy0AAkEQdHIhCAsgCUEDSwRAIAggBy0AA0EYdHIhCAsgByAJaiEHIAhBAEgNBCAIIAEgB2tODQQgCEEBaiEGCyAGIAEgB2tKDQMgBiADIARrSg0DIAZBEE0EQCACIARqIAf9AAAA/QsAAAUgAiAEaiAHIAb8CgAACyAEIAZqIQQgByAGaiEADAELIAVBA3FBAUYEQCABIABrQQJIDQMgBUECdkEHcUEEaiEGIAVBBXZBCHQgAC0AAXIhCCAAQQJqIQAFIAVBA3FBAkYEQCABIABrQQNIDQQgAC8AASEIIABBA2ohAAUgASAAa0EFSA0EIAAoAAEhCCAAQQVqIQALIAVBAnZBAWohBgsgCEUNAiAIQQBIDQIgCCAESg0CIAYgAyAEa0oNAiACIARqIQogCiAIayELIAogBmohDCAIQRBPBEADQCAKIAv9AAAA/QsAACAKQRBqIQogC0EQaiELIAogDEkNAAsFIAhBCE8EQANAIAogCykAADcAACAKQQhqIQogC0EIaiELIAogDEkNAAsFIAhBAUYEQCAKIAstAAAgBvwLAAUgCkEIaiEJA0AgCiALLQAAOgAAIApBAWohCiALQQFqIQsgCiAJSQ0ACyAKIAxJBEAgCiAIIAhBB2ogCG5sayELA0AgCiALKQAANwAAIApBCGohCiALQQhqIQsgCiAMSQ0ACwsLCwsgBCAGaiEEDAALCyAEDwtBfws=';
 
@@ -25,14 +27,9 @@ const SLACK = 64;
  */
 export const SNAPPY_WASM_MAX_BYTES = 8 * 1024 * 1024;
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 interface Decoder {
   decode: (s: number, end: number, out: number, room: number) => number;
-  memory: { buffer: ArrayBuffer; grow: (pages: number) => number };
+  memory: WasmMemory;
   mem: Uint8Array;
 }
 
@@ -42,9 +39,7 @@ let decoder: Decoder | null | undefined;
 
 function load(): Decoder | null {
   try {
-    // The project's TS libs carry no WebAssembly types; this is the slice of the API used here.
-    const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    const { exports } = new wa.Instance(new wa.Module(Buffer.from(SNAPPY_WASM, 'base64')));
+    const exports = instantiateWasm(SNAPPY_WASM);
     const memory = exports.memory as Decoder['memory'];
     const d: Decoder = {
       decode: exports.decode as Decoder['decode'],
