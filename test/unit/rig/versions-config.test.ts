@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeBrokerConfig, writeZookeeperConfig } from '../../../src/rig/config.js';
 import { RigConfigError } from '../../../src/rig/errors.js';
 import { startLocalKafka } from '../../../src/rig/start.js';
@@ -22,9 +22,19 @@ function properties(path: string): Map<string, string> {
   return out;
 }
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kafka08-rig-config-'));
+  dirs.push(d);
+  return d;
+}
+
 describe('rig versions', () => {
   it.each(KAFKA_VERSIONS)('Kafka %s: every listener on 127.0.0.1 only', (version) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kafka08-rig-config-'));
+    const dir = tempDir();
     const broker = properties(
       writeBrokerConfig(dir, {
         version,
@@ -57,7 +67,7 @@ describe('rig versions', () => {
   });
 
   it('brokerProperties are written over the rig settings', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kafka08-rig-config-'));
+    const dir = tempDir();
     const input = {
       version: '0.8.2.2',
       id: 0,
