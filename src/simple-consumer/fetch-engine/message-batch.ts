@@ -80,7 +80,7 @@ export class LazyMessageBatch implements MessageBatch {
   /** Throws CorruptError if the set is not sound; afterwards `count` is known. */
   verify(verifyCrc: boolean): void {
     if (this.counted >= 0) return;
-    const options = { ...this.options(verifyCrc), crcCheckedBytes: this.crcChecked };
+    const options = this.options(verifyCrc);
     if (this.compressed) {
       const x = expandMessageSet(this.set, options);
       this.expanded = x.sets;
@@ -149,6 +149,12 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {
-    return { fetchOffset: this.fetchOffset, verifyCrc, topic: this.topic, partition: this.partition };
+    return {
+      fetchOffset: this.fetchOffset,
+      verifyCrc,
+      crcCheckedBytes: this.crcChecked,
+      topic: this.topic,
+      partition: this.partition,
+    };
   }
 }
