@@ -8,6 +8,7 @@ import {
 } from '../../../src/protocol/fetch.js';
 import { FetchCrcWalker, MIN_CHECKED_MESSAGE } from '../../../src/protocol/fetch-crc-walker.js';
 import { expandMessageSet, verifyMessageSet } from '../../../src/protocol/message-set.js';
+import { encodeMessageSet } from '../../../src/protocol/message-set-encode.js';
 import { Reader } from '../../../src/protocol/reader.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import { LazyMessageBatch } from '../../../src/simple-consumer/fetch-engine/message-batch.js';
@@ -234,6 +235,23 @@ describe('FetchCrcWalker', () => {
         expectSameVerification(arriving, walker);
       }
     }
+  });
+
+  it('claims messages just above MIN_CHECKED_MESSAGE and stops at the first at or below it', () => {
+    // A Message with a null key is 14 bytes plus its value.
+    const ofSize = (size: number) => ({ key: null, value: Buffer.alloc(size - 14, 0x61) });
+    const m = MIN_CHECKED_MESSAGE;
+    const sizes = [m + 1, m + 2, m, m + 1, m - 1];
+    const set = encodeMessageSet(sizes.map(ofSize), { baseOffset: 0n });
+    const frame = frameOf({
+      topics: [
+        { topic: 't', partitions: [{ partition: 0, errorCode: 0, highWatermark: 5n, messageSet: set }] },
+      ],
+    });
+    const claims = wholeClaims(frame);
+    expect(claims[1]).toBe(2 * 12 + (m + 1) + (m + 2));
+    expectSound(frame, claims);
+    expect(chunkedClaims(frame, randomCuts(rng(5), frame.length, 7))).toEqual(claims);
   });
 
   it('claims nothing for another buffer than the one it walked', () => {
