@@ -83,6 +83,11 @@ export interface ConsumerOptions {
   commitOffsets: boolean;
   /** Bytes of fetched, not yet handed out data to hold (default {@link DEFAULT_CONSUMER_PREFETCH_BYTES}). */
   prefetchBytes: number;
+  /**
+   * Bytes one fetched batch's compressed wrappers may expand to (default 64 MiB); a batch over it
+   * fails with a CorruptError instead of allocating more (a decompression bomb).
+   */
+  maxDecompressedBytes: number;
   /** Aborting it closes the consumer. */
   signal: AbortSignal | undefined;
   /** Where the consumer says what it does (connects, losses, leader moves, rebalances...); none by default. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../protocol/message-set-types.js';
 import { topicNameProblem } from '../protocol/topic-name.js';
 import type { FetchEngineOptions } from '../simple-consumer/fetch-engine/index.js';
 import { misspelledProperty } from '../simple-consumer/property-names.js';
@@ -53,6 +54,7 @@ const TABLE: readonly Entry[] = [
   { camel: 'checkpointing', props: [], kind: { t: 'bool' } },
   { camel: 'commitOffsets', props: [], kind: { t: 'bool' } },
   { camel: 'prefetchBytes', props: [], kind: INT(1, Number.MAX_SAFE_INTEGER) },
+  { camel: 'maxDecompressedBytes', props: [], kind: INT(1, Number.MAX_SAFE_INTEGER) },
   { camel: 'metricsIntervalMs', props: ['metrics.interval.ms'], kind: INT(0) },
 ];
 
@@ -260,6 +262,7 @@ export function resolveConsumerConfig(
     checkpointing: get('checkpointing') ?? false,
     commitOffsets: get('commitOffsets') ?? true,
     prefetchBytes: get('prefetchBytes') ?? DEFAULT_CONSUMER_PREFETCH_BYTES,
+    maxDecompressedBytes: get('maxDecompressedBytes') ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
     claimSubtask: get('claimSubtask') ?? true,
     signal,
     logger,
@@ -318,6 +321,7 @@ export function fetchEngineOptions(c: ConsumerConfig): FetchEngineOptions {
     autoOffsetReset: c.autoOffsetReset,
     socketTimeoutMs: c.socketTimeoutMs,
     prefetchBytes: c.prefetchBytes,
+    maxDecompressedBytes: c.maxDecompressedBytes,
     refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
   };
 }

@@ -366,6 +366,7 @@ export class BrokerFetcher {
             answer.highWatermark,
             outline.compressed,
             Math.max(0, Math.min(checked, piece.end) - from),
+            this.ctx.config.maxDecompressedBytes,
           ),
           hold,
         );

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../protocol/message-set-types.js';
 import { FetchConfigError } from './errors.js';
 
 /**
@@ -67,6 +68,14 @@ export interface FetchEngineOptions {
    * connection, since a broker restarting or a proxy in between can garble one answer.
    */
   maxUndecodableFetches?: number;
+  /**
+   * Bytes one batch's compressed wrappers may expand to (default 64 MiB). A broker, or what sits
+   * between it and us, can send a few KiB that decompress to gigabytes; a batch over this limit
+   * is refused with a CorruptError in its place, before more than the limit is allocated. Set
+   * it near `prefetchBytes` to keep a hostile answer within the memory you budgeted; it must
+   * hold the largest decompressed wrapper your producers write.
+   */
+  maxDecompressedBytes?: number;
 }
 
 export interface FetchEngineConfig {
@@ -83,6 +92,7 @@ export interface FetchEngineConfig {
   readonly maxRefreshLeaderBackoffMs: number;
   readonly verifyCrc: boolean;
   readonly maxUndecodableFetches: number;
+  readonly maxDecompressedBytes: number;
 }
 
 const MAX_INT32 = 0x7fffffff;
@@ -126,5 +136,11 @@ export function resolveFetchEngineConfig(o: FetchEngineOptions = {}): FetchEngin
     ),
     verifyCrc: o.verifyCrc ?? true,
     maxUndecodableFetches: int('maxUndecodableFetches', o.maxUndecodableFetches ?? 5, 1),
+    maxDecompressedBytes: int(
+      'maxDecompressedBytes',
+      o.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
   };
 }

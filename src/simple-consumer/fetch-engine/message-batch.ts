@@ -56,6 +56,8 @@ export class LazyMessageBatch implements MessageBatch {
   private expandedSize = 0;
   /** Leading bytes of `set` whose CRCs were checked as the response arrived. */
   private readonly crcChecked: number;
+  /** What the set's compressed wrappers may expand to, together. */
+  private readonly maxDecompressed: number | undefined;
 
   constructor(
     topic: string,
@@ -66,6 +68,7 @@ export class LazyMessageBatch implements MessageBatch {
     highWatermark: bigint,
     compressed: boolean,
     crcCheckedBytes = 0,
+    maxDecompressedBytes?: number,
   ) {
     this.topic = topic;
     this.partition = partition;
@@ -75,6 +78,7 @@ export class LazyMessageBatch implements MessageBatch {
     this.highWatermark = highWatermark;
     this.compressed = compressed;
     this.crcChecked = crcCheckedBytes;
+    this.maxDecompressed = maxDecompressedBytes;
   }
 
   /** Throws CorruptError if the set is not sound; afterwards `count` is known. */
@@ -153,6 +157,7 @@ export class LazyMessageBatch implements MessageBatch {
       fetchOffset: this.fetchOffset,
       verifyCrc,
       crcCheckedBytes: this.crcChecked,
+      ...(this.maxDecompressed === undefined ? {} : { maxDecompressedBytes: this.maxDecompressed }),
       topic: this.topic,
       partition: this.partition,
     };
