@@ -323,5 +323,7 @@ export function fetchEngineOptions(c: ConsumerConfig): FetchEngineOptions {
     prefetchBytes: c.prefetchBytes,
     maxDecompressedBytes: c.maxDecompressedBytes,
     refreshLeaderBackoffMs: c.refreshLeaderBackoffMs,
+    // Every record is copied out of the response before the next batch is asked for.
+    releaseFrames: true,
   };
 }

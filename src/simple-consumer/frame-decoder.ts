@@ -13,6 +13,31 @@ export const MIN_FRAME_BYTES = 4;
 export const INITIAL_FRAME_BYTES = 128 * 1024;
 
 /**
+ * The memory of frames this module allocated for one frame alone: no other frame, chunk or
+ * scratch buffer lies in it, so {@link releaseFrame} may free it.
+ */
+const ownFrames = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Frees a frame's memory now, if it is one this module allocated for that frame alone (anything
+ * else is left as it is); every view into it reads as empty afterwards. Why not leave it to the
+ * collector: a frame that lived through a few scavenges sits in V8's old space, and its memory
+ * comes back only with a full collection, so MiB-sized frames arriving hundreds of times a second
+ * pile up as tens of MiB of dead frames. Transferred into a new object that dies young, the
+ * memory goes at the next scavenge instead.
+ */
+export function releaseFrame(memory: ArrayBufferLike): void {
+  if (!ownFrames.delete(memory)) return;
+  structuredClone(memory, { transfer: [memory as ArrayBuffer] });
+}
+
+/** `buf` (from allocUnsafeSlow: memory of its own) as a frame {@link releaseFrame} may free. */
+function own(buf: Buffer): Buffer {
+  ownFrames.add(buf.buffer);
+  return buf;
+}
+
+/**
  * Recognises a few well-known protocols from the first four bytes a peer sent, so that a wrong
  * port gives a message naming the mistake instead of "frame size 1213486160 is too large".
  */
@@ -134,7 +159,7 @@ export class FrameDecoder {
       this.frame = null;
       this.headFilled = 0;
       this.framesSeen++;
-      onFrame(frame);
+      onFrame(own(frame));
     }
   }
 
@@ -172,7 +197,7 @@ export class FrameDecoder {
         this.frame = null;
         this.headFilled = 0;
         this.framesSeen++;
-        onFrame(done);
+        onFrame(own(done));
       }
     }
   }
@@ -210,5 +235,5 @@ export class FrameDecoder {
 function ownCopy(view: Buffer): Buffer {
   const out = Buffer.allocUnsafeSlow(view.length);
   view.copy(out);
-  return out;
+  return own(out);
 }

@@ -234,7 +234,12 @@ export class BrokerFetcher {
     // The frame is held until its last batch is handed out; the over-reservation is freed now.
     if (received < reserved) budget.release(reserved - received);
     else budget.reserve(received - reserved);
-    const hold = new ResponseHold(received, budget);
+    const memory = this.ctx.config.releaseFrames ? frameMemory(response) : undefined;
+    const hold = new ResponseHold(
+      received,
+      budget,
+      memory === undefined ? undefined : { memory, done: this.ctx.doneFrames },
+    );
     for (const p of parts) {
       const answer = response.topics
         .find((t) => t.topic === p.state.topic)
@@ -390,4 +395,11 @@ export class BrokerFetcher {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('fetch size', where));
     }
   }
+}
+
+/** The memory of the frame a response was decoded from (its message sets are views into it). */
+function frameMemory(response: FetchResponse): ArrayBufferLike | undefined {
+  for (const t of response.topics)
+    for (const p of t.partitions) if (p.messageSet.length > 0) return p.messageSet.buffer;
+  return undefined;
 }

@@ -76,6 +76,14 @@ export interface FetchEngineOptions {
    * hold the largest decompressed wrapper your producers write.
    */
   maxDecompressedBytes?: number;
+  /**
+   * Frees each response's memory at the `next()` after its last batch was handed out, instead of
+   * whenever V8's collector gets to it (default false). Every key and value view into a batch
+   * then reads as empty once the next batch is asked for: copy what you keep before that. The
+   * consumer classes turn it on (they copy every record out of the response); on 8 partitions
+   * over 3 brokers their peak RSS went from 142-159 MiB to 93-96 MiB (bench/README.md).
+   */
+  releaseFrames?: boolean;
 }
 
 export interface FetchEngineConfig {
@@ -93,6 +101,7 @@ export interface FetchEngineConfig {
   readonly verifyCrc: boolean;
   readonly maxUndecodableFetches: number;
   readonly maxDecompressedBytes: number;
+  readonly releaseFrames: boolean;
 }
 
 const MAX_INT32 = 0x7fffffff;
@@ -142,5 +151,6 @@ export function resolveFetchEngineConfig(o: FetchEngineOptions = {}): FetchEngin
       1,
       Number.MAX_SAFE_INTEGER,
     ),
+    releaseFrames: o.releaseFrames ?? false,
   };
 }

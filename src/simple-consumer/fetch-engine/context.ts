@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Kafka08Error } from '../../protocol/errors.js';
 import type { FetchCluster } from './cluster-view.js';
 import type { FetchEngineConfig } from './config.js';
-import type { DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryQueue, DoneFrames } from './delivery-queue.js';
 import type { FetchEngineEvents } from './events.js';
 import type { FetchStats } from './fetch-stats.js';
 import type { Notifier } from './notifier.js';
@@ -16,6 +16,8 @@ export interface EngineContext {
   readonly cluster: FetchCluster;
   readonly budget: PrefetchBudget;
   readonly queue: DeliveryQueue;
+  /** Frames to free at the next `next()`, when `config.releaseFrames` is on. */
+  readonly doneFrames: DoneFrames;
   /** Fires when partitions became fetchable, bytes were freed, or entries were queued. */
   readonly changed: Notifier;
   readonly signal: AbortSignal;

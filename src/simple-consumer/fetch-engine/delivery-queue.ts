@@ -18,16 +18,19 @@ export interface FetchBatch {
 
 /**
  * Bytes of one fetch response, released to the budget when the last batch cut from it leaves
- * the queue (handed out or dropped).
+ * the queue (handed out or dropped); then, if the engine frees frames, its memory is noted as
+ * done with (see {@link DoneFrames}).
  */
 export class ResponseHold {
   private refs = 0;
   private readonly bytes: number;
   private readonly budget: PrefetchBudget;
+  private readonly frame: { memory: ArrayBufferLike; done: DoneFrames } | undefined;
 
-  constructor(bytes: number, budget: PrefetchBudget) {
+  constructor(bytes: number, budget: PrefetchBudget, frame?: { memory: ArrayBufferLike; done: DoneFrames }) {
     this.bytes = bytes;
     this.budget = budget;
+    this.frame = frame;
   }
 
   retain(): void {
@@ -42,7 +45,35 @@ export class ResponseHold {
 
   drop(): void {
     this.refs--;
-    if (this.refs === 0) this.budget.release(this.bytes);
+    if (this.refs !== 0) return;
+    this.budget.release(this.bytes);
+    this.frame?.done.add(this.frame.memory);
+  }
+}
+
+/**
+ * Response frames none of whose batches is queued any more. The last one handed out may still be
+ * in the caller's hands, so they are freed only when the caller asks for the next batch: by the
+ * engine's contract it is done with the previous one then.
+ */
+export class DoneFrames {
+  private frames: ArrayBufferLike[] = [];
+
+  add(memory: ArrayBufferLike): void {
+    this.frames.push(memory);
+  }
+
+  /** Frees every frame noted so far. */
+  release(free: (memory: ArrayBufferLike) => void): void {
+    if (this.frames.length === 0) return;
+    const frames = this.frames;
+    this.frames = [];
+    for (const memory of frames) free(memory);
+  }
+
+  /** Forgets the frames without freeing them (the collector will). */
+  clear(): void {
+    this.frames = [];
   }
 }
 

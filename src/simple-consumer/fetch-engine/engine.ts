@@ -2,12 +2,13 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { Kafka08Error } from '../../protocol/errors.js';
 import { closeOnAbort } from '../abort.js';
 import { UnsupportedBrokerError } from '../errors.js';
+import { releaseFrame } from '../frame-decoder.js';
 import { emitGuarded } from '../guarded-emit.js';
 import { BrokerFetcher } from './broker-fetcher.js';
 import type { FetchCluster } from './cluster-view.js';
 import { type FetchEngineConfig, type FetchEngineOptions, resolveFetchEngineConfig } from './config.js';
 import type { EngineContext } from './context.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryQueue, DoneFrames } from './delivery-queue.js';
 import { FetchEngineClosedError, UnknownAssignmentError } from './errors.js';
 import type { FetchEngineEvents } from './events.js';
 import { type FetchEngineStats, FetchStats } from './fetch-stats.js';
@@ -52,6 +53,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
   private readonly controller = new AbortController();
   private readonly changed = new Notifier();
   private readonly queue = new DeliveryQueue();
+  private readonly doneFrames = new DoneFrames();
   private readonly budget: PrefetchBudget;
   private readonly fetchStats = new FetchStats();
   private readonly ctx: EngineContext;
@@ -77,6 +79,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       stats: this.fetchStats,
       budget: this.budget,
       queue: this.queue,
+      doneFrames: this.doneFrames,
       changed: this.changed,
       signal: this.controller.signal,
       events: this,
@@ -223,6 +226,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     // Asking for the next batch means the previous one is done with.
     this.budget.release(this.handedOutBytes);
     this.handedOutBytes = 0;
+    this.doneFrames.release(releaseFrame);
     for (;;) {
       if (signal.aborted) throw new FetchEngineClosedError(signal.reason);
       const e = this.queue.shift();
@@ -278,6 +282,8 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
         this.resets.idle(),
       ]);
       this.queue.clear();
+      // The caller may still be reading the last batch handed out: the collector frees these.
+      this.doneFrames.clear();
     })();
     return this.closing;
   }
