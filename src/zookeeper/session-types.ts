@@ -46,21 +46,6 @@ export interface ZooKeeperClientEvents {
   closed: [];
 }
 
-export interface Call {
-  op: number;
-  path: string | undefined;
-  body: Buffer | null;
-  xid: number;
-  done: boolean;
-  timer: NodeJS.Timeout | undefined;
-  /** Decodes a successful reply; `err` is the non-zero code the call treats as a result (exists → NoNode). */
-  onReply(r: Reader | null, err: number): unknown;
-  /** Error codes that resolve instead of rejecting (onReply receives them with r = null). */
-  acceptErrors: readonly number[];
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-}
-
 export interface CallSpec<T> {
   op: number;
   path: string | undefined;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 
-import { CorruptError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
+import { CallQueue } from './call-queue.js';
 import {
   type ConnectResponse,
   encodeConnectRequest,
@@ -9,10 +9,9 @@ import {
   readReplyHeader,
   readWatcherEvent,
 } from './codec.js';
-import { EMPTY_PASSWORD_LENGTH, ErrorCodes, OpCode, Xid } from './constants.js';
+import { EMPTY_PASSWORD_LENGTH, OpCode, Xid } from './constants.js';
 import {
   ConnectionLossError,
-  errorForCode,
   SessionExpiredError,
   ZooKeeperClosedError,
   ZooKeeperTimeoutError,
@@ -20,7 +19,6 @@ import {
 import { DEFAULT_MAX_FRAME_BYTES } from './framer.js';
 import { type ParsedConnectString, parseConnectString, toClientPath, toServerPath } from './paths.js';
 import type {
-  Call,
   CallSpec,
   SessionInfo,
   ZooKeeperClientEvents,
@@ -38,9 +36,9 @@ import {
 } from './watches.js';
 
 /**
- * The session layer: one socket at a time, handshake, pings, in-order reply matching, watch
- * bookkeeping, reconnection with the same session, expiry and close. Operations live in
- * {@link ZooKeeperClient}.
+ * The session layer: one socket at a time, handshake, pings, watch bookkeeping, reconnection
+ * with the same session, expiry and close. Requests and their replies are the {@link CallQueue}'s;
+ * operations live in {@link ZooKeeperClient}.
  */
 export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
   readonly chroot: string | undefined;
@@ -54,13 +52,14 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
   private password: Buffer = Buffer.alloc(EMPTY_PASSWORD_LENGTH);
   private negotiatedTimeoutMs = 0;
   private lastZxid = 0n;
-  private xid = 0;
+  private info: SessionInfo | undefined;
+  /** The last session expired: the next handshake opens a new one, announced as `newSession`. */
+  private replacingExpired = false;
   private serverIndex = -1;
   private failedAttempts = 0;
   private closing = false;
   private closePromise: Promise<void> | undefined;
-  private outbox: Call[] = [];
-  private inflight: Call[] = [];
+  private readonly calls: CallQueue;
   private tickTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
@@ -79,6 +78,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
       closeTimeoutMs: options.closeTimeoutMs ?? 2000,
     };
     this.requestedTimeoutMs = sessionTimeoutMs;
+    this.calls = new CallQueue(this.opts.requestTimeoutMs);
   }
 
   get state(): ZooKeeperState {
@@ -129,60 +129,10 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
 
   /** Sends one request (queued while reconnecting) and resolves with its decoded reply. */
   protected submit<T>(spec: CallSpec<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.closing || this.stateValue === 'closed') {
-        reject(new ZooKeeperClosedError(spec.path));
-        return;
-      }
-      if (this.stateValue === 'expired') {
-        reject(new SessionExpiredError(spec.path));
-        return;
-      }
-      this.enqueue(spec, resolve as (v: unknown) => void, reject);
-    });
-  }
-
-  private enqueue(
-    spec: CallSpec<unknown>,
-    resolve: (v: unknown) => void,
-    reject: (e: unknown) => void,
-  ): Call {
-    const call: Call = {
-      op: spec.op,
-      path: spec.path,
-      body: spec.body,
-      xid: 0,
-      done: false,
-      timer: undefined,
-      onReply: spec.onReply,
-      acceptErrors: spec.acceptErrors ?? [],
-      resolve,
-      reject,
-    };
-    call.timer = setTimeout(() => {
-      const i = this.outbox.indexOf(call);
-      if (i !== -1) this.outbox.splice(i, 1);
-      // A call already sent stays in `inflight` so later replies still line up by position.
-      this.settle(call, new ZooKeeperTimeoutError(opName(call.op), this.opts.requestTimeoutMs, call.path));
-    }, this.opts.requestTimeoutMs);
-    if (this.stateValue === 'connected' && this.socket !== undefined) this.transmit(call);
-    else this.outbox.push(call);
-    return call;
-  }
-
-  private transmit(call: Call): void {
-    this.xid = this.xid >= 0x7fffffff ? 1 : this.xid + 1;
-    call.xid = this.xid;
-    this.inflight.push(call);
-    this.socket?.send(encodeRequest(call.xid, call.op, call.body));
-  }
-
-  private settle(call: Call, error: unknown, value?: unknown): void {
-    if (call.done) return;
-    call.done = true;
-    clearTimeout(call.timer);
-    if (error !== undefined) call.reject(error);
-    else call.resolve(value);
+    if (this.closing || this.stateValue === 'closed')
+      return Promise.reject(new ZooKeeperClosedError(spec.path));
+    if (this.stateValue === 'expired') return Promise.reject(new SessionExpiredError(spec.path));
+    return this.calls.submit(spec);
   }
 
   protected serverPath(path: string): string {
@@ -246,9 +196,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     this.failedAttempts = 0;
     this.stateValue = 'connected';
     if (!fresh && !renewed) this.restoreWatches(socket);
-    const queued = this.outbox;
-    this.outbox = [];
-    for (const call of queued) if (!call.done) this.transmit(call);
+    this.calls.attach((frame) => socket.send(frame));
     this.startTick(socket);
     const info: SessionInfo = {
       sessionId: resp.sessionId,
@@ -258,14 +206,11 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     };
     this.info = info;
     this.emitLater('connected', info);
-    if (this.expiredBefore) {
-      this.expiredBefore = false;
+    if (this.replacingExpired) {
+      this.replacingExpired = false;
       this.emitLater('newSession', info);
     }
   }
-
-  private expiredBefore = false;
-  private info: SessionInfo | undefined;
 
   /** SetWatches with the last zxid seen: the server fires at once any watch whose node changed meanwhile. */
   private restoreWatches(socket: ZkSocket): void {
@@ -302,26 +247,10 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
       this.onNotification(readWatcherEvent(r));
       return;
     }
-    const call = this.inflight.shift();
-    if (call === undefined || call.xid !== hdr.xid) {
-      const want = call === undefined ? 'none pending' : `expected ${call.xid}`;
-      if (call !== undefined) this.settle(call, new ConnectionLossError(call.path, 'reply out of order'));
-      throw new CorruptError('bad-value', `reply xid ${hdr.xid}, ${want}`, 0, 'ReplyHeader.xid');
-    }
+    const call = this.calls.matchReply(hdr.xid);
+    // Recorded before decoding: the server has applied up to this zxid even if its body is bad.
     if (hdr.zxid > 0n) this.lastZxid = hdr.zxid;
-    if (hdr.err !== ErrorCodes.ok && !call.acceptErrors.includes(hdr.err)) {
-      this.settle(call, errorForCode(hdr.err, call.path));
-      return;
-    }
-    if (call.done) return;
-    let value: unknown;
-    try {
-      value = call.onReply(hdr.err === ErrorCodes.ok ? r : null, hdr.err);
-    } catch (err) {
-      this.settle(call, err);
-      throw err;
-    }
-    this.settle(call, undefined, value);
+    this.calls.completeReply(call, hdr.err, r);
   }
 
   private onNotification(ev: { type: number; state: number; path: string | null }): void {
@@ -357,10 +286,8 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     clearInterval(this.tickTimer);
     this.tickTimer = undefined;
     const wasConnected = this.stateValue === 'connected';
-    const lost = this.inflight;
-    this.inflight = [];
     if (cause instanceof SessionExpiredError) {
-      for (const call of lost) this.settle(call, cause);
+      this.calls.detach(cause);
       this.onExpired(cause);
       return;
     }
@@ -368,7 +295,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
       cause instanceof ConnectionLossError
         ? cause
         : new ConnectionLossError(undefined, describeCause(socket, cause), { cause });
-    for (const call of lost) this.settle(call, loss);
+    this.calls.detach(loss);
     if (this.closing) return;
     if (wasConnected) {
       this.stateValue = 'connecting';
@@ -392,9 +319,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
 
   private onExpired(error: SessionExpiredError): void {
     this.stateValue = 'expired';
-    const queued = this.outbox;
-    this.outbox = [];
-    for (const call of queued) this.settle(call, error);
+    this.calls.failHeld(error);
     for (const [path, target] of this.watches.clear())
       this.deliver([target], { type: 'SessionExpired', path });
     this.emitLater('expired', error);
@@ -403,7 +328,7 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     this.password = Buffer.alloc(EMPTY_PASSWORD_LENGTH);
     this.lastZxid = 0n;
     this.negotiatedTimeoutMs = 0;
-    this.expiredBefore = true;
+    this.replacingExpired = true;
     this.stateValue = 'connecting';
     this.scheduleReconnect();
   }
@@ -423,36 +348,26 @@ export class ZooKeeperSession extends EventEmitter<ZooKeeperClientEvents> {
     this.reconnectTimer = undefined;
     const socket = this.socket;
     if (socket !== undefined && this.stateValue === 'connected') {
-      await new Promise<void>((resolve) => {
-        const call = this.enqueue(
+      // Best effort: a failed or unanswered closeSession still closes; the server then expires
+      // the session (and its ephemeral nodes) after the session timeout instead.
+      await this.calls
+        .submit(
           { op: OpCode.closeSession, path: undefined, body: null, onReply: () => undefined },
-          () => resolve(),
-          () => resolve(),
-        );
-        clearTimeout(call.timer);
-        call.timer = setTimeout(
-          () => this.settle(call, new ZooKeeperClosedError()),
           this.opts.closeTimeoutMs,
-        );
-      });
+        )
+        .catch(() => undefined);
     }
     clearInterval(this.tickTimer);
     this.tickTimer = undefined;
     this.socket = undefined;
     socket?.destroy();
     const closed = new ZooKeeperClosedError();
-    for (const call of [...this.inflight, ...this.outbox]) this.settle(call, closed);
-    this.inflight = [];
-    this.outbox = [];
+    this.calls.detach(closed);
+    this.calls.failHeld(closed);
     this.watches.clear();
     this.stateValue = 'closed';
     this.emit('closed');
   }
-}
-
-function opName(op: number): string {
-  for (const [name, code] of Object.entries(OpCode)) if (code === op) return name;
-  return `op ${op}`;
 }
 
 function describeCause(socket: ZkSocket, cause: unknown): string {
