@@ -166,6 +166,11 @@ export class RecordAccumulator {
   readonly batchSize: number;
   /** Every partition queue, in creation order (the sender's drain order). */
   readonly queues: PartitionQueue[] = [];
+  /**
+   * buffer.memory held by batches that filled since the sender last looked (it zeroes this): how
+   * much is ready to go without waiting for the end of the caller's tick.
+   */
+  closedHeld = 0;
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   private readonly now: () => number;
   private readonly freeBuffers: Buffer[] = [];
@@ -210,12 +215,19 @@ export class RecordAccumulator {
     const bytes = messageEntrySize(key, value);
     let batch = q.batches[q.batches.length - 1];
     if (batch === undefined || batch.room < bytes) {
-      if (batch !== undefined) batch.closed = true;
+      if (batch !== undefined) this.close(batch);
       batch = new Batch(this.now(), this.takeBuffer(bytes));
       q.batches.push(batch);
     }
     batch.append(key, value, held, first, second);
-    if (batch.bytes >= this.batchSize) batch.closed = true;
+    if (batch.bytes >= this.batchSize) this.close(batch);
+  }
+
+  /** No more appends to `batch`: it is full. */
+  private close(batch: Batch): void {
+    if (batch.closed) return;
+    batch.closed = true;
+    this.closedHeld += batch.held;
   }
 
   /** Gives a batch's buffer back for reuse: the batch is compressed or answered. */

@@ -13,9 +13,12 @@ export class BufferMemory {
   private readonly waiters: Waiter[] = [];
   private roomWaiters: (() => void)[] = [];
   private waiterHead = 0;
+  private readonly onPressure: () => void;
 
-  constructor(limit: number) {
+  /** `onPressure` is called when a caller starts waiting, for room or with a send. */
+  constructor(limit: number, onPressure: () => void = () => undefined) {
     this.limit = limit;
+    this.onPressure = onPressure;
   }
 
   get used(): number {
@@ -49,6 +52,7 @@ export class BufferMemory {
         this.grant();
       }, timeoutMs);
       this.waiters.push(waiter);
+      this.onPressure();
     });
   }
 
@@ -63,7 +67,18 @@ export class BufferMemory {
   /** Resolves once nothing waits for room and at most 75% of the budget is used. */
   whenRoom(): Promise<void> {
     if (this.hasRoom()) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.roomWaiters.push(resolve);
+      this.onPressure();
+    });
+  }
+
+  /**
+   * Someone waits for room (a send, or a caller in {@link whenRoom}): as Java's accumulator does
+   * when its pool is exhausted, every batch is then worth sending, lingering or not.
+   */
+  get pressed(): boolean {
+    return this.waiting > 0 || this.roomWaiters.length > 0;
   }
 
   private hasRoom(): boolean {

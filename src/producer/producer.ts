@@ -95,13 +95,15 @@ export class Producer {
       pool: this.pool,
       refreshBackoffMs: c.retryBackoffMs,
     });
-    this.memory = new BufferMemory(c.bufferMemory);
+    // A caller starting to wait for room makes lingering batches ready: the sender looks again.
+    this.memory = new BufferMemory(c.bufferMemory, () => this.sender.wake());
     this.accumulator = new RecordAccumulator(c.batchSize, Date.now, c.bufferMemory);
     this.sender = new Sender({
       config: c,
       metadata: this.metadata,
       accumulator: this.accumulator,
       release: (bytes) => this.memory.release(bytes),
+      pressed: () => this.memory.pressed,
       now: Date.now,
       stats: this.stats,
     });
@@ -164,16 +166,16 @@ export class Producer {
     }
   }
 
-  /**
-   * True when a send would (nearly) have to wait for buffer.memory: a loop sending many records
-   * should then `await waitForRoom()` rather than pile up waiting sends, each of which holds
-   * its record and promise outside the budget.
-   */
   /** Records and bytes acknowledged, their rates, requests and their latency, retries, failures, buffered bytes. */
   metrics(): ProducerMetrics {
     return this.stats.snapshot(this.bufferedBytes);
   }
 
+  /**
+   * True when a send would (nearly) have to wait for buffer.memory: a loop sending many records
+   * should then `await waitForRoom()` rather than pile up waiting sends, each of which holds
+   * its record and promise outside the budget.
+   */
   get bufferFull(): boolean {
     return this.memory.full;
   }
@@ -230,7 +232,7 @@ export class Producer {
     } else {
       this.accumulator.append(r.topic, partition, r.key, r.value, r.held, callback, null);
     }
-    this.sender.wake();
+    this.sender.appended();
     return acked;
   }
 

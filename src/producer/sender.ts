@@ -1,7 +1,6 @@
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes.js';
 import { ProtocolDecodeError } from '../protocol/errors.js';
-import { encodeWrapper } from '../protocol/message-set-encode.js';
-import { type ProduceRequestTopic, type ProduceResponse, produceRequest } from '../protocol/produce.js';
+import { type ProduceResponse, produceRequest } from '../protocol/produce.js';
 import type { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import {
   ConnectionClosedError,
@@ -14,6 +13,7 @@ import type { Batch, PartitionQueue, RecordAccumulator } from './accumulator.js'
 import type { ProducerConfig } from './config.js';
 import { ProduceFailedError } from './errors.js';
 import type { ProducerStats } from './producer-stats.js';
+import { type Carried, type PlannedRequest, RequestBuilder } from './request-builder.js';
 
 /** The client waits this much longer than the broker's own ack timeout before giving up on an answer. */
 const ANSWER_MARGIN_MS = 5000;
@@ -25,38 +25,48 @@ const STALE_LEADER = new Set<number>([
   ErrorCode.NOT_LEADER_FOR_PARTITION,
 ]);
 
-/** One partition's share of a Produce request: the oldest unsent batches, in order. */
-interface Carried {
-  queue: PartitionQueue;
-  batches: Batch[];
-}
-
 export interface SenderOptions {
   config: ProducerConfig;
   metadata: ClusterMetadata;
   accumulator: RecordAccumulator;
   /** Gives a completed batch's bytes back to buffer.memory. */
   release: (bytes: number) => void;
+  /** True while a caller waits for buffer.memory: every batch is then ready. */
+  pressed: () => boolean;
   /** Counts what was sent, acknowledged, retried and failed, for metrics. */
   stats: ProducerStats;
   now: () => number;
 }
 
 /**
- * Moves ready batches to their leaders: one Produce request per broker carrying every ready
- * partition led by it, at most `max.in.flight.requests.per.connection` requests per broker. With
- * `retries` > 0 a partition has one request in flight at a time, so a retried batch can never
- * fall behind a later one (per-partition order holds with retries); without retries nothing is
- * sent twice, and a partition may pipeline as many requests as its broker. A partition is ready
- * when its oldest unsent batch is full, has lingered `linger.ms`, or a flush or close is under way.
+ * Moves ready batches to their leaders, at most `max.in.flight.requests.per.connection` requests
+ * per broker. With `retries` > 0 a partition has one request in flight at a time, so a retried
+ * batch can never fall behind a later one (per-partition order holds with retries); without
+ * retries nothing is sent twice, and a partition may pipeline as many requests as its broker,
+ * each holding at most a share of buffer.memory, so that several are in flight and the first
+ * answers free room while the broker still works on the others.
+ *
+ * A partition is ready when its oldest unsent batch is full, has lingered `linger.ms`, or a
+ * flush, a close or a caller waiting for buffer.memory is under way; a request then takes its
+ * unsent batches, open one included. Full batches also leave from inside the caller's loop once
+ * a request's share of them is waiting, rather than at the end of the caller's tick.
  */
 export class Sender {
   private readonly config: ProducerConfig;
   private readonly metadata: ClusterMetadata;
   private readonly accumulator: RecordAccumulator;
+  private readonly builder: RequestBuilder;
   private readonly release: (bytes: number) => void;
+  private readonly pressed: () => boolean;
   private readonly now: () => number;
   private readonly stats: ProducerStats;
+  /** Requests one partition may have in flight. */
+  private readonly perPartition: number;
+  /**
+   * buffer.memory one request may hold when partitions pipeline: with max.in.flight requests out,
+   * a share is still free for the caller to fill meanwhile.
+   */
+  private readonly requestShare: number;
   private readonly inFlightByBroker = new Map<number, number>();
   private readonly leaderLookups = new Set<PartitionQueue>();
   private drainScheduled = false;
@@ -67,19 +77,47 @@ export class Sender {
   private stopped = false;
 
   constructor(options: SenderOptions) {
-    this.config = options.config;
+    const c = options.config;
+    this.config = c;
     this.metadata = options.metadata;
     this.accumulator = options.accumulator;
+    this.builder = new RequestBuilder(c, options.accumulator);
     this.release = options.release;
+    this.pressed = options.pressed;
     this.now = options.now;
     this.stats = options.stats;
+    this.perPartition = c.retries > 0 ? 1 : c.maxInFlightRequestsPerConnection;
+    this.requestShare = Math.max(1, Math.floor(c.bufferMemory / (c.maxInFlightRequestsPerConnection + 1)));
+  }
+
+  /**
+   * After each append. A caller's loop that sends without yielding would otherwise fill
+   * buffer.memory before anything is sent, and then wait while the broker works: once a
+   * request's share sits in full batches, they go now, and the broker works while the loop goes on.
+   */
+  appended(): void {
+    if (this.accumulator.closedHeld >= this.requestShare && !this.stopped) {
+      try {
+        this.drain(true);
+      } catch (err) {
+        // The record is queued: a failure to send others is not this send's, and surfaces as the
+        // scheduled drain's would, uncaught.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+    this.wake();
   }
 
   /** Asks for a drain soon; many calls in one tick cost one drain, after the caller's loop has appended. */
   wake(): void {
     if (this.drainScheduled || this.stopped) return;
     this.drainScheduled = true;
-    setImmediate(() => this.drain());
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain(false);
+    });
   }
 
   /** Makes every batch ready until the returned function is called. */
@@ -100,24 +138,18 @@ export class Sender {
     this.timer = undefined;
   }
 
-  private drain(): void {
-    this.drainScheduled = false;
+  /** Sends what is ready; `fullOnly` (from inside the caller's loop) sends full batches only. */
+  private drain(fullOnly: boolean): void {
     if (this.stopped) return;
+    this.accumulator.closedHeld = 0;
     const now = this.now();
-    const perPartition = this.config.retries > 0 ? 1 : this.config.maxInFlightRequestsPerConnection;
+    const pressed = this.urgent > 0 || this.pressed();
     let nextWake = Number.POSITIVE_INFINITY;
     const byBroker = new Map<number, PartitionQueue[]>();
     for (const q of this.accumulator.queues) {
-      const next = q.nextUnsent;
-      if (next === undefined || q.inFlightRequests >= perPartition) continue;
-      if (q.retryAt > now) {
-        nextWake = Math.min(nextWake, q.retryAt);
-        continue;
-      }
-      const lingerEnds = next.createdAt + this.config.lingerMs;
-      const more = q.batches.length - q.sendingBatches > 1;
-      if (this.urgent === 0 && !next.closed && !more && lingerEnds > now) {
-        nextWake = Math.min(nextWake, lingerEnds);
+      const at = this.readyAt(q, now, fullOnly, pressed);
+      if (at > now) {
+        nextWake = Math.min(nextWake, at);
         continue;
       }
       const leader = this.metadata.leaderId(q.topic, q.partition);
@@ -125,13 +157,50 @@ export class Sender {
         this.lookUpLeader(q);
         continue;
       }
-      if ((this.inFlightByBroker.get(leader) ?? 0) >= this.config.maxInFlightRequestsPerConnection) continue;
+      if (this.inFlight(leader) >= this.config.maxInFlightRequestsPerConnection) continue;
       const list = byBroker.get(leader);
       if (list === undefined) byBroker.set(leader, [q]);
       else list.push(q);
     }
-    for (const [leader, queues] of byBroker) this.sendTo(leader, queues);
-    this.armTimer(nextWake);
+    for (const [leader, queues] of byBroker) this.sendTo(leader, queues, fullOnly, now, pressed);
+    // The scheduled drain keeps the timer: a full-only one skips lingering batches without a time.
+    if (!fullOnly) this.armTimer(nextWake);
+  }
+
+  /** When `q` may send: at or before `now` if ready, else when to look again (never: infinity). */
+  private readyAt(q: PartitionQueue, now: number, fullOnly: boolean, pressed: boolean): number {
+    const next = q.nextUnsent;
+    if (next === undefined || q.inFlightRequests >= this.perPartition) return Number.POSITIVE_INFINITY;
+    if (q.retryAt > now) return q.retryAt;
+    if (fullOnly) return next.closed ? now : Number.POSITIVE_INFINITY;
+    if (pressed || next.closed || q.batches.length - q.sendingBatches > 1) return now;
+    return next.createdAt + this.config.lingerMs;
+  }
+
+  private inFlight(leader: number): number {
+    return this.inFlightByBroker.get(leader) ?? 0;
+  }
+
+  /** Sends `leader` requests for its ready partitions while they have batches and it has room in flight. */
+  private sendTo(
+    leader: number,
+    queues: PartitionQueue[],
+    fullOnly: boolean,
+    now: number,
+    pressed: boolean,
+  ): void {
+    const limits = {
+      closedOnly: fullOnly,
+      maxHeld: this.perPartition > 1 ? this.requestShare : Number.POSITIVE_INFINITY,
+    };
+    let ready = queues;
+    while (ready.length > 0 && this.inFlight(leader) < this.config.maxInFlightRequestsPerConnection) {
+      const planned = this.builder.build(ready, limits);
+      if (planned.carried.length === 0) return;
+      this.send(leader, planned);
+      if (!planned.leftOver) return;
+      ready = ready.filter((q) => this.readyAt(q, now, fullOnly, pressed) <= now);
+    }
   }
 
   private armTimer(at: number): void {
@@ -171,44 +240,9 @@ export class Sender {
     );
   }
 
-  /** Builds and sends one request to `leader` for as many ready partitions as max.request.size allows. */
-  private sendTo(leader: number, queues: PartitionQueue[]): void {
-    const carried: Carried[] = [];
-    const topics = new Map<string, ProduceRequestTopic>();
-    let total = 0;
-    let leftOver = false;
-    for (const q of queues) {
-      const taken: Batch[] = [];
-      for (let i = q.sendingBatches; i < q.batches.length; i++) {
-        const b = q.batches[i]!;
-        const codec = this.config.codec;
-        const size = codec === 0 ? b.bytes : this.compressed(b, codec).length;
-        if (total > 0 && total + size > this.config.maxRequestSize) break;
-        total += size;
-        taken.push(b);
-      }
-      if (taken.length === 0) {
-        leftOver = true;
-        continue;
-      }
-      for (const b of taken) {
-        b.closed = true;
-        b.sending = true;
-        b.attempts++;
-      }
-      q.sendingBatches += taken.length;
-      q.inFlightRequests++;
-      // More than one request's worth is ready: the next drain sends it, if the limits allow.
-      if (q.nextUnsent !== undefined) leftOver = true;
-      carried.push({ queue: q, batches: taken });
-      let t = topics.get(q.topic);
-      if (t === undefined) {
-        t = { topic: q.topic, partitions: [] };
-        topics.set(q.topic, t);
-      }
-      t.partitions.push({ partition: q.partition, messageSet: this.messageSet(taken) });
-    }
-    if (carried.length === 0) return;
+  /** Sends one planned request; its answer (or failure) settles the batches it carries. */
+  private send(leader: number, planned: PlannedRequest): void {
+    const { carried } = planned;
     this.inFlightByBroker.set(leader, (this.inFlightByBroker.get(leader) ?? 0) + 1);
     const stats = this.stats;
     stats.requests++;
@@ -216,7 +250,7 @@ export class Sender {
     const request = produceRequest({
       requiredAcks: this.config.acks,
       timeoutMs: this.config.requestTimeoutMs,
-      topics: [...topics.values()],
+      topics: planned.topics,
     });
     let sending: Promise<ProduceResponse | undefined>;
     try {
@@ -233,30 +267,6 @@ export class Sender {
       },
       (err: unknown) => this.failed(leader, carried, err),
     );
-    if (leftOver) this.wake();
-  }
-
-  /**
-   * One partition's message set: its batches' sets, as written at append time. Compressed, each
-   * batch is one wrapper (as the Java producer compresses per batch), kept for retries.
-   */
-  private messageSet(batches: Batch[]): Buffer {
-    const codec = this.config.codec;
-    if (batches.length === 1) {
-      const b = batches[0]!;
-      return codec === 0 ? b.messageSet : this.compressed(b, codec);
-    }
-    return Buffer.concat(batches.map((b) => (codec === 0 ? b.messageSet : this.compressed(b, codec))));
-  }
-
-  private compressed(b: Batch, codec: 1 | 2 | 3): Buffer {
-    if (b.compressed === undefined) {
-      // The wrapper's offset is its last inner message's, relative to the batch as the inner ones are.
-      b.compressed = encodeWrapper(codec, b.messageSet, b.count - 1);
-      // The wrapper is all a retry needs: the batch's buffer can serve the next batch.
-      this.accumulator.releaseBuffer(b);
-    }
-    return b.compressed;
   }
 
   private finishRequest(leader: number): void {
