@@ -67,6 +67,7 @@ export class ClusterMetadata {
   private readonly brokerById = new Map<number, BrokerEndpoint>();
   private readonly topics = new Map<string, TopicState>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  private changeCount = 0;
 
   constructor(options: ClusterMetadataOptions) {
     this.pool = options.pool;
@@ -180,12 +181,21 @@ export class ClusterMetadata {
    * or a connection failure to the leader.
    */
   invalidate(topic: string, partition?: number): void {
+    this.changeCount++;
     if (partition === undefined) {
       this.topics.delete(topic);
       return;
     }
     const p = this.topics.get(topic)?.partitions.get(partition);
     if (p !== undefined) p.leader = -1;
+  }
+
+  /**
+   * Grows whenever what {@link leaderId} says may have changed (an answer recorded, a leader
+   * forgotten), so a cache derived from it knows when to look again without a clock.
+   */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** Live brokers as last reported, by node id. */
@@ -297,6 +307,7 @@ export class ClusterMetadata {
   }
 
   private record(resp: MetadataResponse): void {
+    this.changeCount++;
     // A 0.8.2 answer lists every live broker: replacing drops dead ones, so they are not tried
     // first next time. (Older brokers list only the topics' replicas; a leader missing from the
     // map just causes one more refresh, whose answer then names it.)

@@ -82,6 +82,19 @@ describe('waiting for leaders and metadata', () => {
     expect((await sent).offset).toBe(0n);
   });
 
+  it('spreads keyless records over the partitions with a leader, as the metadata says now', async () => {
+    const { c, p } = await setup([0, -1, 0], { metadataMaxAgeMs: 1000 });
+    for (let i = 0; i < 6; i++) await p.send({ topic: 't', value: `a${i}` });
+    expect(c.log('t', 1)).toHaveLength(0);
+    expect(c.log('t', 0).length + c.log('t', 2).length).toBe(6);
+    // Partition 1 gets a leader: the next metadata refresh (at most every second) makes it
+    // available again, and round-robin over three partitions gives it every third record.
+    c.topics.set('t', [0, 0, 0]);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    for (let i = 0; i < 6; i++) await p.send({ topic: 't', value: `b${i}` });
+    expect(c.log('t', 1)).toHaveLength(2);
+  });
+
   it('gives up on a topic that never appears after max.block.ms', async () => {
     const { p } = await setup([0], { maxBlockMs: 300 });
     const t0 = Date.now();
