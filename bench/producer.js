@@ -8,7 +8,11 @@
 // are printed and written to bench/results/producer-latest.json. Figures are printed, never asserted.
 //
 // Flags: --smoke (50k messages, 1 round), --messages N, --size B, --runs R, --codecs a,b,
-// --clients a,b, --timeout SECONDS (per client run, default 120).
+// --clients a,b, --timeout SECONDS (per client run, default 120), --out FILE (the JSON, default
+// bench/results/producer-latest.json). The client kafka08-js (send() with the JS compressors,
+// wasm off: what snappy and lz4 cost before the wasm compressors) runs only when named.
+// --baseline DIR: another built checkout of kafka08 (e.g. the commit before a change), whose
+// driver runs as clients `base` and `base-cb`, interleaved with the others: a before/after in one run.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -37,12 +41,34 @@ const CLIENTS = [
     label: 'kafka08 Producer (ours), send(record, callback) per record',
     options: { api: 'callback' },
   },
+  {
+    name: 'kafka08-js',
+    file: 'kafka08.js',
+    label: 'kafka08 Producer (ours), send() per record, JS compressors (wasm off)',
+    options: { wasmCompressors: false },
+    onlyWhenNamed: true,
+  },
   { name: 'kcat', file: 'kcat.js', label: 'kcat -P (librdkafka)' },
   { name: 'jvm', file: 'jvm.js', label: 'Kafka 0.8.2.2 org.apache.kafka.clients.tools.ProducerPerformance' },
 ];
-const clients = CLIENTS.filter((c) => !value('clients') || value('clients').split(',').includes(c.name));
+const baseline = value('baseline');
+if (baseline) {
+  const driver = join(baseline, 'bench', 'producer', 'kafka08.js');
+  CLIENTS.push(
+    { name: 'base', path: driver, label: `kafka08 at ${baseline}, send() per record` },
+    {
+      name: 'base-cb',
+      path: driver,
+      label: `kafka08 at ${baseline}, send(record, callback) per record`,
+      options: { api: 'callback' },
+    },
+  );
+}
+const clients = CLIENTS.filter((c) =>
+  value('clients') ? value('clients').split(',').includes(c.name) : !c.onlyWhenNamed,
+);
 const PEERS = ['kcat', 'jvm'];
-const OURS = ['kafka08', 'kafka08-cb'];
+const OURS = ['kafka08', 'kafka08-cb', 'kafka08-js', ...(baseline ? ['base', 'base-cb'] : [])];
 const JVM_CAVEAT =
   'ProducerPerformance cannot be given a payload: it sends 100 bytes of 0x01, which every codec ' +
   'compresses to almost nothing (for it and for the broker, which recompresses). Only the ' +
@@ -108,7 +134,7 @@ try {
 
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(
-  join(here, 'results', 'producer-latest.json'),
+  value('out') ?? join(here, 'results', 'producer-latest.json'),
   `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, caveat: JVM_CAVEAT, ratios: ratios(), results }, null, 2)}\n`,
 );
 printTable();
@@ -119,7 +145,7 @@ async function runClient(c, topic, codec, classpath) {
   const r = await runTimed(
     'node',
     [
-      join(here, 'producer', c.file),
+      c.path ?? join(here, 'producer', c.file),
       kafka.brokers,
       topic,
       String(messages),

@@ -1,5 +1,5 @@
 // kafka08's Producer: `send` per record (the API users call; the promise form unless options.api
-// is 'callback'), acks and codec from the options,
+// is 'callback'), acks, codec and (options.wasmCompressors) the compressors from the options,
 // every other setting at its Kafka 0.8.2 default. The loop waits for buffer.memory room when it is
 // full, which is how a Node caller applies the backpressure Java's blocked send() gives.
 // Prints one JSON line: { client, complete, count, elapsedMs, error? }.
@@ -11,6 +11,11 @@ const [brokers, topic, countArg, sizeArg, json] = process.argv.slice(2);
 const count = Number(countArg);
 const size = Number(sizeArg);
 const options = json ? JSON.parse(json) : {};
+// options.wasmCompressors false: snappy and LZ4 compressed by the JS fallbacks, for before/after.
+if (options.wasmCompressors === false) {
+  const { configureCompressWasm } = await import('../../dist/protocol/compression/compress-wasm.js');
+  configureCompressWasm({ enabled: false });
+}
 const block = payloadBlock(size);
 const values = Array.from({ length: BLOCK_VALUES }, (_, i) => block.subarray(i * size, (i + 1) * size));
 

@@ -10,6 +10,16 @@ interface WasmApi {
 }
 
 /**
+ * `view` when it already spans `bytes`, else a view of `memory` grown to at least `bytes`: growing
+ * detaches the old buffer, so every view of it is remade.
+ */
+export function viewWithRoom(memory: WasmMemory, view: Uint8Array, bytes: number): Uint8Array {
+  if (view.length >= bytes) return view;
+  memory.grow(Math.ceil((bytes - view.length) / 65536));
+  return new Uint8Array(memory.buffer);
+}
+
+/**
  * Instantiates a module embedded as base64, synchronously (the modules are a few KB). Throws
  * where WebAssembly is missing or refuses the module (e.g. --jitless, no SIMD): each caller then
  * falls back to its JS path.

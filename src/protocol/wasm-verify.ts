@@ -1,7 +1,7 @@
 import { CRC_TABLE, crc32Js, NATIVE_CRC_THRESHOLD } from './crc32.js';
 import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
 import type { MessageSetSummary } from './message-set-types.js';
-import { instantiateWasm, type WasmMemory } from './wasm-instance.js';
+import { instantiateWasm, viewWithRoom, type WasmMemory } from './wasm-instance.js';
 
 /*
  * The verify-only pass over an uncompressed message set in one wasm call per copied window.
@@ -85,12 +85,8 @@ function probe(v: Verifier): boolean {
 function ready(): Verifier | null {
   if (verifier === undefined) verifier = load();
   if (verifier === null) return null;
-  const need = BASE + windowBytes;
-  if (verifier.mem.length < need) {
-    // Grow once to fit the window; growing detaches the old buffer, so the view is remade.
-    verifier.memory.grow(Math.ceil((need - verifier.mem.length) / 65536));
-    verifier.mem = new Uint8Array(verifier.memory.buffer);
-  }
+  // Grows once to fit the window.
+  verifier.mem = viewWithRoom(verifier.memory, verifier.mem, BASE + windowBytes);
   return verifier;
 }
 

@@ -1,4 +1,5 @@
 import { CorruptError } from '../errors.js';
+import { compressWasmStage, lz4WasmCompress } from './compress-wasm.js';
 import {
   compressLz4Block,
   decodeLz4Block,
@@ -167,33 +168,69 @@ function fitted(out: Buffer, total: number): Buffer {
 
 /**
  * Compresses `data` into a frame a 0.8.2 broker accepts: FLG 0x60, BD 0x40 and the broken header
- * checksum (0x1A) the 0.8.2 reader insists on. Blocks that do not shrink are stored raw.
+ * checksum (0x1A) the 0.8.2 reader insists on. Blocks that do not shrink are stored raw. Blocks
+ * are compressed in wasm (compress-wasm.ts), or by compressLz4Block where wasm is not used.
  */
 export function lz4FrameCompress(data: Uint8Array): Buffer {
   const blocks = Math.max(1, Math.ceil(data.length / BLOCK_SIZE));
   // Header, then per block a size and at most lz4BlockBound of its bytes (summed over the blocks,
   // bounded by the bound of the whole input plus each block's constant), then the end mark: sized
   // by the input, so a small producer batch does not take a 64 KiB buffer.
-  const bound = lz4BlockBound(data.length) + blocks * (4 + lz4BlockBound(0));
-  const out = Buffer.allocUnsafe(7 + bound + 4);
-  out.writeUInt32LE(MAGIC, 0);
-  out[4] = KAFKA_FLG;
-  out[5] = KAFKA_BD;
-  out[6] = (xxh32(out, 0, 6) >>> 8) & 0xff;
-  let d = 7;
+  const size = 7 + lz4BlockBound(data.length) + blocks * (4 + lz4BlockBound(0)) + 4;
+  const staged = compressWasmStage(data, size);
+  if (staged !== undefined) {
+    const { mem, src, out } = staged;
+    writeHeader(mem, out);
+    const end = writeBlocks(data, mem, out + 7, (s, e, at) => lz4WasmCompress(src + s, src + e, at));
+    return Buffer.from(mem.subarray(out, end));
+  }
+  const out = Buffer.allocUnsafe(size);
+  writeHeader(out, 0);
+  return out.subarray(
+    0,
+    writeBlocks(data, out, 7, (s, e, at) => compressLz4Block(data, s, e, out, at)),
+  );
+}
+
+function writeLE32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v;
+  out[at + 1] = v >>> 8;
+  out[at + 2] = v >>> 16;
+  out[at + 3] = v >>> 24;
+}
+
+/** Magic, FLG, BD and the header checksum as Kafka 0.8.2 computes it (over the magic too). */
+function writeHeader(out: Uint8Array, at: number): void {
+  writeLE32(out, at, MAGIC);
+  out[at + 4] = KAFKA_FLG;
+  out[at + 5] = KAFKA_BD;
+  out[at + 6] = (xxh32(out, at, at + 6) >>> 8) & 0xff;
+}
+
+/**
+ * The blocks of `data` and the end mark, written into `out` from `at`; returns the frame's end.
+ * `compressBlock(s, e, dst)` compresses `data[s, e)` at `dst` and returns where the block ends
+ * (it may write up to lz4BlockBound bytes); a block that does not shrink is stored raw instead.
+ */
+function writeBlocks(
+  data: Uint8Array,
+  out: Uint8Array,
+  at: number,
+  compressBlock: (s: number, e: number, dst: number) => number,
+): number {
+  let d = at;
   for (let s = 0; s < data.length; s += BLOCK_SIZE) {
     const e = Math.min(s + BLOCK_SIZE, data.length);
-    const after = compressLz4Block(data, s, e, out, d + 4);
-    const size = after - d - 4;
-    if (size < e - s) {
-      out.writeUInt32LE(size, d);
+    const after = compressBlock(s, e, d + 4);
+    if (after - d - 4 < e - s) {
+      writeLE32(out, d, after - d - 4);
       d = after;
     } else {
-      out.writeUInt32LE((0x80000000 | (e - s)) >>> 0, d);
+      writeLE32(out, d, 0x80000000 | (e - s));
       out.set(data.subarray(s, e), d + 4);
       d += 4 + (e - s);
     }
   }
-  out.writeUInt32LE(0, d);
-  return out.subarray(0, d + 4);
+  writeLE32(out, d, 0);
+  return d + 4;
 }

@@ -14,7 +14,7 @@
  *
  * The module's source is snappy-wasm.wat next to this file (assembled with wabt 1.0.36).
  */
-import { instantiateWasm, type WasmMemory } from '../wasm-instance.js';
+import { instantiateWasm, viewWithRoom, type WasmMemory } from '../wasm-instance.js';
 
 const SNAPPY_WASM =
   'AGFzbQEAAAABCQFgBH9/f38BfwMCAQAFAwEAAQcTAgZtZW1vcnkCAAZkZWNvZGUAAAqPBQGMBQEJfwJAAkADQCAAIAFPDQEgAC0AACEFIAVBA3FFBEAgBUECdkEBaiEGIABBAWohByAGQTxLBEAgBkE8ayEJIAkgASAHa0oNBCAHLQAAIQggCUEBSwRAIAggBy0AAUEIdHIhCAsgCUECSwRAIAggBy0AAkEQdHIhCAsgCUEDSwRAIAggBy0AA0EYdHIhCAsgByAJaiEHIAhBAEgNBCAIIAEgB2tODQQgCEEBaiEGCyAGIAEgB2tKDQMgBiADIARrSg0DIAZBEE0EQCACIARqIAf9AAAA/QsAAAUgAiAEaiAHIAb8CgAACyAEIAZqIQQgByAGaiEADAELIAVBA3FBAUYEQCABIABrQQJIDQMgBUECdkEHcUEEaiEGIAVBBXZBCHQgAC0AAXIhCCAAQQJqIQAFIAVBA3FBAkYEQCABIABrQQNIDQQgAC8AASEIIABBA2ohAAUgASAAa0EFSA0EIAAoAAEhCCAAQQVqIQALIAVBAnZBAWohBgsgCEUNAiAIQQBIDQIgCCAESg0CIAYgAyAEa0oNAiACIARqIQogCiAIayELIAogBmohDCAIQRBPBEADQCAKIAv9AAAA/QsAACAKQRBqIQogC0EQaiELIAogDEkNAAsFIAhBCE8EQANAIAogCykAADcAACAKQQhqIQogC0EIaiELIAogDEkNAAsFIAhBAUYEQCAKIAstAAAgBvwLAAUgCkEIaiEJA0AgCiALLQAAOgAAIApBAWohCiALQQFqIQsgCiAJSQ0ACyAKIAxJBEAgCiAIIAhBB2ogCG5sayELA0AgCiALKQAANwAAIApBCGohCiALQQhqIQsgCiAMSQ0ACwsLCwsgBCAGaiEEDAALCyAEDwtBfws=';
@@ -82,12 +82,7 @@ export function snappyWasmStage(
   decoder ??= load();
   if (decoder === null) return undefined;
   const out = (src.length + SLACK + 15) & ~15;
-  const need = out + outBytes + SLACK;
-  if (decoder.mem.length < need) {
-    // Growing detaches the old buffer, so the view is remade.
-    decoder.memory.grow(Math.ceil((need - decoder.mem.length) / 65536));
-    decoder.mem = new Uint8Array(decoder.memory.buffer);
-  }
+  decoder.mem = viewWithRoom(decoder.memory, decoder.mem, out + outBytes + SLACK);
   decoder.mem.set(src, 0);
   return { mem: decoder.mem, out };
 }

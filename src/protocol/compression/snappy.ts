@@ -1,5 +1,6 @@
 import * as snappyjs from 'snappyjs';
 import { CorruptError } from '../errors.js';
+import { compressWasmStage, snappyMaxBlock, snappyWasmCompress } from './compress-wasm.js';
 import { decodeSnappyBlock, SNAPPY_FIELD, snappyDeclaredLength, snappyOutputRoom } from './snappy-block.js';
 import { snappyWasmDecode, snappyWasmStage } from './snappy-wasm.js';
 
@@ -8,12 +9,15 @@ import { snappyWasmDecode, snappyWasmStage } from './snappy-wasm.js';
  * snappy-java's stream framing: an 8-byte magic, two BE int32 version fields, then chunks of
  * `BE int32 length` + one raw snappy block (up to 32 KiB of input each). Non-Java producers may
  * send one bare raw block instead, which brokers accept. The frame is recognised by ALL 8 magic
- * bytes, because a raw block can itself start with 0x82. Compression stays with snappyjs;
- * decompression is ours: frames in wasm (snappy-wasm.ts), raw blocks and every block wasm
- * refuses in JS (snappy-block.ts), which also names what is wrong.
+ * bytes, because a raw block can itself start with 0x82. Compression is in wasm
+ * (compress-wasm.ts), with snappyjs where wasm is not used. Decompression: frames in wasm
+ * (snappy-wasm.ts), raw blocks and every block wasm refuses in JS (snappy-block.ts), which also
+ * names what is wrong.
  */
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+/** Version 1, compatible version 1, as snappy-java writes them. */
+const XERIAL_VERSIONS = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1]);
 const XERIAL_HEADER = 16;
 const CHUNK_INPUT = 32 * 1024;
 
@@ -112,7 +116,9 @@ function decodeFramedInWasm(src: Uint8Array, out: Buffer): boolean {
 
 /** Compresses in snappy-java's stream framing (version 1, compatible 1), as the Java producer does. */
 export function snappyCompress(data: Uint8Array): Buffer {
-  const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
+  const framed = xerialInWasm(data);
+  if (framed !== undefined) return framed;
+  const parts: Buffer[] = [XERIAL_MAGIC, XERIAL_VERSIONS];
   for (let s = 0; s < data.length; s += CHUNK_INPUT) {
     const block = snappyjs.compress(data.subarray(s, Math.min(s + CHUNK_INPUT, data.length)));
     const len = Buffer.allocUnsafe(4);
@@ -122,8 +128,35 @@ export function snappyCompress(data: Uint8Array): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The frame compressed in wasm memory and copied out, or undefined when wasm is not used. */
+function xerialInWasm(data: Uint8Array): Buffer | undefined {
+  const chunks = Math.ceil(data.length / CHUNK_INPUT);
+  const staged = compressWasmStage(data, XERIAL_HEADER + chunks * (4 + snappyMaxBlock(CHUNK_INPUT)));
+  if (staged === undefined) return undefined;
+  const { mem, src, out } = staged;
+  mem.set(XERIAL_MAGIC, out);
+  mem.set(XERIAL_VERSIONS, out + 8);
+  let d = out + XERIAL_HEADER;
+  for (let s = 0; s < data.length; s += CHUNK_INPUT) {
+    const e = Math.min(s + CHUNK_INPUT, data.length);
+    const after = snappyWasmCompress(src + s, src + e, d + 4);
+    const size = after - d - 4;
+    mem[d] = size >>> 24;
+    mem[d + 1] = size >>> 16;
+    mem[d + 2] = size >>> 8;
+    mem[d + 3] = size;
+    d = after;
+  }
+  return Buffer.from(mem.subarray(out, d));
+}
+
 /** A single raw snappy block (what non-Java clients send); for tests and tools. */
 export function snappyCompressRaw(data: Uint8Array): Buffer {
+  const staged = compressWasmStage(data, snappyMaxBlock(data.length));
+  if (staged !== undefined) {
+    const { mem, src, out } = staged;
+    return Buffer.from(mem.subarray(out, snappyWasmCompress(src, src + data.length, out)));
+  }
   const block = snappyjs.compress(data);
   return Buffer.from(block.buffer, block.byteOffset, block.length);
 }
