@@ -5,6 +5,8 @@ import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes
 export interface MessageSetOutline extends MessageSetSummary {
   /** Some complete outer entry is a compressed wrapper. */
   compressed: boolean;
+  /** Complete outer entries (the `validBytes`). */
+  entries: number;
   /**
    * With `pieceBytes`: the complete entries cut into consecutive runs of about that many bytes
    * (whole entries; a run ends at the first entry boundary at or past the size), each with its
@@ -43,6 +45,7 @@ export function outlineMessageSet(
   let compressed = false;
   let partialTail = false;
   let firstEntrySize: number | undefined;
+  let entries = 0;
   while (pos < end) {
     if (end - pos < HEADER) {
       partialTail = true;
@@ -65,6 +68,7 @@ export function outlineMessageSet(
     }
     if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
     last = pos;
+    entries++;
     pos += HEADER + size;
     if (pos - pieceStart >= pieceBytes) {
       pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
@@ -78,6 +82,7 @@ export function outlineMessageSet(
     firstEntrySize,
     validBytes: pos,
     compressed,
+    entries,
     pieces,
   };
 }

@@ -11,21 +11,10 @@ import {
   UndecodableResponseError,
   unreadableReason,
 } from './errors.js';
+import { hasLargeEntries, planFetch, type Requested } from './fetch-plan.js';
 import { grownFetchSize } from './fetch-size.js';
 import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
-import type { PartitionState } from './partition-state.js';
-
-/** What a caught-up partition asks for at most: enough for new records, little to reserve. */
-const PROBE_BYTES = 64 * 1024;
-/** The smallest probe: it still holds a few small messages whole. */
-const MIN_PROBE_BYTES = 4 * 1024;
-
-/** A caught-up partition's MaxBytes: the probes of all of them together fit one request's cap. */
-function probeBytes(fetchSize: number, requestCap: number, caughtUp: number): number {
-  const share = Math.floor(requestCap / Math.max(1, caughtUp));
-  return Math.min(fetchSize, Math.max(MIN_PROBE_BYTES, Math.min(PROBE_BYTES, share)));
-}
 
 /** Fetch error codes that mean "this broker is the wrong place now": find the leader again. */
 const LEADER_CODES: ReadonlySet<number> = new Set([
@@ -44,16 +33,6 @@ interface Sent {
   reserved: number;
   outcome: Promise<Outcome>;
   sentAt: number;
-}
-
-interface Requested {
-  state: PartitionState;
-  epoch: number;
-  offset: bigint;
-  /** MaxBytes asked for: `base`, or more while the partition catches up. */
-  size: number;
-  /** The partition's fetch size: what decides whether a message is too large for a fetch. */
-  base: number;
 }
 
 /**
@@ -97,73 +76,11 @@ export class BrokerFetcher {
     }
   }
 
-  /**
-   * Partitions for the next request: those that fit the budget, starting at the cursor, the ones
-   * with data waiting first.
-   *
-   * A partition that is behind asks for `catchUpFetchBytes` instead of its fetch size: a 0.8
-   * broker has a cost per request and per partition in it, so a few partitions with larger
-   * fetches go faster than many with small ones. A request carries one such partition, at most
-   * half the budget's share per broker (the other half holds the previous answer while it is
-   * handed out); behind partitions left out wait for a later request, and the cursor makes them
-   * go first then.
-   *
-   * A partition read up to the high watermark of its last answer asks only for a probe's worth.
-   * A broker holds a request in which no partition has data for `maxWaitMs`: full-size
-   * reservations for such partitions kept partitions with data out of requests (64 partitions
-   * read at a twentieth of the rate of 8), and on several brokers could hold the whole budget so
-   * that another broker's partitions were never fetched again. A probe that comes back full makes
-   * its partition ask for its whole size next time.
-   */
   private pick(): Requested[] | undefined {
-    const withData: PartitionState[] = [];
-    const caughtUp: PartitionState[] = [];
-    const leaders = new Set<number>();
-    for (const s of this.ctx.partitions()) {
-      if (!s.fetchable || s.leader === undefined) continue;
-      leaders.add(s.leader);
-      if (s.leader !== this.brokerId) continue;
-      if (s.highWatermark !== undefined && s.fetchOffset! >= s.highWatermark) caughtUp.push(s);
-      else withData.push(s);
-    }
-    const count = withData.length + caughtUp.length;
-    if (count === 0) return undefined;
-    const { budget, config } = this.ctx;
-    // One catch-up partition per request: two made 8 MiB frames, which measurably pushed peak
-    // RSS to 150 MB with 8 partitions for no gain in rate.
-    const requestCap = Math.min(config.catchUpFetchBytes, Math.floor(budget.limitBytes / (2 * leaders.size)));
-    let room = budget.availableBytes;
-    let allowance = requestCap;
-    const picked: Requested[] = [];
-    const start = this.cursor % count;
-    let last = start;
-    const consider = (s: PartitionState, at: number, probe: boolean): void => {
-      let size = probe ? probeBytes(s.fetchSize, requestCap, caughtUp.length) : s.fetchSize;
-      // Catch-up only where it fits; otherwise the plain size, as if it were not behind (never
-      // leaving a behind partition out for want of room that its fetch size would have found).
-      if (!probe && s.behind && requestCap > size && requestCap <= room) {
-        if (allowance < requestCap && picked.length > 0) return;
-        size = requestCap;
-        allowance -= requestCap;
-      }
-      const alone = picked.length === 0 && budget.idle;
-      if (size > room && !alone) return;
-      picked.push({ state: s, epoch: s.epoch, offset: s.fetchOffset!, size, base: s.fetchSize });
-      room -= size;
-      last = at;
-    };
-    // The cursor runs over both lists as one, so every partition comes first in turn.
-    for (let i = 0; i < count; i++) {
-      const at = (start + i) % count;
-      if (at < withData.length) consider(withData[at]!, at, false);
-    }
-    for (let i = 0; i < count; i++) {
-      const at = (start + i) % count;
-      if (at >= withData.length) consider(caughtUp[at - withData.length]!, at, true);
-    }
-    if (picked.length === 0) return undefined;
-    this.cursor = last + 1;
-    return picked;
+    const plan = planFetch(this.ctx, this.brokerId, this.cursor);
+    if (plan === undefined) return undefined;
+    this.cursor = plan.cursor;
+    return plan.parts;
   }
 
   /** Reserves the request's bytes and writes it (synchronously when connected). */
@@ -353,6 +270,7 @@ export class BrokerFetcher {
     // Not for compressed sets: a batch of those is decompressed and decoded whole at hand-out,
     // and larger fetches measurably pushed peak RSS over 150 MB with snappy.
     s.behind = answer.messageSet.length >= p.size && !outline.compressed;
+    s.largeEntries = hasLargeEntries(outline);
     if (outline.nextOffset !== null) {
       s.fetchOffset = outline.nextOffset;
       s.fetchSize = this.ctx.config.fetchSizeBytes;

@@ -31,6 +31,8 @@ export class PartitionState implements TopicPartition {
   highWatermark: bigint | undefined;
   /** The last fetch came back full: the partition is behind the log end (see catchUpFetchBytes). */
   behind = false;
+  /** Its last answer's entries averaged at least LARGE_ENTRY_BYTES (see catchUpFetchBytes). */
+  largeEntries = false;
   paused = false;
   /** Position to resolve with an Offsets request before fetching (start or reset). */
   pendingReset: ResetTarget | undefined;

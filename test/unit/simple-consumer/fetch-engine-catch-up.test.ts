@@ -81,6 +81,48 @@ describe('FetchEngine: catch-up fetch size', () => {
     expect(new Set(sizes(1))).toEqual(new Set([500]));
   });
 
+  it('asks for twice the catch-up size for entries of 4 KiB and more, still within the budget share', async () => {
+    const { c, e } = await setup({
+      fetchSizeBytes: 20_000,
+      catchUpFetchBytes: 40_000,
+      prefetchBytes: 400_000,
+    });
+    c.addPartition('big', 0, 0);
+    c.addPartition('small', 0, 0);
+    const big = (i: number): string => `b${String(i).padStart(4, '0')}${'y'.repeat(5000)}`;
+    c.append(
+      'big',
+      0,
+      Array.from({ length: 60 }, (_, i) => big(i)),
+    );
+    c.append(
+      'small',
+      0,
+      Array.from({ length: 3000 }, (_, i) => text(i)),
+    );
+    e.assign([
+      { topic: 'big', partition: 0, offset: 0n },
+      { topic: 'small', partition: 0, offset: 0n },
+    ]);
+    const { values } = await read(e, 3060);
+    expect(values.filter((v) => v.startsWith('b'))).toEqual(Array.from({ length: 60 }, (_, i) => big(i)));
+    const sizes = (topic: string) =>
+      c.fetches.flatMap((f) => f.partitions.filter((x) => x.topic === topic).map((x) => x.maxBytes));
+    expect(Math.max(...sizes('big'))).toBe(80_000);
+    expect(Math.max(...sizes('small'))).toBe(40_000);
+    // The share of the budget still caps it: 100_000 / (2 x 1 broker).
+    const capped = await setup({ fetchSizeBytes: 20_000, catchUpFetchBytes: 40_000, prefetchBytes: 100_000 });
+    capped.c.addPartition('big', 0, 0);
+    capped.c.append(
+      'big',
+      0,
+      Array.from({ length: 60 }, (_, i) => big(i)),
+    );
+    capped.e.assign([{ topic: 'big', partition: 0, offset: 0n }]);
+    expect((await read(capped.e, 60)).values).toHaveLength(60);
+    expect(Math.max(...capped.c.fetches.flatMap((f) => f.partitions.map((x) => x.maxBytes)))).toBe(50_000);
+  });
+
   it('hands an answer out in batches of batchBytes, smaller than the fetch size when asked', async () => {
     const { c, e } = await setup({ fetchSizeBytes: 2000, batchBytes: 300 });
     c.addPartition('u', 0, 0);
