@@ -235,5 +235,7 @@ export class FrameDecoder {
 function ownCopy(view: Buffer): Buffer {
   const out = Buffer.allocUnsafeSlow(view.length);
   view.copy(out);
-  return own(out);
+  // Not registered for releaseFrame: these fit one read (at most 64 KiB) and die young anyway,
+  // and a WeakSet entry per small answer (metadata, produce acks, probes) costs more than it saves.
+  return out;
 }
