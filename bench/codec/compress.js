@@ -14,7 +14,7 @@ import { lz4FrameCompress, lz4FrameDecompress } from '../../dist/protocol/compre
 import { snappyCompress, snappyDecompress } from '../../dist/protocol/compression/snappy.js';
 import { encodeMessageSet } from '../../dist/protocol/index.js';
 import { payloadBlock } from '../producer/payload.js';
-import { interleavedMedians } from './medians.js';
+import { interleavedMedians, rate } from './medians.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
 const ROUND_MS = Number(process.env.ROUND_MS ?? 300);
@@ -64,20 +64,7 @@ function variant(codec, wasm) {
 }
 
 function run(f, data) {
-  let bytes = 0;
-  let x = 0;
-  const t0 = process.hrtime.bigint();
-  const limit = t0 + BigInt(ROUND_MS * 1e6);
-  let now = t0;
-  do {
-    for (let i = 0; i < 8; i++) {
-      x ^= f(data)[9];
-      bytes += data.length;
-    }
-    now = process.hrtime.bigint();
-  } while (now < limit);
-  if (x === 0.5) throw new Error('unreachable');
-  return bytes / (Number(now - t0) / 1e3); // bytes per microsecond = MB/s
+  return rate(() => f(data)[9], data.length, ROUND_MS);
 }
 
 const results = {};

@@ -9,26 +9,10 @@ import * as zlib from 'node:zlib';
 import { snappyCompress, snappyDecompress } from '../../dist/protocol/compression/snappy.js';
 import { crc32Js } from '../../dist/protocol/crc32.js';
 import { encodeMessageSet, forEachMessage, verifyMessageSet } from '../../dist/protocol/index.js';
-import { interleavedMedians } from './medians.js';
+import { interleavedMedians, rate } from './medians.js';
 import { text } from './text.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
-
-/** Repeats `f` over `bytes` per call until about `ms` have passed; MB/s (10^6 bytes/s). */
-function rate(f, bytes, ms = 150) {
-  let n = 0;
-  let sink = 0;
-  const t0 = process.hrtime.bigint();
-  const limit = t0 + BigInt(ms * 1e6);
-  let now = t0;
-  do {
-    for (let i = 0; i < 4; i++) sink ^= f();
-    n += 4;
-    now = process.hrtime.bigint();
-  } while (now < limit);
-  if (sink === 0.5) throw new Error('unreachable');
-  return (n * bytes) / (Number(now - t0) / 1e3);
-}
 
 // memcpy: fresh destination memory is what a frame gets, reused memory is the best case.
 const memcpy = {};

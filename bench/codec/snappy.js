@@ -12,6 +12,7 @@ import * as snappyjs from 'snappyjs';
 import { snappyCompress, snappyDecompress } from '../../dist/protocol/compression/snappy.js';
 import { configureSnappyWasm } from '../../dist/protocol/compression/snappy-wasm.js';
 import { encodeMessageSet } from '../../dist/protocol/index.js';
+import { median, rate } from './medians.js';
 import { text } from './text.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
@@ -86,23 +87,9 @@ const cases = Object.entries(payloads).map(([name, plain]) => {
 });
 
 function run(f, src, outBytes) {
-  let bytes = 0;
-  let x = 0;
-  const t0 = process.hrtime.bigint();
-  const limit = t0 + BigInt(ROUND_MS * 1e6);
-  let now = t0;
-  do {
-    for (let i = 0; i < 16; i++) {
-      x ^= f(src)[7];
-      bytes += outBytes;
-    }
-    now = process.hrtime.bigint();
-  } while (now < limit);
-  if (x === 0.5) throw new Error('unreachable');
-  return bytes / (Number(now - t0) / 1e3); // bytes per microsecond = MB/s
+  return rate(() => f(src)[7], outBytes, ROUND_MS);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const results = {};
 for (const c of cases) {
   const per = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));

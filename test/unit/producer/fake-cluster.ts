@@ -3,6 +3,8 @@
  * Produce appended to in-memory logs (decoded, so tests see exactly what was sent), broker error
  * codes injected per partition, answers withheld or connections dropped on demand.
  */
+import { afterEach } from 'vitest';
+import { Producer, type ProducerProperties } from '../../../src/producer/index.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { decodeMessageSet } from '../../../src/protocol/message-set.js';
 import { encodeMetadataResponseBody } from '../../../src/protocol/metadata.js';
@@ -145,4 +147,30 @@ export class ProducerFakeCluster {
     if (this.hold) this.held.push(answer);
     else await answer();
   }
+}
+
+/**
+ * One fake broker with topic `t` per test, and the producers made on it, all closed after each
+ * test (this registers the afterEach). `setup(leaders, props)` gives the cluster and a producer
+ * with a 10 ms retry backoff and `props`.
+ */
+export function producerOnFakeCluster(): (
+  leaders: number[],
+  props?: Omit<ProducerProperties, 'bootstrapServers'>,
+) => Promise<{ c: ProducerFakeCluster; p: Producer }> {
+  let cluster: ProducerFakeCluster | undefined;
+  const producers: Producer[] = [];
+  afterEach(async () => {
+    await cluster?.release();
+    await Promise.all(producers.splice(0).map((p) => p.close()));
+    await cluster?.stop();
+    cluster = undefined;
+  });
+  return async (leaders, props = {}) => {
+    cluster = await ProducerFakeCluster.start(1);
+    cluster.addTopic('t', leaders);
+    const p = new Producer({ bootstrapServers: cluster.bootstrap, retryBackoffMs: 10, ...props });
+    producers.push(p);
+    return { c: cluster, p };
+  };
 }

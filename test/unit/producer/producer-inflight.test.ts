@@ -1,33 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MaxBlockTimeoutError,
-  ProduceFailedError,
-  Producer,
-  type ProducerProperties,
-} from '../../../src/producer/index.js';
+import { describe, expect, it } from 'vitest';
+import { MaxBlockTimeoutError, ProduceFailedError, Producer } from '../../../src/producer/index.js';
 import { LeaderNotAvailableError } from '../../../src/simple-consumer/errors.js';
-import { ProducerFakeCluster } from './fake-cluster.js';
+import { ProducerFakeCluster, producerOnFakeCluster } from './fake-cluster.js';
 
-let cluster: ProducerFakeCluster | undefined;
-const producers: Producer[] = [];
-
-async function setup(
-  leaders: number[],
-  props: Omit<ProducerProperties, 'bootstrapServers'> = {},
-): Promise<{ c: ProducerFakeCluster; p: Producer }> {
-  cluster = await ProducerFakeCluster.start(1);
-  cluster.addTopic('t', leaders);
-  const p = new Producer({ bootstrapServers: cluster.bootstrap, retryBackoffMs: 10, ...props });
-  producers.push(p);
-  return { c: cluster, p };
-}
-
-afterEach(async () => {
-  await cluster?.release();
-  await Promise.all(producers.splice(0).map((p) => p.close()));
-  await cluster?.stop();
-  cluster = undefined;
-});
+const setup = producerOnFakeCluster();
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -110,18 +86,21 @@ describe('waiting for leaders and metadata', () => {
 describe('close', () => {
   it('leaves no socket or timer behind', async () => {
     const c = await ProducerFakeCluster.start(1);
-    cluster = c;
-    c.addTopic('t', [0]);
-    const handles = () =>
-      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
-    const before = handles();
-    const p = new Producer({ bootstrapServers: c.bootstrap, lingerMs: 30_000 });
-    const pending = p.send({ topic: 't', value: 'lingering' });
-    await tick();
-    expect(handles()).toBeGreaterThan(before);
-    await p.close();
-    expect((await pending).offset).toBe(0n);
-    await tick();
-    expect(handles()).toBeLessThanOrEqual(before);
+    try {
+      c.addTopic('t', [0]);
+      const handles = () =>
+        process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+      const before = handles();
+      const p = new Producer({ bootstrapServers: c.bootstrap, lingerMs: 30_000 });
+      const pending = p.send({ topic: 't', value: 'lingering' });
+      await tick();
+      expect(handles()).toBeGreaterThan(before);
+      await p.close();
+      expect((await pending).offset).toBe(0n);
+      await tick();
+      expect(handles()).toBeLessThanOrEqual(before);
+    } finally {
+      await c.stop();
+    }
   });
 });

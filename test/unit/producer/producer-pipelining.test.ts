@@ -1,36 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Producer, type ProducerProperties, type RecordMetadata } from '../../../src/producer/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Producer, ProducerProperties, RecordMetadata } from '../../../src/producer/index.js';
 import { PENDING_SEND_OVERHEAD } from '../../../src/producer/record.js';
-import { ProducerFakeCluster } from './fake-cluster.js';
+import { type ProducerFakeCluster, producerOnFakeCluster } from './fake-cluster.js';
 
-let cluster: ProducerFakeCluster | undefined;
-const producers: Producer[] = [];
+const onCluster = producerOnFakeCluster();
 
 async function setup(props: Omit<ProducerProperties, 'bootstrapServers'>): Promise<{
   c: ProducerFakeCluster;
   p: Producer;
 }> {
-  cluster = await ProducerFakeCluster.start(1);
-  cluster.addTopic('t', [0]);
-  const p = new Producer({
-    bootstrapServers: cluster.bootstrap,
-    retryBackoffMs: 10,
+  const made = await onCluster([0], {
     maxRequestSize: 100_000,
     maxInFlightRequestsPerConnection: IN_FLIGHT,
     ...props,
   });
-  producers.push(p);
   // The topic becomes known, so the sends below take the synchronous path.
-  await p.partitionCount('t');
-  return { c: cluster, p };
+  await made.p.partitionCount('t');
+  return made;
 }
-
-afterEach(async () => {
-  await cluster?.release();
-  await Promise.all(producers.splice(0).map((p) => p.close()));
-  await cluster?.stop();
-  cluster = undefined;
-});
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
 
