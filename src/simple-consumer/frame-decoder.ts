@@ -28,7 +28,11 @@ const ownFrames = new WeakSet<ArrayBufferLike>();
  */
 export function releaseFrame(memory: ArrayBufferLike): void {
   if (!ownFrames.delete(memory)) return;
-  structuredClone(memory, { transfer: [memory as ArrayBuffer] });
+  try {
+    structuredClone(memory, { transfer: [memory as ArrayBuffer] });
+  } catch {
+    // Already detached, or not transferable here: the collector frees it as before.
+  }
 }
 
 /** `buf` (from allocUnsafeSlow: memory of its own) as a frame {@link releaseFrame} may free. */

@@ -7,7 +7,10 @@ import type { PrefetchBudget } from './prefetch-budget.js';
 export interface FetchBatch {
   topic: string;
   partition: number;
-  /** In offset order, none below `fetchOffset`; views into the response, valid until released by GC. */
+  /**
+   * In offset order, none below `fetchOffset`; views into the response, valid until released by
+   * GC (with `releaseFrames`, until the next `next()`).
+   */
   messages: Message[];
   highWatermark: bigint;
   /** The offset this fetch asked for. */

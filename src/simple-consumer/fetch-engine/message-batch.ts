@@ -17,8 +17,9 @@ export interface MessageBatch extends FetchBatch {
   readonly count: number;
   /**
    * Calls `visit` for every message in offset order. Key and value are zero-copy views into the
-   * response frame. Builds no Message objects and does not verify CRCs again (that was done
-   * before the batch was handed out), so it is the fast way to read a batch.
+   * response frame (with the engine's `releaseFrames`, readable until the next `next()`). Builds
+   * no Message objects and does not verify CRCs again (that was done before the batch was
+   * handed out), so it is the fast way to read a batch.
    */
   forEachMessage(visit: MessageVisitor): void;
   /**
