@@ -69,6 +69,27 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     expect(await readAll(e, total - 40, 15_000)).toBe(total - 40);
   }, 30_000);
 
+  it('asks partitions it has not fetched yet for probes, so the first answer is small', async () => {
+    // 16 partitions of 1 MiB fetch size and a 16 MiB budget: full sizes would make the first
+    // request ask for all of the budget, and the broker would idle until it was handed out.
+    const { c, e } = await setup(1, { fetchSizeBytes: 1 << 20, prefetchBytes: 16 << 20, maxWaitMs: 100 });
+    for (let p = 0; p < 16; p++) {
+      c.addPartition('t', p, 0);
+      c.append(
+        't',
+        p,
+        Array.from({ length: 50 }, (_, i) => value(p, i)),
+      );
+    }
+    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+    expect(await readAll(e, 800, 5000)).toBe(800);
+    const first = c.fetches[0]!.partitions;
+    expect(first).toHaveLength(16);
+    // Together no more than one catch-up fetch (2 MiB): a sixteenth of it each.
+    expect(first.reduce((n, p) => n + p.maxBytes, 0)).toBeLessThanOrEqual(2 << 20);
+    expect(Math.max(...first.map((p) => p.maxBytes))).toBe((2 << 20) / 16);
+  });
+
   it('never sends a request of caught-up partitions only while another partition has data', async () => {
     const { c, e } = await setup(1, { fetchSizeBytes: 1000, prefetchBytes: 16_000, maxWaitMs: 100 });
     const ends = new Map<number, bigint>();
