@@ -268,8 +268,11 @@ export class BrokerFetcher {
 
     // The broker filled the request: more is waiting, so the next request may ask for more.
     // Not for compressed sets: a batch of those is decompressed and decoded whole at hand-out,
-    // and larger fetches measurably pushed peak RSS over 150 MB with snappy.
-    s.behind = answer.messageSet.length >= p.size && !outline.compressed;
+    // and larger fetches measurably pushed peak RSS over 150 MB with snappy. Not for a full
+    // probe either: that partition asks for its fetch size next, and only a full answer to that
+    // makes it behind (a request carries one behind partition, so 256 partitions whose first
+    // probes came back full were read one per request, at half the rate).
+    s.behind = answer.messageSet.length >= p.size && p.size >= p.base && !outline.compressed;
     s.largeEntries = hasLargeEntries(outline);
     if (outline.nextOffset !== null) {
       s.fetchOffset = outline.nextOffset;

@@ -90,6 +90,28 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     expect(Math.max(...first.map((p) => p.maxBytes))).toBe((2 << 20) / 16);
   });
 
+  it('after a full first probe asks for the fetch size, for every partition alike', async () => {
+    // A request carries one partition at the catch-up size; were full probes to make partitions
+    // behind, the others would wait, and 16 partitions would be read one per request.
+    const { c, e } = await setup(1, { fetchSizeBytes: 100_000, prefetchBytes: 1_600_000, maxWaitMs: 100 });
+    for (let p = 0; p < 16; p++) {
+      c.addPartition('t', p, 0);
+      c.append(
+        't',
+        p,
+        Array.from({ length: 3000 }, (_, i) => value(p, i)),
+      );
+    }
+    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+    expect(await readAll(e, 48_000, 10_000)).toBe(48_000);
+    // The first request: probes of 800_000 / 16 each, all of them full.
+    expect(c.fetches[0]!.partitions.map((p) => p.maxBytes)).toEqual(Array(16).fill(50_000));
+    // The next one: several partitions at their fetch size, none at the catch-up size.
+    const second = c.fetches[1]!.partitions;
+    expect(second.length).toBeGreaterThan(1);
+    expect(second.every((p) => p.maxBytes === 100_000)).toBe(true);
+  });
+
   it('never sends a request of caught-up partitions only while another partition has data', async () => {
     const { c, e } = await setup(1, { fetchSizeBytes: 1000, prefetchBytes: 16_000, maxWaitMs: 100 });
     const ends = new Map<number, bigint>();
