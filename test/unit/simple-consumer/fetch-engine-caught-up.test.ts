@@ -38,6 +38,19 @@ async function readAll(e: FetchEngine, total: number, ms: number): Promise<numbe
   return seen;
 }
 
+/** `partitions` partitions of topic `t` on broker 0, `count` values each, all assigned from 0. */
+function assignFilled(c: FakeCluster, e: FetchEngine, partitions: number, count: number): void {
+  for (let p = 0; p < partitions; p++) {
+    c.addPartition('t', p, 0);
+    c.append(
+      't',
+      p,
+      Array.from({ length: count }, (_, i) => value(p, i)),
+    );
+  }
+  e.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+}
+
 describe('FetchEngine: partitions at the log end beside partitions with data', () => {
   it('keeps reading the partitions of other brokers while caught-up ones hold requests (5 brokers)', async () => {
     // Brokers 0-2 lead 8 partitions with a little data, brokers 3-4 8 with a lot; the budget is
@@ -73,15 +86,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     // 16 partitions of 1 MiB fetch size and a 16 MiB budget: full sizes would make the first
     // request ask for all of the budget, and the broker would idle until it was handed out.
     const { c, e } = await setup(1, { fetchSizeBytes: 1 << 20, prefetchBytes: 16 << 20, maxWaitMs: 100 });
-    for (let p = 0; p < 16; p++) {
-      c.addPartition('t', p, 0);
-      c.append(
-        't',
-        p,
-        Array.from({ length: 50 }, (_, i) => value(p, i)),
-      );
-    }
-    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+    assignFilled(c, e, 16, 50);
     expect(await readAll(e, 800, 5000)).toBe(800);
     const first = c.fetches[0]!.partitions;
     expect(first).toHaveLength(16);
@@ -94,15 +99,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     // A request carries one partition at the catch-up size; were full probes to make partitions
     // behind, the others would wait, and 16 partitions would be read one per request.
     const { c, e } = await setup(1, { fetchSizeBytes: 100_000, prefetchBytes: 1_600_000, maxWaitMs: 100 });
-    for (let p = 0; p < 16; p++) {
-      c.addPartition('t', p, 0);
-      c.append(
-        't',
-        p,
-        Array.from({ length: 3000 }, (_, i) => value(p, i)),
-      );
-    }
-    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+    assignFilled(c, e, 16, 3000);
     expect(await readAll(e, 48_000, 10_000)).toBe(48_000);
     // The first request: probes of 800_000 / 16 each, all of them full.
     expect(c.fetches[0]!.partitions.map((p) => p.maxBytes)).toEqual(Array(16).fill(50_000));
