@@ -150,13 +150,14 @@ export class ProducerFakeCluster {
 }
 
 /**
- * One fake broker with topic `t` per test, and the producers made on it, all closed after each
- * test (this registers the afterEach). `setup(leaders, props)` gives the cluster and a producer
- * with a 10 ms retry backoff and `props`.
+ * Fake brokers (one by default) with topic `t` per test, and the producers made on them, all
+ * closed after each test (this registers the afterEach). `setup(leaders, props, brokers)` gives
+ * the cluster and a producer with a 10 ms retry backoff and `props`.
  */
 export function producerOnFakeCluster(): (
   leaders: number[],
   props?: Omit<ProducerProperties, 'bootstrapServers'>,
+  brokers?: number,
 ) => Promise<{ c: ProducerFakeCluster; p: Producer }> {
   let cluster: ProducerFakeCluster | undefined;
   const producers: Producer[] = [];
@@ -166,8 +167,8 @@ export function producerOnFakeCluster(): (
     await cluster?.stop();
     cluster = undefined;
   });
-  return async (leaders, props = {}) => {
-    cluster = await ProducerFakeCluster.start(1);
+  return async (leaders, props = {}, brokers = 1) => {
+    cluster = await ProducerFakeCluster.start(brokers);
     cluster.addTopic('t', leaders);
     const p = new Producer({ bootstrapServers: cluster.bootstrap, retryBackoffMs: 10, ...props });
     producers.push(p);

@@ -1,33 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidRecordError,
   ProduceFailedError,
-  Producer,
-  type ProducerProperties,
+  type Producer,
   type RecordMetadata,
 } from '../../../src/producer/index.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
-import { ProducerFakeCluster } from './fake-cluster.js';
+import { type ProducerFakeCluster, producerOnFakeCluster } from './fake-cluster.js';
 
-let cluster: ProducerFakeCluster | undefined;
-const producers: Producer[] = [];
-
-async function setup(
-  leaders: number[],
-  props: Omit<ProducerProperties, 'bootstrapServers'> = {},
-): Promise<{ c: ProducerFakeCluster; p: Producer }> {
-  cluster = await ProducerFakeCluster.start(1);
-  cluster.addTopic('t', leaders);
-  const p = new Producer({ bootstrapServers: cluster.bootstrap, retryBackoffMs: 10, ...props });
-  producers.push(p);
-  return { c: cluster, p };
-}
-
-afterEach(async () => {
-  await Promise.all(producers.splice(0).map((p) => p.close()));
-  await cluster?.stop();
-  cluster = undefined;
-});
+const setup = producerOnFakeCluster();
 
 interface Outcome {
   error: Error | null;

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidRecordError,
   MaxBlockTimeoutError,
   PartitionerError,
   ProduceFailedError,
-  Producer,
   ProducerClosedError,
   type ProducerProperties,
   RecordTooLargeError,
@@ -12,28 +11,12 @@ import {
 import { PENDING_SEND_OVERHEAD } from '../../../src/producer/record.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { UnknownPartitionError } from '../../../src/simple-consumer/errors.js';
-import { ProducerFakeCluster } from './fake-cluster.js';
+import { type ProducerFakeCluster, producerOnFakeCluster } from './fake-cluster.js';
 
-let cluster: ProducerFakeCluster | undefined;
-const producers: Producer[] = [];
-
-async function setup(
-  leaders: number[],
-  props: Omit<ProducerProperties, 'bootstrapServers'> = {},
-  brokers = 2,
-): Promise<{ c: ProducerFakeCluster; p: Producer }> {
-  cluster = await ProducerFakeCluster.start(brokers);
-  cluster.addTopic('t', leaders);
-  const p = new Producer({ bootstrapServers: cluster.bootstrap, retryBackoffMs: 10, ...props });
-  producers.push(p);
-  return { c: cluster, p };
-}
-
-afterEach(async () => {
-  await Promise.all(producers.splice(0).map((p) => p.close()));
-  await cluster?.stop();
-  cluster = undefined;
-});
+const onCluster = producerOnFakeCluster();
+/** Two brokers unless told otherwise. */
+const setup = (leaders: number[], props: Omit<ProducerProperties, 'bootstrapServers'> = {}, brokers = 2) =>
+  onCluster(leaders, props, brokers);
 
 const values = (c: ProducerFakeCluster, partition: number) => c.log('t', partition).map((m) => m.value);
 
