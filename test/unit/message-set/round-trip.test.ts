@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Codec, decompress } from '../../../src/protocol/compression/index.js';
 import { decodeMessageSet, forEachMessage } from '../../../src/protocol/message-set.js';
 import { encodeMessageSet, type MessageToEncode } from '../../../src/protocol/message-set-encode.js';
+import { randomBytes } from '../../helpers/xorshift.js';
 
-function pseudoRandom(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+const pseudoRandom = randomBytes;
 
 function compressible(n: number): Buffer {
   const words = ['kafka', 'offset', 'partition', 'broker', 'consumer', '0.8.2'];

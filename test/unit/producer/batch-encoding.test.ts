@@ -15,6 +15,7 @@ import {
   type MessageToEncode,
 } from '../../../src/protocol/message-set-encode.js';
 import { Writer } from '../../../src/protocol/writer.js';
+import { letterText } from '../../helpers/xorshift.js';
 
 /** The Writer-based encoder as it was before the producer wrote entries itself. */
 function referenceEntry(
@@ -45,17 +46,7 @@ function referenceEncode(messages: readonly MessageToEncode[], codec: Codec): Bu
   return w.toBuffer();
 }
 
-function text(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = 97 + (x & 15);
-  }
-  return b;
-}
+const text = letterText;
 
 // Null and empty keys and values, values around the 32-byte copy loop and the 384-byte native
 // CRC threshold, and one larger than the batch size (a batch of its own).

@@ -12,6 +12,7 @@ import { CorruptError } from '../../../../src/protocol/errors.js';
 import { decodeMessageSet } from '../../../../src/protocol/message-set.js';
 import { encodeMessageSet } from '../../../../src/protocol/message-set-encode.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../../../src/protocol/message-set-types.js';
+import { letterText } from '../../../helpers/xorshift.js';
 import { rawEntry } from '../../message-set/helpers.js';
 import { heldBy, meterAllocations } from './allocation-meter.js';
 import { BD_4M, block, expected, lz4Frame, sequences } from './lz4-frames.js';
@@ -22,17 +23,7 @@ import { BD_4M, block, expected, lz4Frame, sequences } from './lz4-frames.js';
 const BUDGET = DEFAULT_MAX_DECOMPRESSED_BYTES;
 const params = { seed: 0x0b_4d_9e, numRuns: 40 };
 
-function text(size: number, seed: number): Buffer {
-  let x = seed || 1;
-  const out = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = 0x61 + (x & 15);
-  }
-  return out;
-}
+const text = letterText;
 
 function noise(size: number, seed: number): Buffer {
   let x = seed || 1;

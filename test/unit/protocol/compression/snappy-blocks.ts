@@ -55,12 +55,4 @@ export function frame(blocks: Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
+export { xorshift } from '../../../helpers/xorshift.js';
