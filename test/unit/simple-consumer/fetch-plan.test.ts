@@ -15,8 +15,8 @@ describe('hasLargeEntries', () => {
     expect(hasLargeEntries(outlineOf([4096 - 26 + 1]))).toBe(true);
     // An average: one big entry among small ones is not enough.
     expect(hasLargeEntries(outlineOf([8000, 100, 100]))).toBe(false);
-    expect(hasLargeEntries(outlineOf([8192 - 26, 4096 - 26, 4096 - 26 - 1]))).toBe(false);
-    expect(hasLargeEntries(outlineOf([8192 - 26, 4096 - 26, 4096 - 26]))).toBe(true);
+    expect(hasLargeEntries(outlineOf([8192 - 26, 2048 - 26, 2048 - 26 - 1]))).toBe(false);
+    expect(hasLargeEntries(outlineOf([8192 - 26, 2048 - 26, 2048 - 26]))).toBe(true);
   });
 
   it('is false for an answer with no complete entry', () => {
