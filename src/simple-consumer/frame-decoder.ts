@@ -1,4 +1,5 @@
 import { type BrokerAddress, type ForeignProtocol, FrameSizeError, NotKafkaError } from './errors.js';
+import { framePool } from './frame-pool.js';
 
 const SIZE_BYTES = 4;
 /** Reads land here while no frame is being assembled (its bytes are copied out, never viewed). */
@@ -24,18 +25,30 @@ const ownFrames = new WeakSet<ArrayBufferLike>();
  * collector: a frame that lived through a few scavenges sits in V8's old space, and its memory
  * comes back only with a full collection, so MiB-sized frames arriving hundreds of times a second
  * pile up as tens of MiB of dead frames. Transferred into a new object that dies young, the
- * memory goes at the next scavenge instead.
+ * memory goes at the next scavenge instead, or to the next large frame (see frame-pool.ts).
  */
 export function releaseFrame(memory: ArrayBufferLike): void {
   if (!ownFrames.delete(memory)) return;
   try {
-    structuredClone(memory, { transfer: [memory as ArrayBuffer] });
+    framePool.give(structuredClone(memory as ArrayBuffer, { transfer: [memory as ArrayBuffer] }));
   } catch {
     // Already detached, or not transferable here: the collector frees it as before.
   }
 }
 
-/** `buf` (from allocUnsafeSlow: memory of its own) as a frame {@link releaseFrame} may free. */
+/**
+ * Memory for `size` bytes of a frame: a released frame's when the pool has one that fits, else
+ * new memory, rounded up so that it may serve a later frame of about the same size.
+ */
+function allocFrame(size: number): Buffer {
+  const pooled = framePool.take(size);
+  if (pooled !== undefined) return Buffer.from(pooled, 0, size);
+  const capacity = framePool.capacityFor(size);
+  const buf = Buffer.allocUnsafeSlow(capacity);
+  return capacity === size ? buf : buf.subarray(0, size);
+}
+
+/** `buf` (from allocFrame: memory of its own) as a frame {@link releaseFrame} may free. */
 function own(buf: Buffer): Buffer {
   ownFrames.add(buf.buffer);
   return buf;
@@ -189,7 +202,7 @@ export class FrameDecoder {
         if (this.headFilled < SIZE_BYTES) return;
         this.frameSize = this.checkSize(this.head);
         const whole = this.frameSize <= INITIAL_FRAME_BYTES || this.frameSize <= this.expectedBytes();
-        this.frame = Buffer.allocUnsafeSlow(whole ? this.frameSize : INITIAL_FRAME_BYTES);
+        this.frame = allocFrame(whole ? this.frameSize : INITIAL_FRAME_BYTES);
         this.frameFilled = 0;
       }
       const n = Math.min(this.frameSize - this.frameFilled, chunk.length - at);
@@ -215,7 +228,7 @@ export class FrameDecoder {
     const frame = this.frame!;
     const needed = Math.min(this.frameSize, this.frameFilled + n);
     if (needed <= frame.length) return frame;
-    const grown = Buffer.allocUnsafeSlow(Math.min(this.frameSize, Math.max(needed, 2 * frame.length)));
+    const grown = allocFrame(Math.min(this.frameSize, Math.max(needed, 2 * frame.length)));
     frame.copy(grown, 0, 0, this.frameFilled);
     this.frame = grown;
     return grown;

@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FetchEngine, type MessageBatch } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { FrameDecoder, releaseFrame } from '../../../src/simple-consumer/frame-decoder.js';
+import { framePool, POOLED_FRAME_MIN_BYTES } from '../../../src/simple-consumer/frame-pool.js';
+import { FakeCluster } from './fetch-engine-fake-cluster.js';
+
+// Released frames lend their memory to the next large frames: no page faults on fresh memory
+// per fetch. What must hold: an old view never sees a new frame's bytes, small frames and frames
+// nobody released are never pooled, and the pool stays within its bounds.
+
+const address = { host: '127.0.0.1', port: 1 };
+
+function prefixed(body: Buffer): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeInt32BE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** Feeds `body` as one frame in two pushes, so the decoder assembles it in memory of its own. */
+function decodeOne(d: FrameDecoder, body: Buffer): Buffer {
+  const whole = prefixed(body);
+  let frame: Buffer | undefined;
+  d.push(whole.subarray(0, 10), (f) => {
+    frame = f;
+  });
+  d.push(whole.subarray(10), (f) => {
+    frame = f;
+  });
+  return frame!;
+}
+
+afterEach(() => framePool.clear());
+
+describe('frame pool', () => {
+  it('lends a released frame’s memory to the next frame of about its size; the old view stays empty', () => {
+    const d = new FrameDecoder(64 << 20, address);
+    const a = decodeOne(d, Buffer.alloc(300_000, 0x61));
+    const memory = a.buffer.byteLength;
+    expect(memory).toBeGreaterThanOrEqual(300_000);
+    releaseFrame(a.buffer);
+    expect(a.length).toBe(0);
+    expect(framePool.pooledBytes).toBe(memory);
+
+    const b = decodeOne(d, Buffer.alloc(290_000, 0x62));
+    expect(framePool.pooledBytes).toBe(0);
+    expect(b.buffer.byteLength).toBe(memory);
+    expect(b.length).toBe(290_000);
+    expect(b.every((x) => x === 0x62)).toBe(true);
+    // The view of the first frame never aliases the second one's bytes.
+    expect(a.length).toBe(0);
+  });
+
+  it('never pools small frames, nor frames nobody released', () => {
+    const d = new FrameDecoder(64 << 20, address);
+    const small = decodeOne(d, Buffer.alloc(POOLED_FRAME_MIN_BYTES - 1000, 1));
+    releaseFrame(small.buffer);
+    expect(small.length).toBe(0);
+    expect(framePool.pooledBytes).toBe(0);
+    const kept = decodeOne(d, Buffer.alloc(400_000, 2));
+    expect(framePool.pooledBytes).toBe(0);
+    const next = decodeOne(d, Buffer.alloc(400_000, 3));
+    expect(next.buffer).not.toBe(kept.buffer);
+    expect(kept.every((x) => x === 2)).toBe(true);
+  });
+
+  it('gives no memory more than twice the frame’s size', () => {
+    const d = new FrameDecoder(64 << 20, address);
+    const big = decodeOne(d, Buffer.alloc(2_000_000, 1));
+    releaseFrame(big.buffer);
+    const pooled = framePool.pooledBytes;
+    expect(pooled).toBeGreaterThan(0);
+    const half = decodeOne(d, Buffer.alloc(900_000, 2));
+    expect(half.buffer.byteLength).toBeLessThan(2 * 900_000);
+    expect(framePool.pooledBytes).toBe(pooled);
+  });
+
+  it('holds at most four buffers and 16 MiB whatever is released', () => {
+    const d = new FrameDecoder(64 << 20, address);
+    const frames = Array.from({ length: 7 }, (_, i) => decodeOne(d, Buffer.alloc(5_000_000 + i, i)));
+    for (const f of frames) releaseFrame(f.buffer);
+    expect(framePool.pooledBytes).toBeGreaterThan(0);
+    expect(framePool.pooledBytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+    for (let i = 0; i < 7; i++) decodeOne(d, Buffer.alloc(5_000_000, 9));
+    // 5 MB rounds up to 5 MiB: three fit in 16 MiB.
+    expect(framePool.lent).toBe(3);
+    expect(framePool.pooledBytes).toBe(0);
+  });
+});
+
+describe('FetchEngine: releaseFrames reuses frame memory', () => {
+  const clusters: FakeCluster[] = [];
+  const engines: FetchEngine[] = [];
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    await Promise.all(clusters.splice(0).map((c) => c.stop()));
+  });
+
+  function values(b: MessageBatch): string[] {
+    const out: string[] = [];
+    b.forEachMessage((_o, _k, v) => out.push(v === null ? 'null' : v.toString('latin1', 0, 8)));
+    return out;
+  }
+
+  it('reads every record right while later answers land in the memory of earlier ones', async () => {
+    const c = await FakeCluster.start(1);
+    clusters.push(c);
+    c.addPartition('p', 0, 0);
+    const pad = (tag: string): string => tag.padEnd(8, '-') + 'z'.repeat(299_992);
+    const e = new FetchEngine(c.metadata(), {
+      maxWaitMs: 20,
+      socketTimeoutMs: 1000,
+      releaseFrames: true,
+      fetchSizeBytes: 400_000,
+    });
+    engines.push(e);
+    e.assign([{ topic: 'p', partition: 0, offset: 0n }]);
+    const seen: string[] = [];
+    const kept: Buffer[] = [];
+    for (let i = 0; i < 6; i++) {
+      c.append('p', 0, [pad(`rec${i}`)]);
+      const b = await e.next();
+      b.forEachMessage((_o, _k, v) => kept.push(v!));
+      seen.push(...values(b));
+    }
+    expect(seen).toEqual(['rec0----', 'rec1----', 'rec2----', 'rec3----', 'rec4----', 'rec5----']);
+    // Answers after the first were read into memory a released frame lent them...
+    expect(framePool.lent).toBeGreaterThan(0);
+    // ...and the views of the records handed out before are empty, never another record's bytes.
+    for (const v of kept.slice(0, -1)) expect(v.length).toBe(0);
+    expect(kept.at(-1)!.toString('latin1', 0, 8)).toBe('rec5----');
+  });
+});
