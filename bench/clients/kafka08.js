@@ -32,6 +32,9 @@ async function consumeEngine() {
     fetchSizeBytes: FETCH_BYTES,
     verifyCrc: VERIFY_CRC,
     ...(options.prefetchBytes ? { prefetchBytes: options.prefetchBytes } : {}),
+    // Client "kafka08-release": a batch's views read as empty once the next batch is asked for,
+    // and released answers lend their memory to the next ones (the consumer classes' setting).
+    ...(options.releaseFrames ? { releaseFrames: true } : {}),
   });
   engine.assign(Array.from({ length: partitions }, (_, p) => ({ topic, partition: p, offset: 0n })));
   // 'visit' (default): the batch's allocation-light visitor; 'messages': the Message[] form the

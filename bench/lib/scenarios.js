@@ -50,6 +50,12 @@ export const CLIENTS = [
   { name: 'kafkajs', file: 'kafkajs.js', label: 'kafkajs 2.2.4 (0.10+ only)', peer: 'kafkajs' },
   { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 (ours): FetchEngine' },
   {
+    name: 'kafka08-release',
+    file: 'kafka08.js',
+    options: { releaseFrames: true },
+    label: "kafka08 (ours): FetchEngine with releaseFrames (a batch's views last until the next batch)",
+  },
+  {
     name: 'kafka08-consumer',
     file: 'kafka08-consumer.js',
     label: 'kafka08 (ours): FlinkKafkaConsumer082, checkpointing, pollBatch',

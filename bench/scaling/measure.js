@@ -14,12 +14,13 @@ export const RSS_LIMIT_MIB = 150e6 / 2 ** 20;
 
 export const CLIENTS = [
   { name: 'kafka08', file: 'kafka08.js', ours: true },
+  { name: 'kafka08-release', file: 'kafka08.js', ours: true, options: { releaseFrames: true } },
   { name: 'kafka08-consumer', file: 'kafka08-consumer.js', ours: true },
   { name: 'kcat', file: 'kcat.js', ours: false },
 ];
 
 export async function runClient(client, { brokers, zookeeper, topic, partitions, count, timeoutMs }) {
-  const options = { zookeeper, timeoutMs };
+  const options = { ...(client.options ?? {}), zookeeper, timeoutMs };
   const r = await runTimed(
     'node',
     [
