@@ -53,8 +53,7 @@ function probeBytes(fetchSize: number, requestCap: number, probes: number, caugh
  * it, so a few partitions with larger fetches go faster than many with small ones. A request
  * carries one such partition, at most half the budget's share per broker (the other half holds
  * the previous answer while it is handed out); behind partitions left out wait for a later
- * request, and the cursor makes them go first then. The other partitions with data ask for their
- * fetch size, together for at most about one catch-up fetch (a larger one alone still goes).
+ * request, and the cursor makes them go first then.
  *
  * A partition read up to the high watermark of its last answer, or not fetched yet, asks only
  * for a probe's worth (those not fetched yet go first).
@@ -94,12 +93,6 @@ export function planFetch(
   // RSS to 150 MB with 8 partitions for no gain in rate.
   const shareCap = Math.floor(budget.limitBytes / (2 * leaders.size));
   const requestCap = Math.min(config.catchUpFetchBytes, shareCap);
-  // What the partitions with data ask for in all, past the first: about one catch-up fetch.
-  // Why: 14 partitions at their whole fetch size in one request (64 partitions, 16 MiB budget)
-  // made a 14 MiB answer that the broker took 15-30 ms to send while the client idled, and the
-  // client then handed it out for 20 ms while the broker idled, its budget all in that answer.
-  const dataCap = Math.max(requestCap, config.fetchSizeBytes);
-  let dataBytes = 0;
   let room = budget.availableBytes;
   let catchingUp = false;
   const picked: Requested[] = [];
@@ -122,8 +115,6 @@ export function planFetch(
     }
     const alone = picked.length === 0 && budget.idle;
     if (size > room && !alone) return;
-    if (!probe && picked.length > 0 && dataBytes + size > dataCap) return;
-    if (!probe) dataBytes += size;
     picked.push({ state: s, epoch: s.epoch, offset: s.fetchOffset!, size, base: s.fetchSize });
     room -= size;
     last = at;

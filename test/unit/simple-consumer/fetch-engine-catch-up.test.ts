@@ -162,37 +162,4 @@ describe('FetchEngine: catch-up fetch size', () => {
     expect((boosted.error as MessageTooLargeError).offset).toBe(22n);
     expect(boosted.grown).toEqual(plain.grown);
   });
-
-  it('asks the partitions with data for about one catch-up fetch per request in all, probes beside them', async () => {
-    // The first probes (a share of one catch-up fetch each, 4444 bytes) come back full, so every
-    // partition with data asks for its whole fetch size next. The budget would hold all eight
-    // in one request (160 KB); a request carries them for max(catchUpFetchBytes, fetchSize) in
-    // all, 40 KB, plus the probes of the others (at most one catch-up fetch more).
-    const { c, e } = await setup({
-      fetchSizeBytes: 20_000,
-      catchUpFetchBytes: 40_000,
-      prefetchBytes: 1_000_000,
-    });
-    for (let p = 0; p < 9; p++) c.addPartition('m', p, 0);
-    for (let p = 0; p < 8; p++) {
-      c.append(
-        'm',
-        p,
-        Array.from({ length: 600 }, (_, i) => `${p}-${text(i)}`),
-      );
-    }
-    e.assign(Array.from({ length: 9 }, (_, p) => ({ topic: 'm', partition: p, offset: 0n })));
-    const { values } = await read(e, 4800);
-    for (let p = 0; p < 8; p++) {
-      expect(values.filter((v) => v.startsWith(`${p}-`))).toEqual(
-        Array.from({ length: 600 }, (_, i) => `${p}-${text(i)}`),
-      );
-    }
-    const totals = c.fetches.map((f) => f.partitions.reduce((n, x) => n + x.maxBytes, 0));
-    expect(totals.length).toBeGreaterThan(3);
-    expect(Math.max(...totals)).toBeLessThanOrEqual(80_000);
-    // Partition 8 stays empty and is still asked alongside: never starved by the others.
-    const withProbe = c.fetches.filter((f) => f.partitions.some((x) => x.partition === 8)).length;
-    expect(withProbe).toBeGreaterThan(c.fetches.length / 2);
-  });
 });
