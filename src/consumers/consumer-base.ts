@@ -168,9 +168,23 @@ export class KafkaConsumerBase<T> extends RecordSource<T> {
     this.phase = 'starting';
     const c = this.config;
     const signal = this.lifecycle.signal;
-    const all = await discoverPartitions(this.cluster, this.topics, c.getPartitionsRetry, signal);
-    if (c.claimSubtask) {
-      const claim = await SubtaskClaim.connect(c, (err) => this.claimLost(err));
+    // The claim and the partition lookup need nothing from each other: side by side, ZooKeeper's
+    // round trips overlap the metadata one. The lookup's error still comes first, and a claim
+    // taken while the lookup failed is released before start() rejects.
+    const claiming = c.claimSubtask ? SubtaskClaim.connect(c, (err) => this.claimLost(err)) : undefined;
+    claiming?.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
+    let all: TopicPartition[];
+    try {
+      all = await discoverPartitions(this.cluster, this.topics, c.getPartitionsRetry, signal);
+    } catch (err) {
+      await claiming?.then(
+        (claim) => claim.close().catch(() => undefined),
+        () => undefined,
+      );
+      throw err;
+    }
+    if (claiming !== undefined) {
+      const claim = await claiming;
       this.claim = claim;
       if (this.isClosed()) {
         await claim.close();

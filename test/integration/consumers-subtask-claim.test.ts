@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FlinkKafkaConsumer082, SimpleStringSchema, SubtaskClaimedError } from '../../src/index.js';
+import {
+  FlinkKafkaConsumer082,
+  SimpleStringSchema,
+  SubtaskClaimedError,
+  UnknownTopicError,
+} from '../../src/index.js';
 import { sharedCluster } from '../helpers/cluster.js';
 import { props, readN, seedTopic, uniqueGroup } from './consumers-helpers.js';
 
@@ -41,6 +46,29 @@ describe('subtask claims in ZooKeeper', () => {
       expect([third.position(topic, 0), third.position(topic, 1)]).toEqual([5n, 5n]);
     } finally {
       await third.close();
+    }
+  });
+
+  it('a start whose partition lookup fails releases the claim it took meanwhile', async () => {
+    // The claim and the lookup run side by side: the claim exists before the lookup fails.
+    const group = uniqueGroup('claim-lookup');
+    const missing = new FlinkKafkaConsumer082(
+      `no-such-topic-${group}`,
+      new SimpleStringSchema(),
+      props(k(), group),
+    );
+    const err = await missing.start().catch((e: unknown) => e);
+    await missing.close();
+    expect(err).toBeInstanceOf(UnknownTopicError);
+    expect(await k().zkChildren(`/consumers/${group}/kafka08-subtasks`)).toEqual([]);
+    // The index is free at once for an instance of the same group.
+    const topic = await seedTopic(k(), 'claim-lookup', 1, 2);
+    const next = new FlinkKafkaConsumer082(topic, new SimpleStringSchema(), props(k(), group));
+    try {
+      await next.start();
+      expect(await k().zkChildren(`/consumers/${group}/kafka08-subtasks`)).toEqual(['0']);
+    } finally {
+      await next.close();
     }
   });
 
