@@ -87,6 +87,42 @@ describe('frame pool', () => {
   });
 });
 
+describe('frame pool: the size thresholds, each side', () => {
+  const MIB = 1024 * 1024;
+  const STEP = 256 * 1024;
+
+  it('keeps memory from POOLED_FRAME_MIN_BYTES to 16 MiB, nothing outside', () => {
+    expect(framePool.give(new ArrayBuffer(POOLED_FRAME_MIN_BYTES - 1))).toBe(false);
+    expect(framePool.give(new ArrayBuffer(16 * MIB + 1))).toBe(false);
+    expect(framePool.pooledBytes).toBe(0);
+    expect(framePool.give(new ArrayBuffer(POOLED_FRAME_MIN_BYTES))).toBe(true);
+    expect(framePool.pooledBytes).toBe(POOLED_FRAME_MIN_BYTES);
+    framePool.clear();
+    expect(framePool.give(new ArrayBuffer(16 * MIB))).toBe(true);
+    expect(framePool.pooledBytes).toBe(16 * MIB);
+  });
+
+  it('lends to frames of POOLED_FRAME_MIN_BYTES and more, memory of at most twice their size', () => {
+    framePool.give(new ArrayBuffer(2 * POOLED_FRAME_MIN_BYTES));
+    expect(framePool.take(POOLED_FRAME_MIN_BYTES - 1)).toBeUndefined();
+    expect(framePool.take(POOLED_FRAME_MIN_BYTES)?.byteLength).toBe(2 * POOLED_FRAME_MIN_BYTES);
+    framePool.give(new ArrayBuffer(2 * 300_000 + 1));
+    expect(framePool.take(300_000)).toBeUndefined();
+    expect(framePool.take(300_001)?.byteLength).toBe(2 * 300_000 + 1);
+    // Of several that fit, the smallest.
+    framePool.give(new ArrayBuffer(3 * STEP));
+    framePool.give(new ArrayBuffer(2 * STEP));
+    expect(framePool.take(2 * STEP - 1)?.byteLength).toBe(2 * STEP);
+  });
+
+  it('rounds capacities up to 256 KiB steps from POOLED_FRAME_MIN_BYTES on', () => {
+    expect(framePool.capacityFor(POOLED_FRAME_MIN_BYTES - 1)).toBe(POOLED_FRAME_MIN_BYTES - 1);
+    expect(framePool.capacityFor(POOLED_FRAME_MIN_BYTES)).toBe(POOLED_FRAME_MIN_BYTES);
+    expect(framePool.capacityFor(4 * STEP)).toBe(4 * STEP);
+    expect(framePool.capacityFor(4 * STEP + 1)).toBe(5 * STEP);
+  });
+});
+
 describe('FetchEngine: releaseFrames reuses frame memory', () => {
   const clusters: FakeCluster[] = [];
   const engines: FetchEngine[] = [];
