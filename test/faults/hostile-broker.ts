@@ -77,7 +77,8 @@ export class HostileBroker {
 
   static async start(rng: () => number, messagesPerPartition = 200): Promise<HostileBroker> {
     let self: HostileBroker | undefined;
-    const broker = await FakeBroker.start({ handler: (req) => self?.handle(req) });
+    // A long run sends tens of thousands of requests; the log keeps the latest only.
+    const broker = await FakeBroker.start({ handler: (req) => self?.handle(req), keepRequests: 64 });
     self = new HostileBroker(broker, rng, messagesPerPartition);
     return self;
   }

@@ -69,6 +69,12 @@ export class FakeBrokerConnection {
     this.index = index;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A closed connection parses nothing more; a half-read request, and with a bounded log its
+    // requests (each pinning a pooled 8 KiB slab), would otherwise live as long as the broker.
+    socket.on('close', () => {
+      this.pending = Buffer.alloc(0);
+      if (Number.isFinite(broker.keepRequests)) this.requests.length = 0;
+    });
     // The client under test may reset the connection at any time; that is not a test failure.
     socket.on('error', () => undefined);
   }
@@ -129,6 +135,8 @@ export class FakeBrokerConnection {
         connection: this,
       };
       this.requests.push(req);
+      const keep = this.broker.keepRequests;
+      if (this.requests.length > keep) this.requests.splice(0, this.requests.length - keep);
       this.broker.deliver(req);
     }
   }
@@ -139,12 +147,20 @@ export interface FakeBrokerOptions {
   handler?: RequestHandler;
   /** Called for every accepted connection before any request, e.g. to send HTTP at once. */
   onConnection?: (conn: FakeBrokerConnection) => void;
+  /**
+   * How many of the latest requests `requests` keeps (default: all). Long fault runs bound it:
+   * the log lives in the same process as the client whose memory they measure.
+   */
+  keepRequests?: number;
 }
 
 export class FakeBroker {
   readonly host = '127.0.0.1';
   readonly connections: FakeBrokerConnection[] = [];
   readonly requests: ReceivedRequest[] = [];
+  /** Every request received, including those no longer kept in `requests`. */
+  requestCount = 0;
+  readonly keepRequests: number;
   handler: RequestHandler;
   onConnection: ((conn: FakeBrokerConnection) => void) | undefined;
   private readonly server: Server;
@@ -153,6 +169,7 @@ export class FakeBroker {
 
   private constructor(options: FakeBrokerOptions) {
     this.handler = options.handler ?? (() => undefined);
+    this.keepRequests = options.keepRequests ?? Number.POSITIVE_INFINITY;
     this.onConnection = options.onConnection;
     this.server = createServer((socket) => {
       const conn = new FakeBrokerConnection(this, socket, this.connections.length);
@@ -196,7 +213,10 @@ export class FakeBroker {
 
   /** @internal */
   deliver(req: ReceivedRequest): void {
+    this.requestCount++;
     this.requests.push(req);
+    if (this.requests.length > this.keepRequests)
+      this.requests.splice(0, this.requests.length - this.keepRequests);
     this.wake();
     void Promise.resolve(this.handler(req)).catch((err: unknown) => {
       // A broken handler is a broken test: make it loud, and drop the connection so nothing hangs.
