@@ -59,6 +59,7 @@ export type CorruptReason =
   | 'bad-crc'
   | 'bad-magic'
   | 'bad-codec'
+  | 'bad-offset'
   | 'bad-compression'
   | 'too-large'
   | 'trailing-bytes'

@@ -1,5 +1,7 @@
 // Byte-level pieces shared by the message-set passes (full scan and header-only outline).
 
+import { CorruptError } from './errors.js';
+
 /** Offset (int64) and MessageSize (int32) in front of every entry. */
 export const HEADER = 12;
 /** Crc, Magic, Attributes and the two length fields: the smallest valid Message. */
@@ -25,4 +27,42 @@ export function joinOffset(hi: number, lo: number): bigint {
 /** The inverse of {@link joinOffset} for an int64 `offset`: [hi signed, lo unsigned]. */
 export function splitOffset(offset: bigint): [hi: number, lo: number] {
   return [Number(BigInt.asIntN(32, offset >> 32n)), Number(BigInt.asUintN(32, offset))];
+}
+
+/**
+ * The offset of the entry a walk passed last, as words (`hi` is -Infinity before the first).
+ * Offsets within a set must rise, the rule Kafka's own log append enforces: a set that goes
+ * back would move a consumer's position backwards, and a checkpoint taken after the higher
+ * offset would skip the records after it on a restart.
+ */
+export interface OffsetMark {
+  hi: number;
+  lo: number;
+}
+
+export function newOffsetMark(): OffsetMark {
+  return { hi: Number.NEGATIVE_INFINITY, lo: 0 };
+}
+
+/** Whether the offset `hi`:`lo` lies above `mark` (or `mark` is unset). */
+export function risesAbove(mark: OffsetMark, hi: number, lo: number): boolean {
+  return hi > mark.hi || (hi === mark.hi && lo > mark.lo);
+}
+
+/** The error for an entry at `pos` whose offset `hi`:`lo` does not rise above `mark`. */
+export function offsetNotRising(
+  mark: OffsetMark,
+  hi: number,
+  lo: number,
+  position: number,
+  field: string,
+  context: { topic: string | undefined; partition: number | undefined },
+): CorruptError {
+  return new CorruptError(
+    'bad-offset',
+    `offset ${joinOffset(hi, lo)} does not follow ${joinOffset(mark.hi, mark.lo)} (offsets in a set must rise)`,
+    position,
+    field,
+    { ...context, offset: joinOffset(hi, lo) },
+  );
 }

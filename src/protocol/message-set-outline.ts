@@ -1,6 +1,13 @@
 import { CorruptError } from './errors.js';
 import type { DecodeMessageSetOptions, MessageSetSummary } from './message-set.js';
-import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
+import {
+  HEADER,
+  int32,
+  MIN_MESSAGE_SIZE,
+  offsetNotRising,
+  readOffset,
+  risesAbove,
+} from './message-set-bytes.js';
 
 export interface MessageSetOutline extends MessageSetSummary {
   /** Some complete outer entry is a compressed wrapper. */
@@ -19,7 +26,9 @@ export interface MessageSetOutline extends MessageSetSummary {
  * Walks only the outer entry headers (offset and size, plus the codec of complete entries):
  * where the next fetch starts, whether the set ends in a partial entry, whether anything is
  * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
- * {@link CorruptError}, as in a full decode); CRCs and contents are left to a later decode.
+ * {@link CorruptError}, as in a full decode) and the order of offsets where pieces meet: each
+ * piece is verified on its own when it is handed out (CRCs, contents, offsets rising within
+ * it), so only here can a step back from one piece to the next be seen.
  */
 export function outlineMessageSet(
   buf: Buffer,
@@ -46,6 +55,8 @@ export function outlineMessageSet(
   let partialTail = false;
   let firstEntrySize: number | undefined;
   let entries = 0;
+  /** The entry that ended the last piece: the next one must rise above its offset. */
+  let pieceLast = -1;
   while (pos < end) {
     if (end - pos < HEADER) {
       partialTail = true;
@@ -66,6 +77,16 @@ export function outlineMessageSet(
       if (last < 0) firstEntrySize = HEADER + size;
       break;
     }
+    if (pieceLast >= 0) {
+      const mark = { hi: int32(buf, pieceLast), lo: int32(buf, pieceLast + 4) >>> 0 };
+      const hi = int32(buf, pos);
+      const lo = int32(buf, pos + 4) >>> 0;
+      if (!risesAbove(mark, hi, lo)) {
+        const context = { topic: options?.topic, partition: options?.partition };
+        throw offsetNotRising(mark, hi, lo, pos, 'MessageSet[].Offset', context);
+      }
+      pieceLast = -1;
+    }
     if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
     last = pos;
     entries++;
@@ -73,6 +94,7 @@ export function outlineMessageSet(
     if (pos - pieceStart >= pieceBytes) {
       pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
       pieceStart = pos;
+      pieceLast = last;
     }
   }
   if (last >= 0 && pieceStart < pos) pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });

@@ -20,6 +20,14 @@ export interface DecodeMessageSetOptions {
    * Everything else about those entries is still checked.
    */
   crcCheckedBytes?: number;
+  /**
+   * Offsets must rise through the set: outer entries, the messages inside wrappers, and each
+   * wrapper's own offset at or above its messages (a {@link CorruptError} `bad-offset`
+   * otherwise). Default true: a fetched set that goes back would move a reader's position
+   * backwards. False suits a Produce request's set, whose offsets the broker overwrites
+   * (producers number each batch from 0, and may send several batches of a partition at once).
+   */
+  requireRisingOffsets?: boolean;
   /** Error context only. */
   topic?: string;
   partition?: number;

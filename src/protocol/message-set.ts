@@ -2,7 +2,18 @@ import { bufferView } from './buffer-view.js';
 import { decompress } from './compression/index.js';
 import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { CorruptError, type CorruptReason, Kafka08Error } from './errors.js';
-import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset, TWO_32 } from './message-set-bytes.js';
+import {
+  HEADER,
+  int32,
+  joinOffset,
+  MIN_MESSAGE_SIZE,
+  newOffsetMark,
+  type OffsetMark,
+  offsetNotRising,
+  readOffset,
+  risesAbove,
+  TWO_32,
+} from './message-set-bytes.js';
 import {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type DecodedMessageSet,
@@ -52,6 +63,13 @@ interface ScanState {
   windowed: boolean;
   /** Set by {@link expandMessageSet}: the plain pieces (outer runs, decompressed sets), in order. */
   sets: Buffer[] | undefined;
+  /**
+   * The offset of the last message walked, outer or inner: every message must rise above it,
+   * and a wrapper's own offset (its last message's, in Kafka's format) must not lie below its
+   * inner messages, or the position after the set would fall behind what was delivered.
+   * Undefined when the order is not checked (`requireRisingOffsets: false`).
+   */
+  mark: OffsetMark | undefined;
 }
 
 function corrupt(
@@ -73,13 +91,24 @@ function corrupt(
   );
 }
 
-/** The entry at `pos` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
-function below(buf: Buffer, pos: number, st: ScanState): boolean {
-  const hi = int32(buf, pos);
-  if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) {
-    return hi * TWO_32 + (int32(buf, pos + 4) >>> 0) < st.fetchNumber;
-  }
-  return readOffset(buf, pos) < st.fetchOffset!;
+/** The offset `hi`:`lo` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
+function below(hi: number, lo: number, st: ScanState): boolean {
+  if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) return hi * TWO_32 + lo < st.fetchNumber;
+  return joinOffset(hi, lo) < st.fetchOffset!;
+}
+
+function notRising(
+  st: ScanState,
+  mark: OffsetMark,
+  hi: number,
+  lo: number,
+  pos: number,
+  field: string,
+): never {
+  throw offsetNotRising(mark, hi, lo, pos, `${field}.Offset`, {
+    topic: st.topic,
+    partition: st.partition,
+  });
 }
 
 /**
@@ -202,14 +231,24 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
         readOffset(buf, pos),
       );
     }
+    const hi = int32(buf, pos);
+    const lo = int32(buf, pos + 4) >>> 0;
+    const mark = st.mark;
+    if (mark !== undefined) {
+      if (!risesAbove(mark, hi, lo)) notRising(st, mark, hi, lo, pos, field);
+      if (codec === 0) {
+        mark.hi = hi;
+        mark.lo = lo;
+      }
+    }
     if (codec === 0) {
       if (views) {
-        const offset = readOffset(buf, pos);
+        const offset = joinOffset(hi, lo);
         if (st.fetchOffset === undefined || offset >= st.fetchOffset) {
           st.count++;
           st.visit!(offset, key, value);
         }
-      } else if (st.fetchOffset === undefined || !below(buf, pos, st)) {
+      } else if (st.fetchOffset === undefined || !below(hi, lo, st)) {
         // Verifying only counts: no bigint per message.
         st.count++;
       }
@@ -220,7 +259,7 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
       pos = mEnd;
       continue;
     }
-    const offset = readOffset(buf, pos);
+    const offset = joinOffset(hi, lo);
     // A wrapper's value is needed for decompression even when only verifying.
     if (!views && valueLen !== -1) value = buf.subarray(p, mEnd);
     if (inner) {
@@ -236,6 +275,21 @@ function scan(buf: Buffer, start: number, end: number, st: ScanState, inner: boo
       if (st.sets !== undefined && runStart >= 0) st.sets.push(buf.subarray(runStart, pos));
       runStart = -1;
       unwrap(st, codec as 1 | 2 | 3, value, m, offset);
+      if (mark !== undefined) {
+        // The inner messages rose from the mark; the wrapper's offset must not lie below them.
+        if (hi < mark.hi || (hi === mark.hi && lo < mark.lo)) {
+          corrupt(
+            st,
+            'bad-offset',
+            `wrapper offset ${offset} lies below its last message's ${joinOffset(mark.hi, mark.lo)}`,
+            pos,
+            `${field}.Offset`,
+            offset,
+          );
+        }
+        mark.hi = hi;
+        mark.lo = lo;
+      }
     }
     lastPos = pos;
     pos = mEnd;
@@ -287,7 +341,9 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
 function scanInner(inner: Buffer, st: ScanState): void {
   const fast =
     st.visit === undefined
-      ? verifyPlainSet(inner, st.fetchOffset, st.verifyCrc, (from, to) => scan(inner, from, to, st, true))
+      ? verifyPlainSet(inner, st.fetchOffset, st.verifyCrc, st.mark, (from, to) =>
+          scan(inner, from, to, st, true),
+        )
       : undefined;
   if (fast === undefined) scan(inner, 0, inner.length, st, true);
   else st.count += fast.count;
@@ -315,6 +371,7 @@ function state(
     partition: options?.partition,
     visit,
     sets: undefined,
+    mark: options?.requireRisingOffsets === false ? undefined : newOffsetMark(),
   };
 }
 
@@ -364,7 +421,7 @@ export function verifyMessageSet(
 ): MessageSetSummary & { count: number } {
   const st = state(undefined, options);
   // Plain entries are walked in wasm; the scan below judges only what the walk refuses.
-  const fast = verifyPlainSet(buf, st.fetchOffset, st.verifyCrc, (from, to) =>
+  const fast = verifyPlainSet(buf, st.fetchOffset, st.verifyCrc, st.mark, (from, to) =>
     scan(buf, from, to, st, false),
   );
   if (fast !== undefined) return { ...fast.summary, count: st.count + fast.count };

@@ -1,5 +1,5 @@
 import { CRC_TABLE, crc32Js, NATIVE_CRC_THRESHOLD } from './crc32.js';
-import { HEADER, int32, MIN_MESSAGE_SIZE, readOffset } from './message-set-bytes.js';
+import { HEADER, int32, MIN_MESSAGE_SIZE, type OffsetMark, readOffset } from './message-set-bytes.js';
 import type { MessageSetSummary } from './message-set-types.js';
 import { instantiateWasm, viewWithRoom, type WasmMemory } from './wasm-instance.js';
 
@@ -8,7 +8,7 @@ import { instantiateWasm, viewWithRoom, type WasmMemory } from './wasm-instance.
  *
  * Why: verifying a set entry by entry from JS cost a JS walk plus a JS-to-wasm call per message
  * for the CRC. Here wasm walks the entries itself (sizes, magic, codec, key/value lengths, CRC,
- * the fetch-offset count) and stops at the first entry it does not accept: a bad or compressed
+ * rising offsets, the fetch-offset count) and stops at the first entry it does not accept: a bad or compressed
  * one, one larger than MAX_SIZE (zlib.crc32 is faster there), one cut by the window or the set.
  * JS runs the ordinary scan on that one entry, so every error, wrapper and partial tail is
  * handled by the same code as before, then resumes the wasm walk after it.
@@ -22,7 +22,7 @@ import { instantiateWasm, viewWithRoom, type WasmMemory } from './wasm-instance.
  * to zlib.crc32 on 1000-byte messages (525 vs 415 ns), hence MAX_SIZE.
  */
 const WASM_VERIFY =
-  'AGFzbQEAAAABEQJgAn9/AX9gBn9/f39/fwF/AwMCAAEFAwEAAQYLAn8BQQALfwFBAAsHLQUGbWVtb3J5AgAFY291bnQDAARsYXN0AwEDY3JjAAALdmVyaWZ5UGxhaW4AAQrrBALhAQEDf0F/IQICQANAIABBCGogAUsNASAAKAAAIAJzIQMgACgABCEEIANB/wFxQQJ0KAKAOCADQQh2Qf8BcUECdCgCgDBzIANBEHZB/wFxQQJ0KAKAKCADQRh2QQJ0KAKAIHNzIARB/wFxQQJ0KAKAGCAEQQh2Qf8BcUECdCgCgBBzIARBEHZB/wFxQQJ0KAKACCAEQRh2QQJ0KAIAc3NzIQIgAEEIaiEADAALCwJAA0AgACABTw0BIAIgAC0AAHNB/wFxQQJ0KAIAIAJBCHZzIQIgAEEBaiEADAALCyACQX9zC4UDAQh/AkADQCABIABrQQxIDQEgACgACCELIAtB/4H8B3FBGHcgC0GA/oN4cUEId3IhBiAGQQ5IDQEgBiAESg0BIAYgASAAa0EMa0oNASAAQQxqIQcgByAGaiEIIActAAQNASAHLQAFQQdxDQEgBygABiELIAtB/4H8B3FBGHcgC0GA/oN4cUEId3IhCiAHQQpqIQkgCkF/RwRAIAogBkEOa0sNAiAJIApqIQkLIAkoAAAhCyALQf+B/AdxQRh3IAtBgP6DeHFBCHdyIQogCUEEaiEJIApBf0YEQCAJIAhHDQIFIAogCCAJa0cNAgsgBQRAIAcoAAAhCyALQf+B/AdxQRh3IAtBgP6DeHFBCHdyIAdBBGogCBAARw0CCyAAKAAAIQsgC0H/gfwHcUEYdyALQYD+g3hxQQh3ciEMIAAoAAQhCyAMIAJKIAwgAkYgC0H/gfwHcUEYdyALQYD+g3hxQQh3ciADT3FyBEAgDUEBaiENCyAAJAEgCCEADAALCyANJAAgAAs=';
+  'AGFzbQEAAAABFAJgAn9/AX9gCX9/f39/f39/fwF/AwMCAAEFAwEAAQYLAn8BQQALfwFBAAsHLQUGbWVtb3J5AgAFY291bnQDAARsYXN0AwEDY3JjAAALdmVyaWZ5UGxhaW4AAQqSBQLhAQEDf0F/IQICQANAIABBCGogAUsNASAAKAAAIAJzIQMgACgABCEEIANB/wFxQQJ0KAKAOCADQQh2Qf8BcUECdCgCgDBzIANBEHZB/wFxQQJ0KAKAKCADQRh2QQJ0KAKAIHNzIARB/wFxQQJ0KAKAGCAEQQh2Qf8BcUECdCgCgBBzIARBEHZB/wFxQQJ0KAKACCAEQRh2QQJ0KAIAc3NzIQIgAEEIaiEADAALCwJAA0AgACABTw0BIAIgAC0AAHNB/wFxQQJ0KAIAIAJBCHZzIQIgAEEBaiEADAALCyACQX9zC6wDAQl/AkADQCABIABrQQxIDQEgACgACCEOIA5B/4H8B3FBGHcgDkGA/oN4cUEId3IhCSAJQQ5IDQEgCSAESg0BIAkgASAAa0EMa0oNASAAQQxqIQogCiAJaiELIAotAAQNASAKLQAFQQdxDQEgCigABiEOIA5B/4H8B3FBGHcgDkGA/oN4cUEId3IhDSAKQQpqIQwgDUF/RwRAIA0gCUEOa0sNAiAMIA1qIQwLIAwoAAAhDiAOQf+B/AdxQRh3IA5BgP6DeHFBCHdyIQ0gDEEEaiEMIA1Bf0YEQCAMIAtHDQIFIA0gCyAMa0cNAgsgBQRAIAooAAAhDiAOQf+B/AdxQRh3IA5BgP6DeHFBCHdyIApBBGogCxAARw0CCyAAKAAAIQ4gDkH/gfwHcUEYdyAOQYD+g3hxQQh3ciEPIAAoAAQhDiAOQf+B/AdxQRh3IA5BgP6DeHFBCHdyIREgCCAPIAZKIA8gBkYgESAHS3FyRXENASAPIQYgESEHQQEhCCAPIAJKIA8gAkYgESADT3FyBEAgEEEBaiEQCyAAJAEgCyEADAALCyAQJAAgAAs=';
 
 /** Tables T0..T7 at k * 1024; the window of the set follows them. */
 const BASE = 8 * 1024;
@@ -32,7 +32,17 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 interface Verifier {
-  verifyPlain: (p: number, e: number, fHi: number, fLo: number, maxSize: number, crcOn: number) => number;
+  verifyPlain: (
+    p: number,
+    e: number,
+    fHi: number,
+    fLo: number,
+    maxSize: number,
+    crcOn: number,
+    pHi: number,
+    pLo: number,
+    any: number,
+  ) => number;
   count: { value: number };
   last: { value: number };
   memory: WasmMemory;
@@ -76,10 +86,12 @@ function probe(v: Verifier): boolean {
   body.copy(entry, 16);
   v.mem.set(entry, BASE);
   const e = BASE + entry.length;
-  const ok = v.verifyPlain(BASE, e, 0, 7, MAX_SIZE, 1) === e && v.count.value === 1 && v.last.value === BASE;
-  // A flipped value byte must fail the CRC and stop the walk at the entry.
+  const ok =
+    v.verifyPlain(BASE, e, 0, 7, MAX_SIZE, 1, 0, 6, 1) === e && v.count.value === 1 && v.last.value === BASE;
+  // An offset that does not rise, and a flipped value byte, must stop the walk at the entry.
+  const back = v.verifyPlain(BASE, e, 0, 0, MAX_SIZE, 1, 0, 7, 1) === BASE;
   v.mem[e - 1] = v.mem[e - 1]! ^ 1;
-  return ok && v.verifyPlain(BASE, e, 0, 8, MAX_SIZE, 1) === BASE && v.count.value === 0;
+  return ok && back && v.verifyPlain(BASE, e, 0, 8, MAX_SIZE, 1, 0, 0, 0) === BASE && v.count.value === 0;
 }
 
 function ready(): Verifier | null {
@@ -116,12 +128,15 @@ export type ScanRange = (start: number, end: number) => MessageSetSummary;
 /**
  * Verifies the outer set `buf` like `scanRange(0, buf.length)` would, with the same summary and
  * the same errors; returns the messages wasm counted (those `scanRange` saw it counts itself).
- * Undefined when the wasm walk cannot run: the caller scans as before.
+ * `mark` is the scan's offset order, shared with `scanRange`: it is kept current across the
+ * wasm runs so either walk can judge the next entry (undefined: the order is not checked). Undefined when the wasm walk cannot run:
+ * the caller scans as before.
  */
 export function verifyPlainSet(
   buf: Buffer,
   fetchOffset: bigint | undefined,
   verifyCrc: boolean,
+  mark: OffsetMark | undefined,
   scanRange: ScanRange,
 ): { summary: MessageSetSummary; count: number } | undefined {
   if (!enabled) return undefined;
@@ -189,10 +204,17 @@ export function verifyPlainSet(
       v.mem.set(buf.subarray(winStart, winEnd), BASE);
     }
     const shift = BASE - winStart;
-    const stop = v.verifyPlain(pos + shift, winEnd + shift, fHi, fLo, max, crcOn) - shift;
+    const any = mark === undefined || mark.hi === Number.NEGATIVE_INFINITY ? 0 : 1;
+    const pHi = any ? mark!.hi : 0;
+    const pLo = any ? mark!.lo : 0;
+    const stop = v.verifyPlain(pos + shift, winEnd + shift, fHi, fLo, max, crcOn, pHi, pLo, any) - shift;
     if (stop > pos) {
       count += v.count.value;
       last = v.last.value - shift;
+      if (mark !== undefined) {
+        mark.hi = int32(buf, last);
+        mark.lo = int32(buf, last + 4) >>> 0;
+      }
       pos = stop;
       continue;
     }

@@ -54,13 +54,15 @@
     (i32.xor (local.get $c) (i32.const -1)))
 
   ;; Walks magic-0 entries from p while each is complete in [p, e), at most maxSize bytes of
-  ;; Message, uncompressed and well formed, and (when crcOn) its CRC matches. Returns the start of
-  ;; the first entry it does not accept (or e); JS decides what that entry is.
+  ;; Message, uncompressed and well formed, (when crcOn) its CRC matches, and its offset rises
+  ;; above the previous one (pHi:pLo, when any is set). Returns the start of the first entry it
+  ;; does not accept (or e); JS decides what that entry is.
   (func (export "verifyPlain")
     (param $p i32) (param $e i32) (param $fHi i32) (param $fLo i32) (param $maxSize i32) (param $crcOn i32)
+    (param $pHi i32) (param $pLo i32) (param $any i32)
     (result i32)
     (local $size i32) (local $m i32) (local $mEnd i32) (local $q i32) (local $len i32) (local $x i32)
-    (local $hi i32) (local $n i32)
+    (local $hi i32) (local $n i32) (local $lo i32)
     (block $stop
       (loop $next
         (br_if $stop (i32.lt_s (i32.sub (local.get $e) (local.get $p)) (i32.const 12)))
@@ -109,23 +111,33 @@
                   (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
                   (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8)))
                 (call $crc (i32.add (local.get $m) (i32.const 4)) (local.get $mEnd))))))
-        ;; count when offset >= fetch offset: signed high words, then unsigned low words
+        ;; offsets compare as signed high words, then unsigned low words
         (local.set $x (i32.load align=1 (local.get $p)))
         (local.set $hi
           (i32.or
             (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
             (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8))))
         (local.set $x (i32.load offset=4 align=1 (local.get $p)))
+        (local.set $lo
+          (i32.or
+            (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
+            (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8))))
+        ;; the offset must rise above the previous entry's
+        (br_if $stop
+          (i32.and
+            (local.get $any)
+            (i32.eqz
+              (i32.or
+                (i32.gt_s (local.get $hi) (local.get $pHi))
+                (i32.and (i32.eq (local.get $hi) (local.get $pHi)) (i32.gt_u (local.get $lo) (local.get $pLo)))))))
+        (local.set $pHi (local.get $hi))
+        (local.set $pLo (local.get $lo))
+        (local.set $any (i32.const 1))
+        ;; count when offset >= fetch offset
         (if
           (i32.or
             (i32.gt_s (local.get $hi) (local.get $fHi))
-            (i32.and
-              (i32.eq (local.get $hi) (local.get $fHi))
-              (i32.ge_u
-                (i32.or
-                  (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
-                  (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8)))
-                (local.get $fLo))))
+            (i32.and (i32.eq (local.get $hi) (local.get $fHi)) (i32.ge_u (local.get $lo) (local.get $fLo))))
           (then (local.set $n (i32.add (local.get $n) (i32.const 1)))))
         (global.set $last (local.get $p))
         (local.set $p (local.get $mEnd))

@@ -2,10 +2,11 @@
  * Runs a response frame through the same steps the fetch engine takes (frame split, body
  * decode, outline of each partition's set, verify with CRCs, copied walk), in-process. The
  * hostile-broker test feeds it hundreds of thousands of mutated frames: the only acceptable
- * outcomes are a result or a typed Kafka08Error.
+ * outcomes are a result whose offsets rise, or a typed Kafka08Error.
  */
 
 import { type FetchResponse, Kafka08Error, Reader } from '../../src/protocol/index.js';
+import { joinOffset } from '../../src/protocol/message-set-bytes.js';
 import { outlineMessageSet } from '../../src/protocol/message-set-outline.js';
 import { LazyMessageBatch } from '../../src/simple-consumer/fetch-engine/message-batch.js';
 import { codecFor } from '../fixtures/protocol/codecs.js';
@@ -34,6 +35,7 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
         });
         let from = 0;
         let fetchOffset = 0n;
+        let last = -1n;
         for (const piece of outline.pieces) {
           const batch = new LazyMessageBatch(
             t.topic,
@@ -45,7 +47,16 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
             outline.compressed,
           );
           batch.verify(true);
-          batch.forEachMessageCopied(() => {
+          batch.forEachMessageCopied((hi, lo) => {
+            // What a consumer checkpoints: positions only move forward, and stay within the
+            // batch (a set that goes back must be refused, not delivered).
+            const offset = joinOffset(hi, lo);
+            if (offset <= last || offset < fetchOffset || offset >= piece.nextOffset) {
+              throw new Error(
+                `offset ${offset} delivered after ${last} in [${fetchOffset}, ${piece.nextOffset})`,
+              );
+            }
+            last = offset;
             messages++;
           });
           from = piece.end;

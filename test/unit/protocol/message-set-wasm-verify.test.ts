@@ -216,16 +216,17 @@ describe('verifyMessageSet: wasm walk vs JS scan', () => {
   });
 
   it('agrees on offsets above 2^53, near the int64 limits and negative', () => {
+    // Rising, as offsets in a set must (a set going back stops both walks at the same entry).
     const values = [
+      -(2n ** 63n),
+      -(2n ** 32n),
+      -1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
       2n ** 53n - 2n,
       2n ** 53n + 7n,
       2n ** 62n,
       2n ** 63n - 3n,
-      -1n,
-      -(2n ** 63n),
-      -(2n ** 32n),
-      2n ** 32n - 1n,
-      2n ** 32n,
     ];
     const entries = values.map((offset, i) => rawEntry({ offset, value: Buffer.alloc(50 + i, i) }));
     const set = Buffer.concat(entries);
@@ -236,7 +237,7 @@ describe('verifyMessageSet: wasm walk vs JS scan', () => {
       2n ** 63n,
       -(2n ** 63n) - 1n,
     ]) {
-      same(set, { fetchOffset });
+      expect((same(set, { fetchOffset }) as { ok?: unknown }).ok).toBeDefined();
     }
   });
 

@@ -298,6 +298,26 @@ describe('FetchEngine: errors handled in place', () => {
     expect([err.topic, err.partition, err.offset]).toEqual(['c', 0, 1n]);
     expect(e.position('c', 0)).toBe(1n);
   });
+
+  it('refuses a set whose offsets go back (no CRC covers them) instead of moving the position back', async () => {
+    const c = await cluster(1);
+    c.addPartition('o', 0, 0);
+    c.append('o', 0, range('m', 0, 60));
+    // A lying broker, or one flipped byte: offsets 0, 1, ..., 72, k + 1, ... where 72 ends the
+    // first batch of ~1 KiB, so each batch on its own rises and only the whole set goes back.
+    const entries = c.logs.get(key('o', 0))!.entries;
+    let k = 0;
+    for (let bytes = entries[0]!.bytes.length; bytes < 1024; ) bytes += entries[++k]!.bytes.length;
+    const entry = entries[k]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes.writeBigInt64BE(72n, 0);
+    const e = engine(c, { batchBytes: 1024 });
+    e.assign([{ topic: 'o', partition: 0, offset: 0n }]);
+    const err = await rejection(e.next());
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-offset', topic: 'o', partition: 0, offset: BigInt(k + 1) });
+    expect(e.position('o', 0)).toBe(0n);
+  });
 });
 
 describe('FetchEngine: flow control', () => {
