@@ -28,7 +28,12 @@ export type FetchFault =
   | '2 GiB length'
   /** Half the real answer, then silence. */
   | 'never-completing frame'
-  | 'no answer';
+  | 'no answer'
+  /**
+   * A Fetch answer whose sets each carry one entry with another offset (up or down): a lying
+   * broker, or a flipped bit in a field no CRC covers. Other answers are sent as they are.
+   */
+  | 'lying offset';
 
 export const FETCH_FAULTS: readonly FetchFault[] = [
   'mutated',
@@ -37,6 +42,7 @@ export const FETCH_FAULTS: readonly FetchFault[] = [
   '2 GiB length',
   'never-completing frame',
   'no answer',
+  'lying offset',
 ];
 
 interface Entry {
@@ -143,6 +149,8 @@ export class HostileBroker {
 
   private fetch(req: ReceivedRequest): Promise<void> | undefined {
     const r = decodeFetchRequestBody(new Reader(req.body));
+    const fault = this.nextFault();
+    const lie = fault === 'lying offset';
     const frame = responseFrame(req.correlationId, (w) =>
       encodeFetchResponseBody(w, {
         topics: r.topics.map((t) => ({
@@ -151,21 +159,42 @@ export class HostileBroker {
             partition: p.partition,
             errorCode: 0,
             highWatermark: BigInt(this.messages),
-            messageSet: this.slice(p.partition, p.fetchOffset, p.maxBytes),
+            messageSet: lie
+              ? this.lie(this.slice(p.partition, p.fetchOffset, p.maxBytes))
+              : this.slice(p.partition, p.fetchOffset, p.maxBytes),
           })),
         })),
       }),
     );
-    return this.answer(req, frame);
+    return this.answer(req, frame, fault);
+  }
+
+  /** `set` with one whole entry's offset moved by -20..-1 or +1..+100. */
+  private lie(set: Buffer): Buffer {
+    const starts: number[] = [];
+    for (let pos = 0; set.length - pos >= 12; ) {
+      const next = pos + 12 + set.readInt32BE(pos + 8);
+      if (next > set.length) break;
+      starts.push(pos);
+      pos = next;
+    }
+    if (starts.length === 0) return set;
+    const out = Buffer.from(set);
+    const at = starts[Math.floor(this.rng() * starts.length)]!;
+    const delta = this.rng() < 0.5 ? -1 - Math.floor(this.rng() * 20) : 1 + Math.floor(this.rng() * 100);
+    out.writeBigInt64BE(out.readBigInt64BE(at) + BigInt(delta), at);
+    return out;
   }
 
   /** Sends the real answer, or what the next fault makes of it (Metadata, Offsets and Fetch alike). */
-  private answer(req: ReceivedRequest, frame: Buffer): Promise<void> | undefined {
-    const fault = this.nextFault();
+  private answer(req: ReceivedRequest, frame: Buffer, fault = this.nextFault()): Promise<void> | undefined {
+    // Only a Fetch answer can lie about offsets (its sets were rewritten before this).
+    if (fault === 'lying offset' && req.apiKey !== ApiKey.Fetch) return req.connection.write(frame);
     if (fault !== 'none') this.faultsServed++;
     const conn = req.connection;
     switch (fault) {
       case 'none':
+      case 'lying offset':
         return conn.write(frame);
       case 'mutated': {
         const c = hostileCase(this.rng, { plain: [{ name: 'live', api: 'any', frame }], bombs: [] });

@@ -140,6 +140,9 @@ describe('hostile broker over real sockets', () => {
       const typed = new Map<string, number>();
       let records = 0;
       let wrongValues = 0;
+      /** Per partition, the last offset delivered since the last seek: positions only move forward. */
+      const lastDelivered = [-1n, -1n];
+      let backwards = 0;
       /** Longest wait in next() per fault served during it: the recovery time of one fault. */
       let worstMs = 0;
       const started = Date.now();
@@ -158,6 +161,8 @@ describe('hostile broker over real sockets', () => {
             batch.forEachMessage((offset, _key, value) => {
               records++;
               if (value?.toString() !== `${batch.partition}:${offset}`) wrongValues++;
+              if (offset <= lastDelivered[batch.partition]!) backwards++;
+              lastDelivered[batch.partition] = offset;
             });
           } catch (err) {
             if (!(err instanceof Kafka08Error)) throw err;
@@ -165,12 +170,19 @@ describe('hostile broker over real sockets', () => {
             // A typed error stops only its partition: go on from where it stood, or now and then
             // from the log start, so Offsets requests meet the faults too.
             const restart = rng() < 0.2 ? 'earliest' : undefined;
-            for (const p of [0, 1]) engine.seek(b.topic, p, restart ?? engine.position(b.topic, p) ?? 0n);
+            for (const p of [0, 1]) {
+              const to = restart ?? engine.position(b.topic, p) ?? 0n;
+              engine.seek(b.topic, p, to);
+              lastDelivered[p] = to === 'earliest' ? -1n : to - 1n;
+            }
           }
           worstMs = Math.max(worstMs, (Date.now() - t0) / Math.max(1, b.faultsServed - faultsBefore));
           // Read the data again and again until enough faults were served.
           for (const p of [0, 1])
-            if (engine.position(b.topic, p) === BigInt(b.messages)) engine.seek(b.topic, p, 0n);
+            if (engine.position(b.topic, p) === BigInt(b.messages)) {
+              engine.seek(b.topic, p, 0n);
+              lastDelivered[p] = -1n;
+            }
         }
       } finally {
         clearInterval(sampler);
@@ -203,10 +215,11 @@ describe('hostile broker over real sockets', () => {
           .map(([n, c]) => `${n} ${c}`)
           .join(
             ', ',
-          )}; values that did not match their offset (a lying broker's rewritten offsets): ${wrongValues}`,
+          )}; values that did not match their offset (a lying broker's rewritten offsets): ${wrongValues}; offsets delivered at or below an earlier one: ${backwards}`,
       });
       expect(b.faultsServed).toBe(FAULTS);
       expect(records).toBeGreaterThan(0);
+      expect(backwards).toBe(0);
       expect(worstMs).toBeLessThan(SETTLE_MS);
       // A claimed 100 MiB or 2 GiB is never allocated, and what the engine keeps stays within its
       // budget plus the answers in flight; garbage included, the growth stays far below a claim.
