@@ -8,8 +8,9 @@ import { instantiateWasm, viewWithRoom, type WasmMemory } from './wasm-instance.
  *
  * Why: verifying a set entry by entry from JS cost a JS walk plus a JS-to-wasm call per message
  * for the CRC. Here wasm walks the entries itself (sizes, magic, codec, key/value lengths, CRC,
- * rising offsets, the fetch-offset count) and stops at the first entry it does not accept: a bad or compressed
- * one, one larger than MAX_SIZE (zlib.crc32 is faster there), one cut by the window or the set.
+ * rising offsets, the fetch-offset count) and stops at the first entry it does not accept: a bad
+ * or compressed one, one larger than MAX_SIZE (zlib.crc32 is faster there), one cut by the window
+ * or the set.
  * JS runs the ordinary scan on that one entry, so every error, wrapper and partial tail is
  * handled by the same code as before, then resumes the wasm walk after it.
  *
@@ -129,8 +130,8 @@ export type ScanRange = (start: number, end: number) => MessageSetSummary;
  * Verifies the outer set `buf` like `scanRange(0, buf.length)` would, with the same summary and
  * the same errors; returns the messages wasm counted (those `scanRange` saw it counts itself).
  * `mark` is the scan's offset order, shared with `scanRange`: it is kept current across the
- * wasm runs so either walk can judge the next entry (undefined: the order is not checked). Undefined when the wasm walk cannot run:
- * the caller scans as before.
+ * wasm runs so either walk can judge the next entry (undefined: the order is not checked).
+ * Undefined when the wasm walk cannot run: the caller scans as before.
  */
 export function verifyPlainSet(
   buf: Buffer,
