@@ -73,6 +73,22 @@ describe('offsets within a set must rise', () => {
       }
     });
 
+    it('compares whole int64s: rising across the word and sign boundaries passes, a wrap fails', () => {
+      const rising = [
+        -(2n ** 63n),
+        -(2n ** 32n),
+        -1n,
+        0n,
+        2n ** 32n - 1n,
+        2n ** 32n,
+        2n ** 53n + 1n,
+        2n ** 63n - 1n,
+      ];
+      expect(() => walk(plain(rising), {})).not.toThrow();
+      expect(refusal(walk, plain([2n ** 63n - 1n, -(2n ** 63n)])).offset).toBe(-(2n ** 63n));
+      expect(refusal(walk, plain([2n ** 32n, 2n ** 32n - 1n])).offset).toBe(2n ** 32n - 1n);
+    });
+
     it('refuses a repeated offset, and a step back in the high word', () => {
       expect(refusal(walk, plain([8n, 9n, 9n, 10n])).offset).toBe(9n);
       expect(refusal(walk, plain([2n ** 32n + 5n, 2n ** 32n - 1n])).offset).toBe(2n ** 32n - 1n);
