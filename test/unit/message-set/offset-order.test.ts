@@ -144,6 +144,30 @@ describe('offsets within a set must rise', () => {
     }
   });
 
+  it('around the CRC switch (wasm walks Messages up to 387 bytes, the JS scan larger ones), plain and in every codec', () => {
+    // A null key and a value of 373 bytes make a 387-byte Message; 374, one byte over.
+    const entry = (offset: bigint, value: number) => rawEntry({ offset, value: Buffer.alloc(value, 7) });
+    const sizes = [373, 374, 373, 374, 374, 373, 373];
+    for (let at = 1; at < sizes.length; at++) {
+      const offsets = sizes.map((_, i) => BigInt(10 + i));
+      offsets[at] = offsets[at - 1]!;
+      const set = Buffer.concat(sizes.map((v, i) => entry(offsets[i]!, v)));
+      const rising = Buffer.concat(sizes.map((v, i) => entry(BigInt(10 + i), v)));
+      for (const wasm of [true, false]) {
+        configureWasmVerify({ enabled: wasm });
+        expect(refusal((s, o) => verifyMessageSet(s, o), set).offset).toBe(offsets[at]);
+        expect(verifyMessageSet(rising).count).toBe(sizes.length);
+      }
+      configureWasmVerify({ enabled: true });
+      for (const codec of [Codec.Gzip, Codec.Snappy, Codec.Lz4] as const) {
+        const wrapped = rawEntry({ offset: 16n, attributes: codec, value: compress(codec, set) });
+        for (const [, walk] of WALKS) expect(refusal(walk, wrapped).offset).toBe(offsets[at]);
+        const good = rawEntry({ offset: 16n, attributes: codec, value: compress(codec, rising) });
+        for (const [, walk] of WALKS) expect(() => walk(good, {})).not.toThrow();
+      }
+    }
+  });
+
   it('the outline refuses a step back where pieces meet, and leaves steps within a piece to its verify', () => {
     const offsets = Array.from({ length: 60 }, (_, i) => BigInt(i));
     const first = outlineMessageSet(plain(offsets), { pieceBytes: 1024 }).pieces[0]!;
