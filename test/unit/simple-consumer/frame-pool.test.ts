@@ -136,6 +136,25 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
   /** A 300,000-byte value tagged in its first 8 bytes: its answer is large enough to be pooled. */
   const pad = (tag: string): string => tag.padEnd(8, '-') + 'z'.repeat(299_992);
 
+  /** One broker, `topic` partition 0 read from offset 0 by an engine with `releaseFrames`. */
+  async function pooledEngine(
+    topic: string,
+    fetchSizeBytes: number,
+  ): Promise<{ c: FakeCluster; e: FetchEngine }> {
+    const c = await FakeCluster.start(1);
+    clusters.push(c);
+    c.addPartition(topic, 0, 0);
+    const e = new FetchEngine(c.metadata(), {
+      maxWaitMs: 20,
+      socketTimeoutMs: 1000,
+      releaseFrames: true,
+      fetchSizeBytes,
+    });
+    engines.push(e);
+    e.assign([{ topic, partition: 0, offset: 0n }]);
+    return { c, e };
+  }
+
   function values(b: MessageBatch): string[] {
     const out: string[] = [];
     b.forEachMessage((_o, _k, v) => out.push(v === null ? 'null' : v.toString('latin1', 0, 8)));
@@ -143,17 +162,7 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
   }
 
   it('reads every record right while later answers land in the memory of earlier ones', async () => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
-    c.addPartition('p', 0, 0);
-    const e = new FetchEngine(c.metadata(), {
-      maxWaitMs: 20,
-      socketTimeoutMs: 1000,
-      releaseFrames: true,
-      fetchSizeBytes: 400_000,
-    });
-    engines.push(e);
-    e.assign([{ topic: 'p', partition: 0, offset: 0n }]);
+    const { c, e } = await pooledEngine('p', 400_000);
     const seen: string[] = [];
     const kept: Buffer[] = [];
     for (let i = 0; i < 6; i++) {
@@ -175,17 +184,7 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
     ['snappy', Codec.Snappy],
     ['lz4', Codec.Lz4],
   ])('reads compressed sets (%s) right in reused memory', async (_name, codec) => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
-    c.addPartition('z', 0, 0);
-    const e = new FetchEngine(c.metadata(), {
-      maxWaitMs: 20,
-      socketTimeoutMs: 1000,
-      releaseFrames: true,
-      fetchSizeBytes: 700_000,
-    });
-    engines.push(e);
-    e.assign([{ topic: 'z', partition: 0, offset: 0n }]);
+    const { c, e } = await pooledEngine('z', 700_000);
     const expected: Buffer[] = [];
     const seen: Buffer[] = [];
     for (let i = 0; i < 6; i++) {
@@ -205,17 +204,7 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
   });
 
   it('a batch walked after the next next() has no records, never a later answer’s bytes', async () => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
-    c.addPartition('late', 0, 0);
-    const e = new FetchEngine(c.metadata(), {
-      maxWaitMs: 20,
-      socketTimeoutMs: 1000,
-      releaseFrames: true,
-      fetchSizeBytes: 400_000,
-    });
-    engines.push(e);
-    e.assign([{ topic: 'late', partition: 0, offset: 0n }]);
+    const { c, e } = await pooledEngine('late', 400_000);
     c.append('late', 0, [pad('first')]);
     const first = await e.next();
     for (let i = 0; i < 3; i++) {
