@@ -1,6 +1,7 @@
 // Producer throughput benchmark (`npm run bench:producer`; `--smoke` for a 50k-message check):
 // kafka08's Producer (send() with promises, and with callbacks), kcat -P (librdkafka) and Kafka
-// 0.8.2's own ProducerPerformance (the Java KafkaProducer) each write N x 100-byte records with
+// 0.8.2's own ProducerPerformance (the Java KafkaProducer, constant payload) and that KafkaProducer
+// sending our text values (jvm-text) each write N x 100-byte records with
 // acks=1 to a fresh 1-partition topic of the same local 0.8.2.2 broker, per codec, interleaved
 // (the client order rotates each round). Each client is a child process measured from outside
 // (GNU time: peak RSS, user+system CPU). A run counts only if the topic's log end offset then
@@ -50,6 +51,11 @@ const CLIENTS = [
   },
   { name: 'kcat', file: 'kcat.js', label: 'kcat -P (librdkafka)' },
   { name: 'jvm', file: 'jvm.js', label: 'Kafka 0.8.2.2 org.apache.kafka.clients.tools.ProducerPerformance' },
+  {
+    name: 'jvm-text',
+    file: 'jvm-text.js',
+    label: "Kafka 0.8.2.2's KafkaProducer sending the same text values (bench/producer/TextProducer.java)",
+  },
 ];
 const baseline = value('baseline');
 if (baseline) {
@@ -67,12 +73,13 @@ if (baseline) {
 const clients = CLIENTS.filter((c) =>
   value('clients') ? value('clients').split(',').includes(c.name) : !c.onlyWhenNamed,
 );
-const PEERS = ['kcat', 'jvm'];
+const PEERS = ['kcat', 'jvm', 'jvm-text'];
 const OURS = ['kafka08', 'kafka08-cb', 'kafka08-js', ...(baseline ? ['base', 'base-cb'] : [])];
 const JVM_CAVEAT =
   'ProducerPerformance cannot be given a payload: it sends 100 bytes of 0x01, which every codec ' +
   'compresses to almost nothing (for it and for the broker, which recompresses). Only the ' +
-  'uncompressed row compares like with like; its codec rows flatter it.';
+  'uncompressed row compares like with like; its codec rows flatter it. jvm-text is the same Java ' +
+  'KafkaProducer sending the text values kafka08 and kcat send: the like-for-like JVM row.';
 const loadNow = () =>
   loadavg()
     .map((l) => l.toFixed(2))
