@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   FetchEngine,
   type FetchEngineInit,
   type FetchSizeGrownEvent,
   MessageTooLargeError,
 } from '../../../src/simple-consumer/fetch-engine/index.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import type { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
-const clusters: FakeCluster[] = [];
-const engines: FetchEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
-});
+const { cluster, keep } = engineHarness();
 
 async function setup(init: FetchEngineInit): Promise<{ c: FakeCluster; e: FetchEngine }> {
-  const c = await FakeCluster.start(1);
-  clusters.push(c);
-  const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, ...init });
-  engines.push(e);
+  const c = await cluster(1);
+  const e = keep(new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, ...init }));
   return { c, e };
 }
 

@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FetchEngine, type FetchEngineInit } from '../../../src/simple-consumer/fetch-engine/index.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import type { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // Partitions read up to the log end while others still have data. A broker holds a request in
 // which no partition has data for MaxWaitTime, and a request reserves budget for what it asks.
 // Both cases were found by the scaling benchmark on real brokers (bench/scaling.js).
 
-const clusters: FakeCluster[] = [];
-const engines: FetchEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
-});
+const { cluster, keep } = engineHarness();
 
 async function setup(brokers: number, init: FetchEngineInit): Promise<{ c: FakeCluster; e: FetchEngine }> {
-  const c = await FakeCluster.start(brokers);
-  clusters.push(c);
-  const e = new FetchEngine(c.metadata(), { socketTimeoutMs: 5000, ...init });
-  engines.push(e);
+  const c = await cluster(brokers);
+  const e = keep(new FetchEngine(c.metadata(), { socketTimeoutMs: 5000, ...init }));
   return { c, e };
 }
 

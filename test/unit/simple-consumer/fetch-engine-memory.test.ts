@@ -1,21 +1,16 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptError } from '../../../src/protocol/errors.js';
 import { type FetchBatch, FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
-import { FakeCluster, key } from './fetch-engine-fake-cluster.js';
+import { key } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // A real collector run is the only honest way to prove nothing still references a batch.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const clusters: FakeCluster[] = [];
-const engines: FetchEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
-});
+const { cluster, keep } = engineHarness();
 
 /** WeakRefs are only cleared after the job that created or dereferenced them has ended. */
 async function collect(): Promise<void> {
@@ -27,8 +22,7 @@ async function collect(): Promise<void> {
 
 describe('FetchEngine: memory', () => {
   it('does not keep batches (and the frames under them) reachable once handed out', async () => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
+    const c = await cluster(1);
     c.addPartition('m', 0, 0);
     const value = Buffer.alloc(200, 0x61);
     c.append(
@@ -43,7 +37,7 @@ describe('FetchEngine: memory', () => {
       catchUpFetchBytes: 1000,
       socketTimeoutMs: 1000,
     });
-    engines.push(e);
+    keep(e);
     e.assign([{ topic: 'm', partition: 0, offset: 0n }]);
     const refs: WeakRef<FetchBatch>[] = [];
     const frames: WeakRef<ArrayBufferLike>[] = [];
@@ -65,13 +59,12 @@ describe('FetchEngine: memory', () => {
   });
 
   it('hands out batches whose visitor, count and messages agree', async () => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
+    const c = await cluster(1);
     c.addPartition('v', 0, 0);
     c.append('v', 0, ['a', 'b', 'c']);
     c.append('v', 0, ['d', 'e'], 2);
     const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000 });
-    engines.push(e);
+    keep(e);
     e.assign([{ topic: 'v', partition: 0, offset: 1n }]);
     const visited: string[] = [];
     const listed: string[] = [];
@@ -86,8 +79,7 @@ describe('FetchEngine: memory', () => {
   });
 
   it('a set found corrupt at hand-out stops its partition and drops what was prefetched behind it', async () => {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
+    const c = await cluster(1);
     c.addPartition('x', 0, 0);
     c.append('x', 0, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
     const entry = c.logs.get(key('x', 0))!.entries[2]!;
@@ -100,7 +92,7 @@ describe('FetchEngine: memory', () => {
       fetchSizeBytes: 40,
       catchUpFetchBytes: 40,
     });
-    engines.push(e);
+    keep(e);
     e.assign([{ topic: 'x', partition: 0, offset: 0n }]);
     const got: string[] = [];
     let error: unknown;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KafkaProtocolError } from '../../../src/protocol/error-codes.js';
 import {
   decodeOffsetsRequestBody,
@@ -9,42 +9,20 @@ import {
 import { Reader } from '../../../src/protocol/reader.js';
 import { ApiKey } from '../../../src/protocol/request.js';
 import { ConnectionError } from '../../../src/simple-consumer/errors.js';
-import {
+import type {
   FetchEngine,
-  type OffsetResetEvent,
-  type RetriableErrorEvent,
+  OffsetResetEvent,
+  RetriableErrorEvent,
 } from '../../../src/simple-consumer/fetch-engine/index.js';
 import type { ReceivedRequest } from '../../helpers/fake-broker.js';
-import { FakeCluster, key } from './fetch-engine-fake-cluster.js';
+import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // Start positions and resets are looked up with one Offsets request per broker carrying all of
 // that broker's partitions, not one request per partition; the answer is still applied
 // partition by partition, exactly as a request of its own would have been.
 
-const clusters: FakeCluster[] = [];
-const engines: FetchEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
-});
-
-async function cluster(brokers: number): Promise<FakeCluster> {
-  const c = await FakeCluster.start(brokers);
-  clusters.push(c);
-  return c;
-}
-
-function engine(c: FakeCluster): FetchEngine {
-  const e = new FetchEngine(c.metadata(), {
-    maxWaitMs: 20,
-    refreshLeaderBackoffMs: 5,
-    maxRefreshLeaderBackoffMs: 20,
-    socketTimeoutMs: 1000,
-  });
-  engines.push(e);
-  return e;
-}
+const { cluster, engine } = engineHarness();
 
 /** The partitions an Offsets request asked for, as `partition:time`. */
 function asked(req: ReceivedRequest): string[] {
@@ -247,8 +225,7 @@ describe('FetchEngine: Offsets requests per broker', () => {
   it('keeps Offsets requests off the connection that long-polls for fetches', async () => {
     const c = await cluster(1);
     c.addPartition('lp', 0, 0);
-    const e = new FetchEngine(c.metadata(), { maxWaitMs: 300, socketTimeoutMs: 2000 });
-    engines.push(e);
+    const e = engine(c, { maxWaitMs: 300, socketTimeoutMs: 2000 });
     e.assign([{ topic: 'lp', partition: 0, offset: 0n }]);
     const broker = c.brokers[0]!;
     while (!broker.requests.some((r) => r.apiKey === ApiKey.Fetch))

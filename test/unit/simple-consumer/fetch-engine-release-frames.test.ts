@@ -1,20 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FetchEngine, type MessageBatch } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { FrameDecoder, releaseFrame } from '../../../src/simple-consumer/frame-decoder.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import type { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // With releaseFrames, a response frame's memory is freed at the next() after its last batch was
 // handed out, never earlier: a batch in the caller's hands, or one still queued from the same
 // frame, keeps every view into the frame intact.
 
 const address = { host: '127.0.0.1', port: 1 };
-const clusters: FakeCluster[] = [];
-const engines: FetchEngine[] = [];
-
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
-});
+const { cluster, keep } = engineHarness();
 
 function prefixed(body: Buffer): Buffer {
   const head = Buffer.alloc(4);
@@ -31,8 +26,7 @@ function firstValue(b: MessageBatch): Buffer {
 }
 
 async function twoPartitions(releaseFrames: boolean): Promise<{ c: FakeCluster; e: FetchEngine }> {
-  const c = await FakeCluster.start(1);
-  clusters.push(c);
+  const c = await cluster(1);
   c.addPartition('f', 0, 0);
   c.addPartition('f', 1, 0);
   // Answers larger than one socket read are assembled in memory of their own; small ones are
@@ -41,7 +35,7 @@ async function twoPartitions(releaseFrames: boolean): Promise<{ c: FakeCluster; 
   c.append('f', 0, [`zero-a${pad}`]);
   c.append('f', 1, [`one-a${pad}`]);
   const e = new FetchEngine(c.metadata(), { maxWaitMs: 20, socketTimeoutMs: 1000, releaseFrames });
-  engines.push(e);
+  keep(e);
   e.assign([
     { topic: 'f', partition: 0, offset: 0n },
     { topic: 'f', partition: 1, offset: 0n },

@@ -3,45 +3,31 @@ import { FlinkKafkaConsumer082 } from '../../../src/consumers/flink-kafka-consum
 import { SimpleStringSchema } from '../../../src/consumers/schemas.js';
 import { ProtocolDecodeError } from '../../../src/protocol/errors.js';
 import {
-  FetchEngine,
-  type FetchEngineInit,
   type RetriableErrorEvent,
   UndecodableResponseError,
 } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { within } from '../../helpers/within.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import type { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // A broker whose every Fetch answer is undecodable must not be retried forever in silence: after
 // maxUndecodableFetches answers in a row the partitions raise a typed error.
 
-const clusters: FakeCluster[] = [];
+const harness = engineHarness();
+const engine = harness.engine;
 const closers: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
-  await Promise.all(clusters.splice(0).map((c) => c.stop()));
 });
 
 async function cluster(): Promise<FakeCluster> {
-  const c = await FakeCluster.start(1);
-  clusters.push(c);
+  const c = await harness.cluster(1);
   c.addPartition('g', 0, 0);
   c.addPartition('g', 1, 0);
   c.append('g', 0, ['a0', 'a1']);
   c.append('g', 1, ['b0']);
   return c;
-}
-
-function engine(c: FakeCluster, init: FetchEngineInit = {}): FetchEngine {
-  const e = new FetchEngine(c.metadata(), {
-    maxWaitMs: 20,
-    refreshLeaderBackoffMs: 5,
-    maxRefreshLeaderBackoffMs: 20,
-    socketTimeoutMs: 1000,
-    ...init,
-  });
-  closers.push(() => e.close());
-  return e;
 }
 
 describe('undecodable fetch answers', () => {

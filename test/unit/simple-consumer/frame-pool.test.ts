@@ -4,7 +4,8 @@ import { Codec } from '../../../src/protocol/index.js';
 import { FetchEngine, type MessageBatch } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { FrameDecoder, releaseFrame } from '../../../src/simple-consumer/frame-decoder.js';
 import { framePool, POOLED_FRAME_MIN_BYTES } from '../../../src/simple-consumer/frame-pool.js';
-import { FakeCluster } from './fetch-engine-fake-cluster.js';
+import type { FakeCluster } from './fetch-engine-fake-cluster.js';
+import { engineHarness } from './fetch-engine-harness.js';
 
 // Released frames lend their memory to the next large frames: no page faults on fresh memory
 // per fetch. What must hold: an old view never sees a new frame's bytes, small frames and frames
@@ -126,12 +127,7 @@ describe('frame pool: the size thresholds, each side', () => {
 });
 
 describe('FetchEngine: releaseFrames reuses frame memory', () => {
-  const clusters: FakeCluster[] = [];
-  const engines: FetchEngine[] = [];
-  afterEach(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.close()));
-    await Promise.all(clusters.splice(0).map((c) => c.stop()));
-  });
+  const { cluster, keep } = engineHarness();
 
   /** A 300,000-byte value tagged in its first 8 bytes: its answer is large enough to be pooled. */
   const pad = (tag: string): string => tag.padEnd(8, '-') + 'z'.repeat(299_992);
@@ -141,8 +137,7 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
     topic: string,
     fetchSizeBytes: number,
   ): Promise<{ c: FakeCluster; e: FetchEngine }> {
-    const c = await FakeCluster.start(1);
-    clusters.push(c);
+    const c = await cluster(1);
     c.addPartition(topic, 0, 0);
     const e = new FetchEngine(c.metadata(), {
       maxWaitMs: 20,
@@ -150,7 +145,7 @@ describe('FetchEngine: releaseFrames reuses frame memory', () => {
       releaseFrames: true,
       fetchSizeBytes,
     });
-    engines.push(e);
+    keep(e);
     e.assign([{ topic, partition: 0, offset: 0n }]);
     return { c, e };
   }
