@@ -20,6 +20,13 @@ export interface MessageSetOutline extends MessageSetSummary {
    * end position and the offset after its last entry. Covers `[0, validBytes)`.
    */
   pieces: { end: number; nextOffset: bigint }[];
+  /**
+   * With `cutAtFault`: the error of the first entry the outline found corrupt (a MessageSize
+   * below the minimum, or an offset that steps back where pieces meet). The outline then ends
+   * in front of that entry, as if the set ended there (for a step back, in front of the entry
+   * before it too, since either may be the one that lies): what precedes is outlined as usual.
+   */
+  fault?: CorruptError;
 }
 
 /**
@@ -28,7 +35,8 @@ export interface MessageSetOutline extends MessageSetSummary {
  * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
  * {@link CorruptError}, as in a full decode) and the order of offsets where pieces meet: each
  * piece is verified on its own when it is handed out (CRCs, contents, offsets rising within
- * it), so only here can a step back from one piece to the next be seen.
+ * it), so only here can a step back from one piece to the next be seen. With `cutAtFault` those
+ * errors come back as `fault` instead, after the pieces in front of the corrupt entry.
  */
 export function outlineMessageSet(
   buf: Buffer,
@@ -42,6 +50,11 @@ export function outlineMessageSet(
     maxEntryBytes?: number;
     /** Cut the set into runs of about this many bytes (see `pieces`); default: one run. */
     pieceBytes?: number;
+    /**
+     * Report a corrupt entry as `fault` and outline what precedes it, instead of throwing: a
+     * reader can then hand out every piece before the corruption and stop exactly at it.
+     */
+    cutAtFault?: boolean;
   },
 ): MessageSetOutline {
   const maxEntry = options?.maxEntryBytes ?? Number.POSITIVE_INFINITY;
@@ -55,8 +68,11 @@ export function outlineMessageSet(
   let partialTail = false;
   let firstEntrySize: number | undefined;
   let entries = 0;
+  /** The entry before `last` (-1: none). */
+  let beforeLast = -1;
   /** The entry that ended the last piece: the next one must rise above its offset. */
   let pieceLast = -1;
+  let fault: CorruptError | undefined;
   while (pos < end) {
     if (end - pos < HEADER) {
       partialTail = true;
@@ -64,13 +80,14 @@ export function outlineMessageSet(
     }
     const size = int32(buf, pos + 8);
     if (size < MIN_MESSAGE_SIZE) {
-      throw new CorruptError(
+      fault = new CorruptError(
         'bad-length',
         `MessageSize ${size} is below the minimum ${MIN_MESSAGE_SIZE}`,
         pos + 8,
         'MessageSet[].MessageSize',
         { topic: options?.topic, partition: options?.partition, offset: readOffset(buf, pos) },
       );
+      break;
     }
     if (end - pos - HEADER < size || HEADER + size > maxEntry) {
       partialTail = true;
@@ -83,11 +100,23 @@ export function outlineMessageSet(
       const lo = int32(buf, pos + 4) >>> 0;
       if (!risesAbove(mark, hi, lo)) {
         const context = { topic: options?.topic, partition: options?.partition };
-        throw offsetNotRising(mark, hi, lo, pos, 'MessageSet[].Offset', context);
+        fault = offsetNotRising(mark, hi, lo, pos, 'MessageSet[].Offset', context);
+        if (options?.cutAtFault === true) {
+          // Either this entry lied downwards or the one before it upwards: neither is handed
+          // out, so no position can move past a record that was not delivered.
+          pieces.pop();
+          pos = last;
+          entries--;
+          const from = pieces.length > 0 ? pieces[pieces.length - 1]!.end : 0;
+          if (pos > from) pieces.push({ end: pos, nextOffset: readOffset(buf, beforeLast) + 1n });
+          last = beforeLast;
+        }
+        break;
       }
       pieceLast = -1;
     }
     if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
+    beforeLast = last;
     last = pos;
     entries++;
     pos += HEADER + size;
@@ -97,6 +126,7 @@ export function outlineMessageSet(
       pieceLast = last;
     }
   }
+  if (fault !== undefined && options?.cutAtFault !== true) throw fault;
   if (last >= 0 && pieceStart < pos) pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
   return {
     partialTail,
@@ -106,5 +136,6 @@ export function outlineMessageSet(
     compressed,
     entries,
     pieces,
+    ...(fault === undefined ? {} : { fault }),
   };
 }

@@ -32,6 +32,7 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
           partition: p.partition,
           maxEntryBytes: FETCH_SIZE,
           pieceBytes: BATCH_BYTES,
+          cutAtFault: true,
         });
         let from = 0;
         let fetchOffset = 0n;
@@ -62,6 +63,8 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
           from = piece.end;
           fetchOffset = piece.nextOffset;
         }
+        // The engine stops the partition after the pieces in front of what the outline refused.
+        if (outline.fault !== undefined) throw outline.fault;
       }
     }
     return { ok: true, messages };

@@ -260,6 +260,9 @@ export class BrokerFetcher {
         // Batches stay small whatever a fetch brought: a batch's records (or Message objects)
         // are built at once, and small batches keep them short-lived.
         pieceBytes: this.ctx.config.batchBytes,
+        // Corruption the outline sees stops the partition after the pieces in front of it,
+        // exactly as one found when a piece is verified at hand-out does.
+        cutAtFault: true,
       });
     } catch (err) {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));
@@ -299,9 +302,12 @@ export class BrokerFetcher {
         from = piece.end;
         fetchOffset = piece.nextOffset;
       }
+    }
+    if (outline.fault !== undefined) {
+      this.ctx.fail(s, outline.fault);
       return;
     }
-    if (!outline.partialTail) return;
+    if (outline.nextOffset !== null || !outline.partialTail) return;
     // A probe cut off an entry that the partition's own size holds: the next fetch asks for it.
     if (p.size < p.base && (outline.firstEntrySize ?? 0) <= p.base) {
       s.behind = true;

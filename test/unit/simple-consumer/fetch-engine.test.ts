@@ -231,7 +231,7 @@ describe('FetchEngine: errors handled in place', () => {
     expect(e.position('c', 0)).toBe(1n);
   });
 
-  it('refuses a set whose offsets go back (no CRC covers them) instead of moving the position back', async () => {
+  it('stops where the offsets of a set go back (no CRC covers them), never past an undelivered record', async () => {
     const c = await cluster(1);
     c.addPartition('o', 0, 0);
     c.append('o', 0, range('m', 0, 60));
@@ -245,9 +245,46 @@ describe('FetchEngine: errors handled in place', () => {
     entry.bytes.writeBigInt64BE(72n, 0);
     const e = engine(c, { batchBytes: 1024 });
     e.assign([{ topic: 'o', partition: 0, offset: 0n }]);
-    const err = await rejection(e.next());
+    // Entry k (claiming 72) or entry k + 1 lies; neither is delivered, what precedes them is.
+    const delivered: string[] = [];
+    let err: unknown;
+    for (;;) {
+      try {
+        delivered.push(...values([await e.next()]));
+      } catch (caught) {
+        err = caught;
+        break;
+      }
+    }
+    expect(delivered).toEqual(range('m', 0, k));
     expect(err).toBeInstanceOf(CorruptError);
     expect(err).toMatchObject({ reason: 'bad-offset', topic: 'o', partition: 0, offset: BigInt(k + 1) });
-    expect(e.position('o', 0)).toBe(0n);
+    expect(e.position('o', 0)).toBe(BigInt(k));
+  });
+
+  it('delivers the entries in front of a MessageSize below the minimum, then stops at it', async () => {
+    const c = await cluster(1);
+    c.addPartition('z', 0, 0);
+    c.append('z', 0, range('m', 0, 60));
+    const entries = c.logs.get(key('z', 0))!.entries;
+    const entry = entries[40]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes.writeInt32BE(3, 8);
+    const e = engine(c, { batchBytes: 1024 });
+    e.assign([{ topic: 'z', partition: 0, offset: 0n }]);
+    const delivered: string[] = [];
+    let err: unknown;
+    for (;;) {
+      try {
+        delivered.push(...values([await e.next()]));
+      } catch (caught) {
+        err = caught;
+        break;
+      }
+    }
+    expect(delivered).toEqual(range('m', 0, 40));
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-length', topic: 'z', partition: 0, offset: 40n });
+    expect(e.position('z', 0)).toBe(40n);
   });
 });
