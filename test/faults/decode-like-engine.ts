@@ -1,6 +1,7 @@
 /**
  * Runs a response frame through the same steps the fetch engine takes (frame split, body
- * decode, outline of each partition's set, verify with CRCs, copied walk), in-process. The
+ * decode, outline of each partition's set, verify with CRCs (handing out the records in front
+ * of a corrupt entry before its error, as the engine does), copied walk), in-process. The
  * hostile-broker test feeds it hundreds of thousands of mutated frames: the only acceptable
  * outcomes are a result whose offsets rise, or a typed Kafka08Error.
  */
@@ -8,7 +9,7 @@
 import { type FetchResponse, Kafka08Error, Reader } from '../../src/protocol/index.js';
 import { joinOffset } from '../../src/protocol/message-set-bytes.js';
 import { outlineMessageSet } from '../../src/protocol/message-set-outline.js';
-import { LazyMessageBatch } from '../../src/simple-consumer/fetch-engine/message-batch.js';
+import { LazyMessageBatch, verifyForHandOut } from '../../src/simple-consumer/fetch-engine/message-batch.js';
 import { codecFor } from '../fixtures/protocol/codecs.js';
 
 export type DecodeOutcome = { ok: true; messages: number } | { ok: false; error: Kafka08Error };
@@ -47,19 +48,21 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
             p.highWatermark,
             outline.compressed,
           );
-          batch.verify(true);
-          batch.forEachMessageCopied((hi, lo) => {
+          const { batch: handed, failure } = verifyForHandOut(batch, true);
+          handed.forEachMessageCopied((hi, lo) => {
             // What a consumer checkpoints: positions only move forward, and stay within the
             // batch (a set that goes back must be refused, not delivered).
             const offset = joinOffset(hi, lo);
-            if (offset <= last || offset < fetchOffset || offset >= piece.nextOffset) {
+            if (offset <= last || offset < fetchOffset || offset >= handed.nextOffset) {
               throw new Error(
-                `offset ${offset} delivered after ${last} in [${fetchOffset}, ${piece.nextOffset})`,
+                `offset ${offset} delivered after ${last} in [${fetchOffset}, ${handed.nextOffset})`,
               );
             }
             last = offset;
             messages++;
           });
+          // The engine raises a batch's corruption once the records in front of it are out.
+          if (failure !== undefined) throw failure;
           from = piece.end;
           fetchOffset = piece.nextOffset;
         }

@@ -13,7 +13,7 @@ import { FetchEngineClosedError, UnknownAssignmentError } from './errors.js';
 import type { FetchEngineEvents } from './events.js';
 import { type FetchEngineStats, FetchStats } from './fetch-stats.js';
 import { LeaderFinder } from './leader-finder.js';
-import type { MessageBatch } from './message-batch.js';
+import { type MessageBatch, verifyForHandOut } from './message-batch.js';
 import { Notifier } from './notifier.js';
 import { type ResetLookup, ResetRequests, type ResetTarget } from './offset-reset.js';
 import { PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
@@ -66,6 +66,8 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
    * limit), and the fetchers must not fill the budget again on top of it.
    */
   private handedOutBytes = 0;
+  /** A batch's corruption, raised by the next `next()` after the records in front of it. */
+  private heldFailure: { state: PartitionState; epoch: number; error: unknown } | undefined;
   private readonly detachSignal: () => void;
 
   constructor(cluster: FetchCluster, init: FetchEngineInit = {}) {
@@ -229,15 +231,23 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     this.doneFrames.release(releaseFrame);
     for (;;) {
       if (signal.aborted) throw new FetchEngineClosedError(signal.reason);
+      const held = this.heldFailure;
+      this.heldFailure = undefined;
+      if (held !== undefined && !held.state.removed && held.state.epoch === held.epoch) {
+        throw this.failAtHandOut(held.state, held.error);
+      }
       const e = this.queue.shift();
       if (e !== undefined) {
         if ('error' in e) throw e.error;
-        const { batch, state } = e;
+        const { state } = e;
+        let handOut: ReturnType<typeof verifyForHandOut>;
         try {
-          batch.verify(this.config.verifyCrc);
+          handOut = verifyForHandOut(e.batch, this.config.verifyCrc);
         } catch (err) {
           throw this.failAtHandOut(state, err);
         }
+        const { batch, failure } = handOut;
+        if (failure !== undefined) this.heldFailure = { state, epoch: state.epoch, error: failure };
         state.consumedOffset = batch.nextOffset;
         // A compressed wrapper wholly below the fetch offset: nothing to hand out, but consumed.
         if (batch.count === 0) continue;

@@ -1,3 +1,4 @@
+import { CorruptError, Kafka08Error, ProtocolDecodeError } from '../../protocol/errors.js';
 import {
   type DecodeMessageSetOptions,
   decodeMessageSet,
@@ -8,6 +9,7 @@ import {
   type SplitOffsetVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
+import { HEADER, MIN_MESSAGE_SIZE, readOffset } from '../../protocol/message-set-bytes.js';
 import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
 import type { FetchBatch } from './delivery-queue.js';
 
@@ -96,6 +98,64 @@ export class LazyMessageBatch implements MessageBatch {
     }
   }
 
+  /**
+   * For a batch whose `verify` threw: its longest run of leading entries that verifies, as a
+   * verified batch of its own, or undefined when there is none. With `suspectLast` (offsets that
+   * stepped back) the run's last entry is left out as well, since it may be the one that lies.
+   * A verdict on entries depends only on them and those before them, so a binary search over
+   * entry boundaries finds the run: a dozen verifies of a piece, on the error path only.
+   */
+  soundPrefix(verifyCrc: boolean, suspectLast: boolean): LazyMessageBatch | undefined {
+    const set = this.set;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let pos = 0; set.length - pos >= HEADER; ) {
+      const size = set.readInt32BE(pos + 8);
+      if (size < MIN_MESSAGE_SIZE || set.length - pos - HEADER < size) break;
+      starts.push(pos);
+      pos += HEADER + size;
+      ends.push(pos);
+    }
+    // Invariant: the first `good` entries verify; the first `bad` do not (all of them did not).
+    let good = 0;
+    let bad = ends.length;
+    while (bad - good > 1) {
+      const mid = (good + bad) >> 1;
+      if (this.prefix(ends[mid - 1]!, starts[mid - 1]!).sound(verifyCrc)) good = mid;
+      else bad = mid;
+    }
+    const n = suspectLast ? good - 1 : good;
+    if (n <= 0) return undefined;
+    const prefix = this.prefix(ends[n - 1]!, starts[n - 1]!);
+    prefix.verify(verifyCrc);
+    return prefix;
+  }
+
+  /** The first entries of this batch, up to `end`, the last one starting at `lastStart`. */
+  private prefix(end: number, lastStart: number): LazyMessageBatch {
+    return new LazyMessageBatch(
+      this.topic,
+      this.partition,
+      this.set.subarray(0, end),
+      this.fetchOffset,
+      readOffset(this.set, lastStart) + 1n,
+      this.highWatermark,
+      this.compressed,
+      Math.min(this.crcChecked, end),
+      this.maxDecompressed,
+    );
+  }
+
+  private sound(verifyCrc: boolean): boolean {
+    try {
+      this.verify(verifyCrc);
+      return true;
+    } catch (err) {
+      if (err instanceof Kafka08Error) return false;
+      throw err;
+    }
+  }
+
   /** Bytes of the plain pieces a verified compressed set was expanded into (0 for a plain set). */
   get expandedBytes(): number {
     return this.expandedSize;
@@ -162,5 +222,28 @@ export class LazyMessageBatch implements MessageBatch {
       topic: this.topic,
       partition: this.partition,
     };
+  }
+}
+
+/**
+ * Verifies a batch for hand-out. A corrupt batch hands out its sound leading records instead
+ * (see `soundPrefix`), with the error to raise once they are delivered; with none, it throws.
+ * A batch over its decompression budget is refused whole: searching it would decompress up to
+ * the budget a dozen times.
+ */
+export function verifyForHandOut(
+  batch: LazyMessageBatch,
+  verifyCrc: boolean,
+): { batch: LazyMessageBatch; failure?: unknown } {
+  try {
+    batch.verify(verifyCrc);
+    return { batch };
+  } catch (err) {
+    const searchable =
+      err instanceof ProtocolDecodeError && !(err instanceof CorruptError && err.reason === 'too-large');
+    const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
+    const prefix = searchable ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
+    if (prefix === undefined) throw err;
+    return { batch: prefix, failure: err };
   }
 }

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { Codec } from '../../../src/protocol/compression/index.js';
+import { CorruptError } from '../../../src/protocol/errors.js';
+import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
+import { engineHarness, range, values } from './fetch-engine-harness.js';
+
+// A corrupt entry inside a batch: the records in front of it are delivered, then the partition
+// fails with the error, its position at the corrupt record (for offsets that step back, at the
+// entry before the step, since either may lie). So a reader that chooses to skip the corrupt
+// record (seek past it) loses nothing else, as with Kafka's own consumer.
+
+const { cluster, engine } = engineHarness();
+
+/** A partition of `count` messages `m<i>`, each its own entry; `damage` edits entry `at` in place. */
+async function damaged(count: number, at: number, damage: (bytes: Buffer) => void): Promise<FakeCluster> {
+  const c = await cluster(1);
+  c.addPartition('d', 0, 0);
+  c.append('d', 0, range('m', 0, count));
+  const entry = c.logs.get(key('d', 0))!.entries[at]!;
+  entry.bytes = Buffer.from(entry.bytes);
+  damage(entry.bytes);
+  return c;
+}
+
+/** next() until it rejects: what was delivered and the error. */
+async function readToError(e: FetchEngine): Promise<{ delivered: string[]; error: unknown }> {
+  const delivered: string[] = [];
+  for (;;) {
+    try {
+      delivered.push(...values([await e.next()]));
+    } catch (error) {
+      return { delivered, error };
+    }
+  }
+}
+
+describe('FetchEngine: corruption inside a batch', () => {
+  it('a bad CRC: the records before it, then CorruptError at its offset; skipping it loses nothing else', async () => {
+    const c = await damaged(60, 30, (b) => {
+      b[b.length - 1]! ^= 0xff;
+    });
+    const e = engine(c);
+    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('m', 0, 30));
+    expect(error).toBeInstanceOf(CorruptError);
+    expect(error).toMatchObject({ reason: 'bad-crc', topic: 'd', partition: 0, offset: 30n });
+    expect(e.position('d', 0)).toBe(30n);
+    // The reader decides to skip the corrupt record.
+    e.seek('d', 0, 31n);
+    const rest: string[] = [];
+    while (rest.length < 29) rest.push(...values([await e.next()]));
+    expect(rest).toEqual(range('m', 31, 60));
+  });
+
+  it('offsets stepping back inside a batch: the records before the entry before the step', async () => {
+    // Entry 30 claims offset 5: entry 29 (honest here) or entry 30 lies, so neither goes out.
+    const c = await damaged(60, 30, (b) => b.writeBigInt64BE(5n, 0));
+    const e = engine(c);
+    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('m', 0, 29));
+    expect(error).toMatchObject({ reason: 'bad-offset', offset: 5n });
+    expect(e.position('d', 0)).toBe(29n);
+  });
+
+  it('an offset lying upwards inside a batch: the position never passes the records it hides', async () => {
+    // Entry 30 claims 45: entry 31 then steps back. Delivering entry 30 would move the position
+    // to 46 and a checkpoint past m31..m45, which were never delivered.
+    const c = await damaged(60, 30, (b) => b.writeBigInt64BE(45n, 0));
+    const e = engine(c);
+    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('m', 0, 30));
+    expect(error).toMatchObject({ reason: 'bad-offset', offset: 31n });
+    expect(e.position('d', 0)).toBe(30n);
+  });
+
+  it('a corrupt first entry: the error at once, the position unmoved', async () => {
+    const c = await damaged(10, 0, (b) => {
+      b[b.length - 1]! ^= 0xff;
+    });
+    const e = engine(c);
+    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual([]);
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 0n });
+    expect(e.position('d', 0)).toBe(0n);
+  });
+
+  it('a corrupt message inside a compressed wrapper: the entries before the wrapper', async () => {
+    const c = await cluster(1);
+    c.addPartition('w', 0, 0);
+    c.append('w', 0, range('a', 0, 10));
+    c.append('w', 0, range('b', 0, 5), Codec.Gzip);
+    c.append('w', 0, range('c', 0, 10));
+    // Break the gzip stream's trailer: the inner set cannot be trusted.
+    const entry = c.logs.get(key('w', 0))!.entries[10]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const e = engine(c);
+    e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('a', 0, 10));
+    expect(error).toBeInstanceOf(CorruptError);
+    expect(e.position('w', 0)).toBe(10n);
+  });
+
+  it('a batch over its decompression budget is refused whole, not searched', async () => {
+    const c = await cluster(1);
+    c.addPartition('z', 0, 0);
+    c.append('z', 0, range('a', 0, 10));
+    c.append('z', 0, [Buffer.alloc(200_000, 0x61)], Codec.Gzip);
+    const e = engine(c, { maxDecompressedBytes: 100_000 });
+    e.assign([{ topic: 'z', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual([]);
+    expect(error).toMatchObject({ reason: 'too-large' });
+    expect(e.position('z', 0)).toBe(0n);
+  });
+
+  it('a seek before the next call drops the held error: reading starts over from the new position', async () => {
+    const c = await damaged(40, 20, (b) => {
+      b[b.length - 1]! ^= 0xff;
+    });
+    const e = engine(c);
+    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
+    expect(values([await e.next()])).toEqual(range('m', 0, 20));
+    e.seek('d', 0, 5n);
+    const again = values([await e.next()]);
+    expect(again[0]).toBe('m5');
+    const { delivered, error } = await readToError(e);
+    expect([...again, ...delivered]).toEqual(range('m', 5, 20));
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 20n });
+  });
+});
