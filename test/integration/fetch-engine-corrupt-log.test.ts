@@ -1,0 +1,73 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CorruptError } from '../../src/protocol/errors.js';
+import type { LocalKafka } from '../../src/rig/index.js';
+import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
+import { type EngineHandle, engineFor, pullUntil, valuesOf } from './fetch-engine-support.js';
+
+// A log segment damaged on the broker's disk: a 0.8 broker serves its bytes as they are (it does
+// not check CRCs on fetch). kafka08 must deliver every record in front of the damaged one, then
+// fail with a typed error at exactly its offset, so that skipping it loses nothing else.
+
+const handles: EngineHandle[] = [];
+afterEach(async () => {
+  await Promise.all(handles.splice(0).map((h) => h.close()));
+});
+
+/** Flips the last byte (inside the value, covered by the CRC) of the entry at `offset`. */
+function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
+  const dirs = k
+    .descriptor()
+    .brokerList.map((b) => join(b.dir, 'data', `${topic}-0`))
+    .filter((d) => existsSync(d));
+  expect(dirs.length).toBe(1);
+  const segment = join(dirs[0]!, readdirSync(dirs[0]!).find((f) => f.endsWith('.log'))!);
+  const bytes = readFileSync(segment);
+  for (let pos = 0; pos + 12 <= bytes.length; ) {
+    const size = bytes.readInt32BE(pos + 8);
+    if (bytes.readBigInt64BE(pos) === offset) {
+      const at = pos + 12 + size - 1;
+      const fd = openSync(segment, 'r+');
+      try {
+        writeSync(fd, Buffer.from([bytes[at]! ^ 0xff]), 0, 1, at);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
+    pos += 12 + size;
+  }
+  throw new Error(`offset ${offset} not found in ${segment}`);
+}
+
+describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
+  it('delivers the records before the damaged one, fails at its offset, and reads on after a seek past it', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('fe-damaged');
+    await k.createTopic({ name: topic, partitions: 1 });
+    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
+    await k.produce(
+      topic,
+      sent.map((value) => ({ value })),
+    );
+    damageEntry(k, topic, 30n);
+
+    const h = engineFor(k);
+    handles.push(h);
+    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
+    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 30, 30_000);
+    expect(valuesOf(before)).toEqual(sent.slice(0, 30));
+    const err = await h.engine.next().then(
+      () => new Error('expected a CorruptError, got a batch'),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-crc', topic, partition: 0, offset: 30n });
+    expect(h.engine.position(topic, 0)).toBe(30n);
+
+    h.engine.seek(topic, 0, 31n);
+    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
+    expect(valuesOf(after)).toEqual(sent.slice(31));
+  });
+});
