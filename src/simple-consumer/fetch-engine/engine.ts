@@ -37,8 +37,8 @@ export interface FetchEngineInit extends FetchEngineOptions {
  * offsets are handled inside and reported as events; errors that need a decision
  * (MessageTooLargeError, OffsetOutOfRangeError with reset `none`, CorruptError, non-retriable
  * broker codes, UndecodableResponseError once a broker keeps answering garbage) are rejected
- * from `next()` in order with the data before them, and stop only their partition until it is
- * sought.
+ * from `next()` in order with the data before them (a CorruptError after every record in front
+ * of the corrupt one), and stop only their partition until it is sought.
  *
  * Checkpointing: a batch is handed out, and `position()` of its partition moves to
  * `batch.nextOffset`, in the same synchronous step; nothing further is handed out until the next
