@@ -3,6 +3,7 @@ import { Kafka08Error } from '../protocol/errors.js';
 import { brokerCommand } from './broker.js';
 import { consumeCommand } from './consume.js';
 import { demoCommand } from './demo.js';
+import { errorLine } from './error-line.js';
 import { groupCommand } from './group.js';
 import { metadataCommand } from './metadata.js';
 import { offsetsCommand } from './offsets.js';
@@ -65,7 +66,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Mistakes and known failures get one clear message, never a stack trace.
     if (err instanceof UsageError) process.stderr.write(`kafka08: ${err.message}\n`);
-    else if (err instanceof Kafka08Error) process.stderr.write(`kafka08: ${err.name}: ${err.message}\n`);
+    else if (err instanceof Kafka08Error) process.stderr.write(`${errorLine(err)}\n`);
     else process.stderr.write(`kafka08: unexpected error: ${describe(err)}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptError } from '../../src/protocol/errors.js';
 import type { LocalKafka } from '../../src/rig/index.js';
+import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { type EngineHandle, engineFor, pullUntil, valuesOf } from './fetch-engine-support.js';
 
 // A log segment damaged on the broker's disk: a 0.8 broker serves its bytes as they are (it does
 // not check CRCs on fetch). kafka08 must deliver every record in front of the damaged one, then
-// fail with a typed error at exactly its offset, so that skipping it loses nothing else.
+// fail with a typed error at exactly its offset, so that skipping it loses nothing else. (kcat
+// by default, without check.crcs, prints the damaged value as if it were sound.)
 
 const handles: EngineHandle[] = [];
 afterEach(async () => {
@@ -69,5 +71,23 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     h.engine.seek(topic, 0, 31n);
     const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
     expect(valuesOf(after)).toEqual(sent.slice(31));
+
+    // The CLI stops the same way, with a line that names where (kcat with check.crcs=true prints
+    // the records before it and "Message at offset 30 ... failed CRC32 check").
+    const r = await cli([
+      'consume',
+      '--brokers',
+      k.brokers,
+      '--topic',
+      topic,
+      '-o',
+      '25',
+      '--exit-at-end',
+      '-f',
+      'value',
+    ]);
+    expect(r.stdout).toBe(`${sent.slice(25, 30).join('\n')}\n`);
+    expect(r.stderr).toMatch(new RegExp(`^kafka08: CorruptError: ${topic}/0 offset 30: .*bad-crc`));
+    expect(r.code).toBe(1);
   });
 });
