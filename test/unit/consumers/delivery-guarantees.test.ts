@@ -4,6 +4,7 @@ import { FlinkKafkaConsumer082 } from '../../../src/consumers/flink-kafka-consum
 import { SimpleStringSchema } from '../../../src/consumers/schemas.js';
 import { SubtaskClaimUnavailableError } from '../../../src/consumers/subtask-claim.js';
 import type { ConsumerProperties } from '../../../src/index.js';
+import { CorruptError } from '../../../src/protocol/errors.js';
 import { within } from '../../helpers/within.js';
 import { FakeCluster, key } from '../simple-consumer/fetch-engine-fake-cluster.js';
 
@@ -229,5 +230,35 @@ describe('subtask claim without ZooKeeper', () => {
     const err = await k.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SubtaskClaimUnavailableError);
     expect((err as Error).message).toMatch(/claimSubtask: false/);
+  });
+});
+
+describe('a corrupt record inside a batch', () => {
+  it('delivers the records before it, fails naming it, and commits up to it', async () => {
+    const c = await cluster(1, 60);
+    const entry = c.logs.get(key('t', 0))!.entries[30]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const readAll = async (k: FlinkKafkaConsumer082<string>): Promise<{ seen: string[]; error: unknown }> => {
+      const seen: string[] = [];
+      try {
+        for await (const v of k) seen.push(v);
+      } catch (error) {
+        return { seen, error };
+      }
+      return { seen, error: undefined };
+    };
+
+    const first = await readAll(consumer(c, 'g-corrupt'));
+    expect(first.seen).toEqual(Array.from({ length: 30 }, (_, i) => `0:${i}`));
+    expect(first.error).toBeInstanceOf(CorruptError);
+    expect(first.error).toMatchObject({ reason: 'bad-crc', topic: 't', partition: 0, offset: 30n });
+    await closers.splice(0)[0]!();
+    expect(committed(c, 'g-corrupt')).toBe(30n);
+
+    // A restart of the group meets the same record at once, with nothing before it again.
+    const again = await readAll(consumer(c, 'g-corrupt'));
+    expect(again.seen).toEqual([]);
+    expect(again.error).toMatchObject({ reason: 'bad-crc', offset: 30n });
   });
 });

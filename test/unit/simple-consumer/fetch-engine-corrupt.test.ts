@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Codec } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
-import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
-import { engineHarness, range, values } from './fetch-engine-harness.js';
+import { engineHarness, range, readToError, values } from './fetch-engine-harness.js';
 
 // A corrupt entry inside a batch: the records in front of it are delivered, then the partition
 // fails with the error, its position at the corrupt record (for offsets that step back, at the
@@ -21,18 +20,6 @@ async function damaged(count: number, at: number, damage: (bytes: Buffer) => voi
   entry.bytes = Buffer.from(entry.bytes);
   damage(entry.bytes);
   return c;
-}
-
-/** next() until it rejects: what was delivered and the error. */
-async function readToError(e: FetchEngine): Promise<{ delivered: string[]; error: unknown }> {
-  const delivered: string[] = [];
-  for (;;) {
-    try {
-      delivered.push(...values([await e.next()]));
-    } catch (error) {
-      return { delivered, error };
-    }
-  }
 }
 
 describe('FetchEngine: corruption inside a batch', () => {
@@ -133,5 +120,68 @@ describe('FetchEngine: corruption inside a batch', () => {
     const { delivered, error } = await readToError(e);
     expect([...again, ...delivered]).toEqual(range('m', 5, 20));
     expect(error).toMatchObject({ reason: 'bad-crc', offset: 20n });
+  });
+});
+
+describe('FetchEngine: corruption where batches meet, and between partitions', () => {
+  it('surfaces a CRC failure as CorruptError with topic, partition and offset, without skipping', async () => {
+    const c = await cluster(1);
+    c.addPartition('c', 0, 0);
+    c.addPartition('c', 1, 0);
+    c.append('c', 0, ['good', 'bad']);
+    c.append('c', 1, ['other']);
+    const entry = c.logs.get(key('c', 0))!.entries[1]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const e = engine(c);
+    e.assign([
+      { topic: 'c', partition: 0, offset: 1n },
+      { topic: 'c', partition: 1, offset: 0n },
+    ]);
+    const seen: unknown[] = [];
+    for (let i = 0; i < 2; i++) seen.push(await e.next().catch((err: unknown) => err));
+    const err = seen.find((x) => x instanceof CorruptError) as CorruptError;
+    expect(err?.reason).toBe('bad-crc');
+    expect([err.topic, err.partition, err.offset]).toEqual(['c', 0, 1n]);
+    expect(e.position('c', 0)).toBe(1n);
+  });
+
+  it('stops where the offsets of a set go back (no CRC covers them), never past an undelivered record', async () => {
+    const c = await cluster(1);
+    c.addPartition('o', 0, 0);
+    c.append('o', 0, range('m', 0, 60));
+    // A lying broker, or one flipped byte: offsets 0, 1, ..., 72, k + 1, ... where 72 ends the
+    // first batch of ~1 KiB, so each batch on its own rises and only the whole set goes back.
+    const entries = c.logs.get(key('o', 0))!.entries;
+    let k = 0;
+    for (let bytes = entries[0]!.bytes.length; bytes < 1024; ) bytes += entries[++k]!.bytes.length;
+    const entry = entries[k]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes.writeBigInt64BE(72n, 0);
+    const e = engine(c, { batchBytes: 1024 });
+    e.assign([{ topic: 'o', partition: 0, offset: 0n }]);
+    // Entry k (claiming 72) or entry k + 1 lies; neither is delivered, what precedes them is.
+    const { delivered, error: err } = await readToError(e);
+    expect(delivered).toEqual(range('m', 0, k));
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-offset', topic: 'o', partition: 0, offset: BigInt(k + 1) });
+    expect(e.position('o', 0)).toBe(BigInt(k));
+  });
+
+  it('delivers the entries in front of a MessageSize below the minimum, then stops at it', async () => {
+    const c = await cluster(1);
+    c.addPartition('z', 0, 0);
+    c.append('z', 0, range('m', 0, 60));
+    const entries = c.logs.get(key('z', 0))!.entries;
+    const entry = entries[40]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes.writeInt32BE(3, 8);
+    const e = engine(c, { batchBytes: 1024 });
+    e.assign([{ topic: 'z', partition: 0, offset: 0n }]);
+    const { delivered, error: err } = await readToError(e);
+    expect(delivered).toEqual(range('m', 0, 40));
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-length', topic: 'z', partition: 0, offset: 40n });
+    expect(e.position('z', 0)).toBe(40n);
   });
 });

@@ -89,3 +89,15 @@ export async function rejection(p: Promise<unknown>, ms = 5000): Promise<unknown
     new Promise((_, reject) => setTimeout(() => reject(new Error(`no rejection within ${ms} ms`)), ms)),
   ]);
 }
+
+/** `next()` until it rejects: the values delivered before, and the error. */
+export async function readToError(e: FetchEngine): Promise<{ delivered: string[]; error: unknown }> {
+  const delivered: string[] = [];
+  for (;;) {
+    try {
+      delivered.push(...values([await e.next()]));
+    } catch (error) {
+      return { delivered, error };
+    }
+  }
+}
