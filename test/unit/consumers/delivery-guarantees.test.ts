@@ -261,4 +261,23 @@ describe('a corrupt record inside a batch', () => {
     expect(again.seen).toEqual([]);
     expect(again.error).toMatchObject({ reason: 'bad-crc', offset: 30n });
   });
+
+  it('run() rejects with it after the handlers of the records before it, and commits up to it', async () => {
+    const c = await cluster(1, 60);
+    const entry = c.logs.get(key('t', 0))!.entries[30]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const handled: string[] = [];
+    const err = await consumer(c, 'g-corrupt-run')
+      .run({
+        eachRecord: async (v) => {
+          handled.push(v);
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(handled).toEqual(Array.from({ length: 30 }, (_, i) => `0:${i}`));
+    expect(err).toBeInstanceOf(CorruptError);
+    expect(err).toMatchObject({ reason: 'bad-crc', offset: 30n });
+    expect(committed(c, 'g-corrupt-run')).toBe(30n);
+  });
 });
