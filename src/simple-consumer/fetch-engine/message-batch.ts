@@ -11,6 +11,7 @@ import {
 } from '../../protocol/message-set.js';
 import { HEADER, MIN_MESSAGE_SIZE, readOffset } from '../../protocol/message-set-bytes.js';
 import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../protocol/message-set-types.js';
 import type { FetchBatch } from './delivery-queue.js';
 
 /** A batch as `next()` hands it out: the {@link FetchBatch} fields plus an allocation-light visitor. */
@@ -103,7 +104,9 @@ export class LazyMessageBatch implements MessageBatch {
    * verified batch of its own, or undefined when there is none. With `suspectLast` (offsets that
    * stepped back) the run's last entry is left out as well, since it may be the one that lies.
    * A verdict on entries depends only on them and those before them, so a binary search over
-   * entry boundaries finds the run: a dozen verifies of a piece, on the error path only.
+   * entry boundaries finds the run: a dozen verifies of a piece, on the error path only. Each
+   * try of a compressed batch may expand a sixteenth of the decompression budget, so the whole
+   * search expands no more than one verify may; a run that needs more is cut shorter, never longer.
    */
   soundPrefix(verifyCrc: boolean, suspectLast: boolean): LazyMessageBatch | undefined {
     const set = this.set;
@@ -116,23 +119,32 @@ export class LazyMessageBatch implements MessageBatch {
       pos += HEADER + size;
       ends.push(pos);
     }
+    const perTry = this.compressed
+      ? Math.floor((this.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES) / 16)
+      : this.maxDecompressed;
+    const first = (n: number): LazyMessageBatch => this.prefix(ends[n - 1]!, starts[n - 1]!, perTry);
     // Invariant: the first `good` entries verify; the first `bad` do not (all of them did not).
     let good = 0;
     let bad = ends.length;
+    let found: LazyMessageBatch | undefined;
     while (bad - good > 1) {
       const mid = (good + bad) >> 1;
-      if (this.prefix(ends[mid - 1]!, starts[mid - 1]!).sound(verifyCrc)) good = mid;
-      else bad = mid;
+      const candidate = first(mid);
+      if (candidate.sound(verifyCrc)) {
+        good = mid;
+        found = candidate;
+      } else bad = mid;
     }
     const n = suspectLast ? good - 1 : good;
     if (n <= 0) return undefined;
-    const prefix = this.prefix(ends[n - 1]!, starts[n - 1]!);
+    if (n === good && found !== undefined) return found;
+    const prefix = first(n);
     prefix.verify(verifyCrc);
     return prefix;
   }
 
   /** The first entries of this batch, up to `end`, the last one starting at `lastStart`. */
-  private prefix(end: number, lastStart: number): LazyMessageBatch {
+  private prefix(end: number, lastStart: number, maxDecompressed: number | undefined): LazyMessageBatch {
     return new LazyMessageBatch(
       this.topic,
       this.partition,
@@ -142,7 +154,7 @@ export class LazyMessageBatch implements MessageBatch {
       this.highWatermark,
       this.compressed,
       Math.min(this.crcChecked, end),
-      this.maxDecompressed,
+      maxDecompressed,
     );
   }
 

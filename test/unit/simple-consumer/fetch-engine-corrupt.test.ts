@@ -107,6 +107,25 @@ describe('FetchEngine: corruption inside a batch', () => {
     expect(e.position('z', 0)).toBe(0n);
   });
 
+  it('the search for sound records expands at most a sixteenth of the budget per try: shorter, never longer', async () => {
+    const c = await cluster(1);
+    c.addPartition('s', 0, 0);
+    c.append('s', 0, range('a', 0, 10));
+    c.append('s', 0, [Buffer.alloc(50_000, 0x62)], Codec.Gzip);
+    c.append('s', 0, ['c0', 'c1']);
+    const entry = c.logs.get(key('s', 0))!.entries[11]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    // The whole batch fits the budget (the wrapper expands to 50 KB of 160 KB); a try may expand
+    // 10 KB, so the run found ends before the wrapper, and the position stays in front of it.
+    const e = engine(c, { maxDecompressedBytes: 160_000 });
+    e.assign([{ topic: 's', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('a', 0, 10));
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 11n });
+    expect(e.position('s', 0)).toBe(10n);
+  });
+
   it('a seek before the next call drops the held error: reading starts over from the new position', async () => {
     const c = await damaged(40, 20, (b) => {
       b[b.length - 1]! ^= 0xff;
