@@ -240,8 +240,6 @@ export class LazyMessageBatch implements MessageBatch {
 /**
  * Verifies a batch for hand-out. A corrupt batch hands out its sound leading records instead
  * (see `soundPrefix`), with the error to raise once they are delivered; with none, it throws.
- * A batch over its decompression budget is refused whole: searching it would decompress up to
- * the budget a dozen times.
  */
 export function verifyForHandOut(
   batch: LazyMessageBatch,
@@ -251,10 +249,8 @@ export function verifyForHandOut(
     batch.verify(verifyCrc);
     return { batch };
   } catch (err) {
-    const searchable =
-      err instanceof ProtocolDecodeError && !(err instanceof CorruptError && err.reason === 'too-large');
     const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
-    const prefix = searchable ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
+    const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
     if (prefix === undefined) throw err;
     return { batch: prefix, failure: err };
   }
