@@ -49,6 +49,7 @@ export function decodeLikeEngine(api: string, frame: Buffer): DecodeOutcome {
             outline.compressed,
           );
           const { batch: handed, failure } = verifyForHandOut(batch, true);
+          if (handed === undefined) throw failure;
           handed.forEachMessageCopied((hi, lo) => {
             // What a consumer checkpoints: positions only move forward, and stay within the
             // batch (a set that goes back must be refused, not delivered).

@@ -240,13 +240,8 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
       if (e !== undefined) {
         if ('error' in e) throw e.error;
         const { state } = e;
-        let handOut: ReturnType<typeof verifyForHandOut>;
-        try {
-          handOut = verifyForHandOut(e.batch, this.config.verifyCrc);
-        } catch (err) {
-          throw this.failAtHandOut(state, err);
-        }
-        const { batch, failure } = handOut;
+        const { batch, failure } = verifyForHandOut(e.batch, this.config.verifyCrc);
+        if (batch === undefined) throw this.failAtHandOut(state, failure);
         if (failure !== undefined) this.heldFailure = { state, epoch: state.epoch, error: failure };
         state.consumedOffset = batch.nextOffset;
         // A compressed wrapper wholly below the fetch offset: nothing to hand out, but consumed.

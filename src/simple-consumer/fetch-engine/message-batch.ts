@@ -239,19 +239,19 @@ export class LazyMessageBatch implements MessageBatch {
 
 /**
  * Verifies a batch for hand-out. A corrupt batch hands out its sound leading records instead
- * (see `soundPrefix`), with the error to raise once they are delivered; with none, it throws.
+ * (see `soundPrefix`), with the error to raise once they are delivered; with none, `batch` is
+ * undefined and only the error is left.
  */
 export function verifyForHandOut(
   batch: LazyMessageBatch,
   verifyCrc: boolean,
-): { batch: LazyMessageBatch; failure?: unknown } {
+): { batch: LazyMessageBatch | undefined; failure?: unknown } {
   try {
     batch.verify(verifyCrc);
     return { batch };
   } catch (err) {
     const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
-    if (prefix === undefined) throw err;
     return { batch: prefix, failure: err };
   }
 }
