@@ -7,7 +7,7 @@ import { engineHarness, range, readToError, values } from './fetch-engine-harnes
 // A corrupt entry inside a batch: the records in front of it are delivered, then the partition
 // fails with the error, its position at the corrupt record (for offsets that step back, at the
 // entry before the step, since either may lie). So a reader that chooses to skip the corrupt
-// record (seek past it) loses nothing else, as with Kafka's own consumer.
+// record (seek past it) loses nothing else; kcat with check.crcs=true stops at the same record.
 
 const { cluster, engine } = engineHarness();
 
