@@ -292,4 +292,21 @@ describe('a corrupt record inside a batch', () => {
     expect(err).toMatchObject({ reason: 'bad-crc', offset: 30n });
     expect(committed(c, 'g-corrupt-run')).toBe(30n);
   });
+
+  it('stream() emits the records before it, then the error', async () => {
+    const c = await cluster(1, 60);
+    const entry = c.logs.get(key('t', 0))!.entries[30]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+    const stream = consumer(c, 'g-corrupt-stream').stream();
+    const seen: string[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      stream.on('data', (v: string) => seen.push(v));
+      stream.on('error', resolve);
+      stream.on('end', () => resolve(undefined));
+    });
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => `0:${i}`));
+    expect(error).toBeInstanceOf(CorruptError);
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 30n });
+  });
 });
