@@ -94,7 +94,7 @@ export function outlineMessageSet(
       if (last < 0) firstEntrySize = HEADER + size;
       break;
     }
-    if (pieceLast >= 0) {
+    if (pieceLast >= 0 && options?.requireRisingOffsets !== false) {
       const mark = { hi: int32(buf, pieceLast), lo: int32(buf, pieceLast + 4) >>> 0 };
       const hi = int32(buf, pos);
       const lo = int32(buf, pos + 4) >>> 0;

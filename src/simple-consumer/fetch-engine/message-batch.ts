@@ -9,8 +9,8 @@ import {
   type SplitOffsetVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
-import { HEADER, MIN_MESSAGE_SIZE, readOffset } from '../../protocol/message-set-bytes.js';
 import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
+import { outlineMessageSet } from '../../protocol/message-set-outline.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../protocol/message-set-types.js';
 import type { FetchBatch } from './delivery-queue.js';
 
@@ -109,23 +109,19 @@ export class LazyMessageBatch implements MessageBatch {
    * search expands no more than one verify may; a run that needs more is cut shorter, never longer.
    */
   soundPrefix(verifyCrc: boolean, suspectLast: boolean): LazyMessageBatch | undefined {
-    const set = this.set;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    for (let pos = 0; set.length - pos >= HEADER; ) {
-      const size = set.readInt32BE(pos + 8);
-      if (size < MIN_MESSAGE_SIZE || set.length - pos - HEADER < size) break;
-      starts.push(pos);
-      pos += HEADER + size;
-      ends.push(pos);
-    }
+    // One piece per entry: each ends at an entry boundary, with the offset after that entry.
+    const entries = outlineMessageSet(this.set, {
+      pieceBytes: 1,
+      requireRisingOffsets: false,
+      cutAtFault: true,
+    }).pieces;
     const perTry = this.compressed
       ? Math.floor((this.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES) / 16)
       : this.maxDecompressed;
-    const first = (n: number): LazyMessageBatch => this.prefix(ends[n - 1]!, starts[n - 1]!, perTry);
+    const first = (n: number): LazyMessageBatch => this.prefix(entries[n - 1]!, perTry);
     // Invariant: the first `good` entries verify; the first `bad` do not (all of them did not).
     let good = 0;
-    let bad = ends.length;
+    let bad = entries.length;
     let found: LazyMessageBatch | undefined;
     while (bad - good > 1) {
       const mid = (good + bad) >> 1;
@@ -143,14 +139,18 @@ export class LazyMessageBatch implements MessageBatch {
     return prefix;
   }
 
-  /** The first entries of this batch, up to `end`, the last one starting at `lastStart`. */
-  private prefix(end: number, lastStart: number, maxDecompressed: number | undefined): LazyMessageBatch {
+  /** The first entries of this batch, up to the end of `last`. */
+  private prefix(
+    last: { end: number; nextOffset: bigint },
+    maxDecompressed: number | undefined,
+  ): LazyMessageBatch {
+    const end = last.end;
     return new LazyMessageBatch(
       this.topic,
       this.partition,
       this.set.subarray(0, end),
       this.fetchOffset,
-      readOffset(this.set, lastStart) + 1n,
+      last.nextOffset,
       this.highWatermark,
       this.compressed,
       Math.min(this.crcChecked, end),

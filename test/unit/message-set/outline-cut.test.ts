@@ -105,4 +105,13 @@ describe('outlineMessageSet with cutAtFault', () => {
     expect(cut.fault).toBeUndefined();
     expect(cut).toEqual(outlineMessageSet(set, { pieceBytes: 1024 }));
   });
+
+  it('requireRisingOffsets: false outlines a step back where pieces meet as it is', () => {
+    const offsets = [0n, 1n, 2n, 10n, 4n, 5n];
+    const set = Buffer.concat(entries(offsets));
+    const o = outlineMessageSet(set, { pieceBytes: 1, requireRisingOffsets: false, cutAtFault: true });
+    expect(o.fault).toBeUndefined();
+    expect(o.pieces.map((p) => p.nextOffset)).toEqual(offsets.map((x) => x + 1n));
+    expect(o.validBytes).toBe(set.length);
+  });
 });
