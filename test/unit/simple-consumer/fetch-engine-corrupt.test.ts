@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Codec } from '../../../src/protocol/compression/index.js';
+import { Codec, compress } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
+import { rawEntry } from '../message-set/helpers.js';
 import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
 import { engineHarness, range, readToError, values } from './fetch-engine-harness.js';
 
@@ -203,4 +204,60 @@ describe('FetchEngine: corruption where batches meet, and between partitions', (
     expect(err).toMatchObject({ reason: 'bad-length', topic: 'z', partition: 0, offset: 40n });
     expect(e.position('z', 0)).toBe(40n);
   });
+});
+
+describe('FetchEngine: corruption at the size thresholds, in every codec', () => {
+  // 387-byte Messages are CRC-checked by the wasm walk, 388 and up by zlib.crc32 (and, over a
+  // socket, by the CRC walker as the answer arrives); a 1 KiB batch holds a few of the larger.
+  for (const valueBytes of [20, 387 - 14, 388 - 14, 1000]) {
+    for (const batchBytes of [1024, 256 * 1024]) {
+      it(`a bad CRC among ${valueBytes + 14}-byte Messages, ${batchBytes}-byte batches`, async () => {
+        const c = await cluster(1);
+        c.addPartition('t', 0, 0);
+        const vals = Array.from({ length: 40 }, (_, i) => `m${i}:`.padEnd(valueBytes, 'x'));
+        c.append('t', 0, vals);
+        const entry = c.logs.get(key('t', 0))!.entries[25]!;
+        entry.bytes = Buffer.from(entry.bytes);
+        entry.bytes[entry.bytes.length - 1]! ^= 0xff;
+        const e = engine(c, { batchBytes });
+        e.assign([{ topic: 't', partition: 0, offset: 0n }]);
+        const { delivered, error } = await readToError(e);
+        expect(delivered).toEqual(vals.slice(0, 25));
+        expect(error).toMatchObject({ reason: 'bad-crc', offset: 25n });
+        expect(e.position('t', 0)).toBe(25n);
+      });
+    }
+  }
+
+  for (const [name, codec] of [
+    ['gzip', Codec.Gzip],
+    ['snappy', Codec.Snappy],
+    ['lz4', Codec.Lz4],
+  ] as const) {
+    it(`a bad inner CRC in the second ${name} wrapper (outer CRC sound): the first one and the plain entries before`, async () => {
+      const c = await cluster(1);
+      c.addPartition('w', 0, 0);
+      c.append('w', 0, range('a', 0, 5));
+      c.append('w', 0, range('b', 0, 5), codec);
+      // Offsets 10-14, the third inner message's CRC wrong, the wrapper's own CRC right.
+      const inner = Buffer.concat(
+        range('c', 0, 5).map((v, i) =>
+          rawEntry({ offset: 10n + BigInt(i), value: Buffer.from(v), crc: i === 2 ? 1 : undefined }),
+        ),
+      );
+      c.appendEncoded(
+        'w',
+        0,
+        rawEntry({ offset: 14n, attributes: codec, value: compress(codec, inner) }),
+        14n,
+      );
+      c.append('w', 0, range('d', 0, 5));
+      const e = engine(c);
+      e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
+      const { delivered, error } = await readToError(e);
+      expect(delivered).toEqual([...range('a', 0, 5), ...range('b', 0, 5)]);
+      expect(error).toMatchObject({ reason: 'bad-crc', offset: 12n });
+      expect(e.position('w', 0)).toBe(10n);
+    });
+  }
 });
