@@ -16,7 +16,7 @@ import { LeaderFinder } from './leader-finder.js';
 import { type MessageBatch, verifyForHandOut } from './message-batch.js';
 import { Notifier } from './notifier.js';
 import { type ResetLookup, ResetRequests, type ResetTarget } from './offset-reset.js';
-import { PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
+import { failureOfAll, PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
 import { PrefetchBudget } from './prefetch-budget.js';
 
 /** A start position: an exact offset, or the log start / high watermark looked up at the leader. */
@@ -119,20 +119,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
 
   /** What the engine measured so far: fetches, bytes, latency, growths, failures, log ends. */
   stats(): FetchEngineStats {
-    const s = this.fetchStats;
-    return {
-      fetches: s.fetches,
-      fetchedBytes: s.fetchedBytes,
-      fetchLatencyP50Ms: s.latencies.quantile(0.5),
-      fetchLatencyP99Ms: s.latencies.quantile(0.99),
-      fetchSizeGrowths: s.fetchSizeGrowths,
-      transportFailures: s.transportFailures,
-      highWatermarks: [...this.states.values()].map((p) => ({
-        topic: p.topic,
-        partition: p.partition,
-        highWatermark: p.highWatermark,
-      })),
-    };
+    return this.fetchStats.snapshot(this.states.values());
   }
 
   /** Adds partitions; assigning one already assigned seeks it. Fetching starts at once. */
@@ -220,8 +207,9 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
 
   /**
    * The next batch, waiting for one if needed. Rejects with a partition's unrecoverable error in
-   * its place in the stream (the engine keeps running; call `next()` again for the others), or
-   * with FetchEngineClosedError once closed.
+   * its place in the stream (the engine keeps running; call `next()` again for the others); once
+   * every assigned partition has failed, with that error again rather than wait for ever (until
+   * a seek or an assignment change); with FetchEngineClosedError once closed.
    */
   async next(): Promise<MessageBatch> {
     const signal = this.controller.signal;
@@ -250,6 +238,8 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
         this.budget.reserve(this.handedOutBytes);
         return batch;
       }
+      const stuck = failureOfAll(this.states.values());
+      if (stuck !== undefined) throw stuck;
       await this.changed.wait(signal);
     }
   }
@@ -375,15 +365,19 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
    */
   private failAtHandOut(s: PartitionState, err: unknown): Error {
     s.status = 'failed';
+    s.failure =
+      err instanceof Error
+        ? err
+        : new Kafka08Error('message set decode failed', { topic: s.topic, partition: s.partition });
     s.epoch++;
     this.queue.purge();
     this.changed.notify();
-    if (err instanceof Error) return err;
-    return new Kafka08Error('message set decode failed', { topic: s.topic, partition: s.partition });
+    return s.failure;
   }
 
   private fail(s: PartitionState, error: Error): void {
     s.status = 'failed';
+    s.failure = error;
     this.queue.pushError(s, error);
     this.changed.notify();
     this.emit('partition-failed', { topic: s.topic, partition: s.partition, error });

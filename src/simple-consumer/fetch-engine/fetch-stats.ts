@@ -1,4 +1,5 @@
 import { LatencyWindow } from '../measures.js';
+import type { PartitionState } from './partition-state.js';
 
 /** What the engine has measured since it started; `FetchEngine.stats()` returns a copy. */
 export interface FetchEngineStats {
@@ -24,4 +25,21 @@ export class FetchStats {
   fetchSizeGrowths = 0;
   transportFailures = 0;
   readonly latencies = new LatencyWindow();
+
+  /** A copy of the figures, with the log end each of `partitions` last reported. */
+  snapshot(partitions: Iterable<PartitionState>): FetchEngineStats {
+    return {
+      fetches: this.fetches,
+      fetchedBytes: this.fetchedBytes,
+      fetchLatencyP50Ms: this.latencies.quantile(0.5),
+      fetchLatencyP99Ms: this.latencies.quantile(0.99),
+      fetchSizeGrowths: this.fetchSizeGrowths,
+      transportFailures: this.transportFailures,
+      highWatermarks: [...partitions].map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        highWatermark: p.highWatermark,
+      })),
+    };
+  }
 }

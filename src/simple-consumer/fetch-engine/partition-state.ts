@@ -12,7 +12,8 @@ export interface TopicPartition {
  * - `resetting`: an Offsets request is resolving its position (auto.offset.reset or a start
  *   position of earliest/latest).
  * - `ready`: owned by the fetcher of broker `leader`.
- * - `failed`: an unrecoverable error was queued for the caller; nothing is fetched until seek.
+ * - `failed`: an unrecoverable error (`failure`) was queued for the caller; nothing is fetched
+ *   until seek.
  */
 export type PartitionStatus = 'no-leader' | 'resetting' | 'ready' | 'failed';
 
@@ -34,6 +35,8 @@ export class PartitionState implements TopicPartition {
   /** Its last answer's entries averaged at least LARGE_ENTRY_BYTES (see catchUpFetchBytes). */
   largeEntries = false;
   paused = false;
+  /** What stopped the partition, while `status` is `failed`. */
+  failure: Error | undefined;
   /** Position to resolve with an Offsets request before fetching (start or reset). */
   pendingReset: ResetTarget | undefined;
   /** The last lookup or fetch failed: wait out the backoff before asking again. */
@@ -57,6 +60,19 @@ export class PartitionState implements TopicPartition {
   get fetchable(): boolean {
     return this.status === 'ready' && !this.paused && !this.removed && this.fetchOffset !== undefined;
   }
+}
+
+/**
+ * When every assigned partition has failed, nothing can come until a seek or an assignment
+ * change: the failure of the first, for `next()` to raise again instead of waiting for ever.
+ */
+export function failureOfAll(states: Iterable<PartitionState>): Error | undefined {
+  let first: Error | undefined;
+  for (const s of states) {
+    if (s.status !== 'failed') return undefined;
+    first ??= s.failure;
+  }
+  return first;
 }
 
 export function partitionKey(topic: string, partition: number): string {

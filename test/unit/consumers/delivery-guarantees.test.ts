@@ -310,26 +310,27 @@ describe('a corrupt record inside a batch', () => {
     expect(error).toMatchObject({ reason: 'bad-crc', offset: 30n });
   });
 
-  it('overlapping read() calls: the records before it in call order, then the error; close settles the rest', async () => {
+  it('overlapping read() calls: the records before it in call order, then the error, again for each read behind it', async () => {
     const c = await cluster(1, 60);
     const entry = c.logs.get(key('t', 0))!.entries[30]!;
     entry.bytes = Buffer.from(entry.bytes);
     entry.bytes[entry.bytes.length - 1]! ^= 0xff;
     const k = consumer(c, 'g-corrupt-overlap');
     const reads = Array.from({ length: 35 }, () => k.read());
-    const first = await Promise.allSettled(reads.slice(0, 31));
-    expect(first.slice(0, 30).map((r) => (r.status === 'fulfilled' ? r.value : r.reason))).toEqual(
+    const settled = await within(Promise.allSettled(reads), 5000, 'reads behind a corrupt record');
+    expect(settled.slice(0, 30).map((r) => (r.status === 'fulfilled' ? r.value : r.reason))).toEqual(
       Array.from({ length: 30 }, (_, i) => `0:${i}`),
     );
-    expect(first[30]).toMatchObject({ status: 'rejected', reason: { reason: 'bad-crc', offset: 30n } });
-    // The reads queued behind the error wait for data; closing ends them instead of leaving them.
-    await k.close();
-    const rest = await within(Promise.allSettled(reads.slice(31)), 5000, 'reads pending at close');
-    expect(rest.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    // The consumer's only partition stopped there: nothing else can come, so every read behind
+    // the error gets it too, instead of waiting until close.
+    const first = settled[30];
+    expect(first).toMatchObject({ status: 'rejected', reason: { reason: 'bad-crc', offset: 30n } });
+    for (const r of settled.slice(31)) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBe((first as PromiseRejectedResult).reason);
+    }
+    // A later read too; the position stays at the corrupt record.
+    await expect(k.read()).rejects.toMatchObject({ reason: 'bad-crc', offset: 30n });
+    expect(k.snapshotState(1).offsets).toEqual([{ topic: 't', partition: 0, offset: '30' }]);
   });
 });
