@@ -20,6 +20,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from './lib/args.js';
+import { processCpuSec } from './lib/proc-cpu.js';
 import { fmt } from './lib/svg.js';
 import { lastJsonLine, runTimed } from './lib/timed.js';
 import { payloadBlock } from './producer/payload.js';
@@ -149,6 +150,8 @@ process.exit(0);
 
 async function runClient(c, topic, codec, classpath) {
   const options = { compression: codec, acks: 1, classpath, file: linesFile, timeoutMs, ...c.options };
+  const brokerPid = kafka.descriptor().brokerList[0]?.pid;
+  const brokerCpuBefore = processCpuSec(brokerPid);
   const r = await runTimed(
     'node',
     [
@@ -161,6 +164,7 @@ async function runClient(c, topic, codec, classpath) {
     ],
     { timeoutMs: timeoutMs + 10_000 },
   );
+  const brokerCpuAfter = processCpuSec(brokerPid);
   const line = lastJsonLine(r.stdout);
   const measured = line?.child ?? r.time;
   const logEnd = latestOffset(topic);
@@ -170,6 +174,8 @@ async function runClient(c, topic, codec, classpath) {
     elapsedMs: line?.elapsedMs ?? r.wallMs,
     peakRssMb: measured ? +measured.peakRssMb.toFixed(1) : null,
     cpuSec: measured ? +measured.cpuSec.toFixed(2) : null,
+    brokerCpuSec:
+      brokerCpuBefore === null || brokerCpuAfter === null ? null : round2(brokerCpuAfter - brokerCpuBefore),
     error: line ? line.error : `no result line (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-300)}`,
   };
   if (line?.complete && logEnd !== messages) out.error = `log end offset ${logEnd}, expected ${messages}`;
@@ -177,6 +183,9 @@ async function runClient(c, topic, codec, classpath) {
     out.error = `exit ${r.code ?? r.signal}, reported ${line?.count} sent, log end offset ${logEnd}: ${r.stderr.trim().slice(-200)}`;
   }
   out.msgsPerSec = out.complete ? Math.round(messages / (out.elapsedMs / 1000)) : 0;
+  // The broker's CPU over the client's timed window: near 1 core, the row measures the broker.
+  out.brokerBusy =
+    out.brokerCpuSec === null || !out.elapsedMs ? null : round2(out.brokerCpuSec / (out.elapsedMs / 1000));
   return out;
 }
 
@@ -199,7 +208,7 @@ function latestOffset(topic) {
 }
 
 function describe(x) {
-  const base = `${fmt(x.msgsPerSec).padStart(6)} msgs/s  rss ${x.peakRssMb} MiB  cpu ${x.cpuSec} s`;
+  const base = `${fmt(x.msgsPerSec).padStart(6)} msgs/s  rss ${x.peakRssMb} MiB  cpu ${x.cpuSec} s  broker cpu ${x.brokerCpuSec} s (${x.brokerBusy} cores)`;
   return x.complete ? base : `${base}  FAILED: ${x.error ?? ''}`.slice(0, 300);
 }
 
@@ -230,6 +239,8 @@ function summarize(codec, c, list) {
     peakRssMb: round2(median(rss)),
     maxPeakRssMb: rss.length ? Math.max(...rss) : null,
     cpuSec: round2(median(used.map((x) => x.cpuSec))),
+    brokerCpuSec: round2(median(used.map((x) => x.brokerCpuSec))),
+    brokerBusy: round2(median(used.map((x) => x.brokerBusy))),
     runs: list,
   };
 }
@@ -260,11 +271,11 @@ function printTable() {
       .join(' ')}, at end ${loadNow()}`,
   );
   console.log(
-    `${'codec'.padEnd(7)} ${'client'.padEnd(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'max RSS'.padStart(8)} ${'CPU s'.padStart(6)}  status`,
+    `${'codec'.padEnd(7)} ${'client'.padEnd(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'max RSS'.padStart(8)} ${'CPU s'.padStart(6)} ${'broker'.padStart(6)} ${'busy'.padStart(5)}  status`,
   );
   for (const r of results) {
     console.log(
-      `${r.codec.padEnd(7)} ${r.client.padEnd(10)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.maxPeakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${r.status.slice(0, 80)}`,
+      `${r.codec.padEnd(7)} ${r.client.padEnd(10)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.maxPeakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)} ${String(r.brokerCpuSec ?? '-').padStart(6)} ${String(r.brokerBusy ?? '-').padStart(5)}  ${r.status.slice(0, 80)}`,
     );
   }
   console.log("\nkafka08 msgs/s over each peer's (same run, medians):");
