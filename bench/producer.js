@@ -4,7 +4,10 @@
 // sending our text values (jvm-text) each write N x 100-byte records with
 // acks=1 to a fresh 1-partition topic of the same local 0.8.2.2 broker, per codec, interleaved
 // (the client order rotates each round). Each client is a child process measured from outside
-// (GNU time: peak RSS, user+system CPU). A run counts only if the topic's log end offset then
+// (GNU time: peak RSS, user+system CPU); the broker's CPU over the same run is read from /proc
+// (`busy`: broker CPU seconds per second of the client's timed window; a 0.8 broker works one
+// connection's requests one at a time, so near 1 the row measures the broker, not the client).
+// A run counts only if the topic's log end offset then
 // equals N. Medians per codec and client, the load averages and kafka08's ratio to each peer
 // are printed and written to bench/results/producer-latest.json. Figures are printed, never asserted.
 //

@@ -1,10 +1,14 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KafkaSource } from '../../src/consumers/kafka-source.js';
+import { SimpleStringSchema } from '../../src/consumers/schemas.js';
 import { CorruptError } from '../../src/protocol/errors.js';
 import type { LocalKafka } from '../../src/rig/index.js';
 import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
+import { within } from '../helpers/within.js';
+import { kafkaSourceProps } from './consumers-helpers.js';
 import { type EngineHandle, engineFor, pullUntil, valuesOf } from './fetch-engine-support.js';
 
 // A log segment damaged on the broker's disk: a 0.8 broker serves its bytes as they are (it does
@@ -89,5 +93,40 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     expect(r.stdout).toBe(`${sent.slice(25, 30).join('\n')}\n`);
     expect(r.stderr).toMatch(new RegExp(`^kafka08: CorruptError: ${topic}/0 offset 30: .*bad-crc`));
     expect(r.code).toBe(1);
+  });
+
+  it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('ks-damaged');
+    const group = `${topic}-g`;
+    await k.createTopic({ name: topic, partitions: 1 });
+    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
+    await k.produce(
+      topic,
+      sent.map((value) => ({ value })),
+    );
+    damageEntry(k, topic, 30n);
+
+    const s = new KafkaSource(topic, new SimpleStringSchema(), kafkaSourceProps(k, group));
+    try {
+      const seen: string[] = [];
+      const err = await within(
+        (async () => {
+          for (let v = await s.read(); v !== undefined; v = await s.read()) seen.push(v);
+          return new Error('the source ended without an error');
+        })().catch((e: unknown) => e),
+        60_000,
+        'reading to the damaged record',
+      );
+      expect(seen).toEqual(sent.slice(0, 30));
+      expect(err).toBeInstanceOf(CorruptError);
+      expect(err).toMatchObject({ reason: 'bad-crc', topic, partition: 0, offset: 30n });
+      // Its only partition is stopped: a later read gets the error again instead of waiting.
+      await expect(within(s.read(), 10_000, 'a read after the error')).rejects.toBe(err);
+    } finally {
+      await s.close();
+    }
+    // The close commits what was handed out: up to the damaged record, as the 0.8 layout says.
+    expect(await k.zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('30');
   });
 });
