@@ -47,17 +47,23 @@ function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
   throw new Error(`offset ${offset} not found in ${segment}`);
 }
 
+/** A 1-partition topic on 0.8.2.2 holding v0..v49, written by Kafka's producer, offset 30 damaged on disk. */
+async function damagedTopic(prefix: string): Promise<{ k: LocalKafka; topic: string; sent: string[] }> {
+  const k = sharedCluster('0.8.2.2');
+  const topic = uniqueTopic(prefix);
+  await k.createTopic({ name: topic, partitions: 1 });
+  const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
+  await k.produce(
+    topic,
+    sent.map((value) => ({ value })),
+  );
+  damageEntry(k, topic, 30n);
+  return { k, topic, sent };
+}
+
 describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   it('delivers the records before the damaged one, fails at its offset, and reads on after a seek past it', async () => {
-    const k = sharedCluster('0.8.2.2');
-    const topic = uniqueTopic('fe-damaged');
-    await k.createTopic({ name: topic, partitions: 1 });
-    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
-    await k.produce(
-      topic,
-      sent.map((value) => ({ value })),
-    );
-    damageEntry(k, topic, 30n);
+    const { k, topic, sent } = await damagedTopic('fe-damaged');
 
     const h = engineFor(k);
     handles.push(h);
@@ -96,16 +102,8 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {
-    const k = sharedCluster('0.8.2.2');
-    const topic = uniqueTopic('ks-damaged');
+    const { k, topic, sent } = await damagedTopic('ks-damaged');
     const group = `${topic}-g`;
-    await k.createTopic({ name: topic, partitions: 1 });
-    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
-    await k.produce(
-      topic,
-      sent.map((value) => ({ value })),
-    );
-    damageEntry(k, topic, 30n);
 
     const s = new KafkaSource(topic, new SimpleStringSchema(), kafkaSourceProps(k, group));
     try {
