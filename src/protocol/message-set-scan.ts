@@ -89,6 +89,15 @@ function corrupt(
 }
 
 /** The offset `hi`:`lo` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
+/** A plain (uncompressed) entry at `pos` whose offset lies below the fetch offset. */
+function skippedPlain(buf: Buffer, pos: number, m: number, st: ScanState): boolean {
+  return (
+    st.fetchOffset !== undefined &&
+    (buf[m + 5]! & 0x07) === 0 &&
+    below(int32(buf, pos), int32(buf, pos + 4) >>> 0, st)
+  );
+}
+
 function below(hi: number, lo: number, st: ScanState): boolean {
   if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) return hi * TWO_32 + lo < st.fetchNumber;
   return joinOffset(hi, lo) < st.fetchOffset!;
@@ -150,7 +159,10 @@ export function scan(
         readOffset(buf, pos),
       );
     }
-    if (st.verifyCrc && (inner || mEnd > st.crcChecked)) {
+    // A plain message below the fetch offset is skipped, not delivered: its CRC is not checked
+    // (as Kafka's Java consumer checks only the records it returns), so that a damaged message
+    // inside a wrapper can be skipped by reading on from its offset + 1.
+    if (st.verifyCrc && (inner || mEnd > st.crcChecked) && !skippedPlain(buf, pos, m, st)) {
       const stored = int32(buf, m) >>> 0;
       const computed = st.windowed ? crc32InWindow(buf, m + 4, mEnd) : crc32(buf, m + 4, mEnd);
       if (stored !== computed) {

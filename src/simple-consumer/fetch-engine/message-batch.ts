@@ -13,6 +13,7 @@ import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
 import { outlineMessageSet } from '../../protocol/message-set-outline.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../protocol/message-set-types.js';
 import type { FetchBatch } from './delivery-queue.js';
+import { innerSoundPrefix } from './inner-prefix.js';
 
 /** A batch as `next()` hands it out: the {@link FetchBatch} fields plus an allocation-light visitor. */
 export interface MessageBatch extends FetchBatch {
@@ -104,9 +105,13 @@ export class LazyMessageBatch implements MessageBatch {
    * verified batch of its own, or undefined when there is none. With `suspectLast` (offsets that
    * stepped back) the run's last entry is left out as well, since it may be the one that lies.
    * A verdict on entries depends only on them and those before them, so a binary search over
-   * entry boundaries finds the run: a dozen verifies of a piece, on the error path only. Each
-   * try of a compressed batch may expand a sixteenth of the decompression budget, so the whole
-   * search expands no more than one verify may; a run that needs more is cut shorter, never longer.
+   * entry boundaries finds the run: a dozen verifies of a piece, on the error path only. When
+   * the entry after the run is a sound wrapper around a damaged message, the run takes that
+   * wrapper's messages in front of the damage too (see `innerSoundPrefix`). Each try of a
+   * compressed batch may expand a sixteenth of the decompression budget: a piece holds at most
+   * ~10,000 entries, so the search (14 tries at most) and the wrapper's two (its own expansion,
+   * then the result's verify) expand no more than one verify may; a run that needs more is cut
+   * shorter, never longer.
    */
   soundPrefix(verifyCrc: boolean, suspectLast: boolean): LazyMessageBatch | undefined {
     // One piece per entry: each ends at an entry boundary, with the offset after that entry.
@@ -131,12 +136,46 @@ export class LazyMessageBatch implements MessageBatch {
         found = candidate;
       } else bad = mid;
     }
+    // The entry that failed may be a sound wrapper around a damaged message: the messages in
+    // front of that one go out too (a step back inside it keeps the rule above instead).
+    const start = good === 0 ? 0 : entries[good - 1]!.end;
+    const inside =
+      suspectLast || good >= entries.length
+        ? undefined
+        : this.withInnerPrefix(start, entries[good]!.end, verifyCrc, perTry);
+    if (inside !== undefined) return inside;
     const n = suspectLast ? good - 1 : good;
     if (n <= 0) return undefined;
     if (n === good && found !== undefined) return found;
     const prefix = first(n);
     prefix.verify(verifyCrc);
     return prefix;
+  }
+
+  /** The entries before `start`, then the sound inner messages of the wrapper at [start, end). */
+  private withInnerPrefix(
+    start: number,
+    end: number,
+    verifyCrc: boolean,
+    maxDecompressed: number | undefined,
+  ): LazyMessageBatch | undefined {
+    const budget = maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+    const inner = innerSoundPrefix(this.set, start, end, verifyCrc, budget);
+    if (inner === undefined) return undefined;
+    // Messages wholly below the fetch offset would move the position backwards.
+    if (inner.nextOffset <= this.fetchOffset) return undefined;
+    const batch = new LazyMessageBatch(
+      this.topic,
+      this.partition,
+      Buffer.concat([this.set.subarray(0, start), inner.set]),
+      this.fetchOffset,
+      inner.nextOffset,
+      this.highWatermark,
+      true,
+      Math.min(this.crcChecked, start),
+      maxDecompressed,
+    );
+    return batch.sound(verifyCrc) ? batch : undefined;
   }
 
   /** The first entries of this batch, up to the end of `last`. */

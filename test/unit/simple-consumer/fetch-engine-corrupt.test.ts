@@ -3,7 +3,7 @@ import { Codec, compress } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
 import { rawEntry } from '../message-set/helpers.js';
 import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
-import { engineHarness, range, readToError, values } from './fetch-engine-harness.js';
+import { engineHarness, range, readToError, take, values } from './fetch-engine-harness.js';
 
 // A corrupt entry inside a batch: the records in front of it are delivered, then the partition
 // fails with the error, its position at the corrupt record (for offsets that step back, at the
@@ -234,7 +234,7 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
     ['snappy', Codec.Snappy],
     ['lz4', Codec.Lz4],
   ] as const) {
-    it(`a bad inner CRC in the second ${name} wrapper (outer CRC sound): the first one and the plain entries before`, async () => {
+    it(`a bad inner CRC in the second ${name} wrapper (outer CRC sound): everything before it, inner messages too; skipping it loses nothing`, async () => {
       const c = await cluster(1);
       c.addPartition('w', 0, 0);
       c.append('w', 0, range('a', 0, 5));
@@ -255,9 +255,38 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
       const e = engine(c);
       e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
       const { delivered, error } = await readToError(e);
-      expect(delivered).toEqual([...range('a', 0, 5), ...range('b', 0, 5)]);
+      expect(delivered).toEqual([...range('a', 0, 5), ...range('b', 0, 5), 'c0', 'c1']);
       expect(error).toMatchObject({ reason: 'bad-crc', offset: 12n });
-      expect(e.position('w', 0)).toBe(10n);
+      expect(e.position('w', 0)).toBe(12n);
+      // The README's remedy, a seek to the damaged message's offset + 1, loses nothing else.
+      e.seek('w', 0, (error as CorruptError).offset! + 1n);
+      expect(values(await take(e, 7))).toEqual(['c3', 'c4', ...range('d', 0, 5)]);
     });
   }
+
+  it('the first message of a wrapper damaged: nothing from inside it, and reading on from the next loses nothing', async () => {
+    const c = await cluster(1);
+    c.addPartition('f', 0, 0);
+    c.append('f', 0, range('a', 0, 5));
+    const inner = Buffer.concat(
+      range('c', 0, 5).map((v, i) =>
+        rawEntry({ offset: 5n + BigInt(i), value: Buffer.from(v), crc: i === 0 ? 1 : undefined }),
+      ),
+    );
+    c.appendEncoded(
+      'f',
+      0,
+      rawEntry({ offset: 9n, attributes: Codec.Snappy, value: compress(Codec.Snappy, inner) }),
+      9n,
+    );
+    c.append('f', 0, range('d', 0, 3));
+    const e = engine(c);
+    e.assign([{ topic: 'f', partition: 0, offset: 0n }]);
+    const { delivered, error } = await readToError(e);
+    expect(delivered).toEqual(range('a', 0, 5));
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 5n });
+    expect(e.position('f', 0)).toBe(5n);
+    e.seek('f', 0, 6n);
+    expect(values(await take(e, 7))).toEqual([...range('c', 1, 5), ...range('d', 0, 3)]);
+  });
 });
