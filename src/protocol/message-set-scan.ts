@@ -88,7 +88,6 @@ function corrupt(
   );
 }
 
-/** The offset `hi`:`lo` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
 /** A plain (uncompressed) entry at `pos` whose offset lies below the fetch offset. */
 function skippedPlain(buf: Buffer, pos: number, m: number, st: ScanState): boolean {
   return (
@@ -98,6 +97,7 @@ function skippedPlain(buf: Buffer, pos: number, m: number, st: ScanState): boole
   );
 }
 
+/** The offset `hi`:`lo` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
 function below(hi: number, lo: number, st: ScanState): boolean {
   if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) return hi * TWO_32 + lo < st.fetchNumber;
   return joinOffset(hi, lo) < st.fetchOffset!;

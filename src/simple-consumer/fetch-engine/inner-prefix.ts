@@ -13,17 +13,17 @@ import { outlineMessageSet } from '../../protocol/message-set-outline.js';
  * CRC, its codec, decompression within `maxBytes`: nothing inside can be trusted then), or when
  * no inner message comes before the damage.
  *
- * Each inner message is judged on its own here (structure, CRC, no nested compression); the
- * caller verifies the result again with the outer entries in front of it, which also checks
- * that offsets rise, and so stays the single judge.
+ * Each inner message is judged on its own here (structure, CRC unless it lies below
+ * `fetchOffset`, no nested compression); the caller verifies the result again with the outer
+ * entries in front of it, which also checks that offsets rise, and so stays the single judge.
  */
 export function innerSoundPrefix(
   set: Buffer,
   start: number,
   end: number,
-  verifyCrc: boolean,
-  maxBytes: number,
+  options: { verifyCrc: boolean; fetchOffset: bigint; maxBytes: number },
 ): { set: Buffer; nextOffset: bigint } | undefined {
+  const { verifyCrc, fetchOffset, maxBytes } = options;
   const inner = soundWrapperValue(set, start, end, verifyCrc, maxBytes);
   if (inner === undefined) return undefined;
   const entries = outlineMessageSet(inner, {
@@ -35,7 +35,8 @@ export function innerSoundPrefix(
   let nextOffset = 0n;
   for (const e of entries) {
     const from = sound;
-    if (inner[from + HEADER + 5]! & 0x07 || !verifies(inner.subarray(from, e.end), verifyCrc)) break;
+    if (inner[from + HEADER + 5]! & 0x07 || !verifies(inner.subarray(from, e.end), verifyCrc, fetchOffset))
+      break;
     sound = e.end;
     nextOffset = e.nextOffset;
   }
@@ -67,9 +68,9 @@ function soundWrapperValue(
   }
 }
 
-function verifies(entry: Buffer, verifyCrc: boolean): boolean {
+function verifies(entry: Buffer, verifyCrc: boolean, fetchOffset: bigint): boolean {
   try {
-    verifyMessageSet(entry, { verifyCrc, requireRisingOffsets: false });
+    verifyMessageSet(entry, { verifyCrc, fetchOffset, requireRisingOffsets: false });
     return true;
   } catch (err) {
     if (err instanceof Kafka08Error) return false;

@@ -159,8 +159,11 @@ export class LazyMessageBatch implements MessageBatch {
     verifyCrc: boolean,
     maxDecompressed: number | undefined,
   ): LazyMessageBatch | undefined {
-    const budget = maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-    const inner = innerSoundPrefix(this.set, start, end, verifyCrc, budget);
+    const inner = innerSoundPrefix(this.set, start, end, {
+      verifyCrc,
+      fetchOffset: this.fetchOffset,
+      maxBytes: maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    });
     if (inner === undefined) return undefined;
     // Messages wholly below the fetch offset would move the position backwards.
     if (inner.nextOffset <= this.fetchOffset) return undefined;

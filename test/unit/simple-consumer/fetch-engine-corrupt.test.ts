@@ -289,4 +289,33 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
     e.seek('f', 0, 6n);
     expect(values(await take(e, 7))).toEqual([...range('c', 1, 5), ...range('d', 0, 3)]);
   });
+
+  it('two damaged messages in one wrapper: each is met in turn, and skipping both loses nothing else', async () => {
+    const c = await cluster(1);
+    c.addPartition('t2', 0, 0);
+    const inner = Buffer.concat(
+      range('c', 0, 6).map((v, i) =>
+        rawEntry({ offset: BigInt(i), value: Buffer.from(v), crc: i === 2 || i === 4 ? 1 : undefined }),
+      ),
+    );
+    c.appendEncoded(
+      't2',
+      0,
+      rawEntry({ offset: 5n, attributes: Codec.Lz4, value: compress(Codec.Lz4, inner) }),
+      5n,
+    );
+    c.append('t2', 0, ['d0']);
+    const e = engine(c);
+    e.assign([{ topic: 't2', partition: 0, offset: 0n }]);
+    const first = await readToError(e);
+    expect(first.delivered).toEqual(['c0', 'c1']);
+    expect(first.error).toMatchObject({ reason: 'bad-crc', offset: 2n });
+    e.seek('t2', 0, 3n);
+    const second = await readToError(e);
+    expect(second.delivered).toEqual(['c3']);
+    expect(second.error).toMatchObject({ reason: 'bad-crc', offset: 4n });
+    expect(e.position('t2', 0)).toBe(4n);
+    e.seek('t2', 0, 5n);
+    expect(values(await take(e, 2))).toEqual(['c5', 'd0']);
+  });
 });
