@@ -7,9 +7,9 @@
 // (GNU time: peak RSS, user+system CPU); the broker's CPU over the same run is read from /proc
 // (`busy`: broker CPU seconds per second of the client's timed window; a 0.8 broker works one
 // connection's requests one at a time, so near 1 the row measures the broker, not the client).
-// A run counts only if the topic's log end offset then
-// equals N. Medians per codec and client, the load averages and kafka08's ratio to each peer
-// are printed and written to bench/results/producer-latest.json. Figures are printed, never asserted.
+// A run counts only if the topic's log end offset then equals N. Medians per codec and client,
+// the load averages and kafka08's ratio to each peer are printed and written to
+// bench/results/producer-latest.json. Figures are printed, never asserted.
 //
 // Flags: --smoke (50k messages, 1 round), --messages N, --size B, --runs R, --codecs a,b,
 // --clients a,b, --timeout SECONDS (per client run, default 120), --out FILE (the JSON, default

@@ -233,6 +233,23 @@ describe('subtask claim without ZooKeeper', () => {
   });
 });
 
+describe('reads waiting for data', () => {
+  it('a caught-up consumer: reads wait (no error to repeat), and close settles them as undefined', async () => {
+    const c = await cluster(1, 10);
+    const k = consumer(c, 'g-caught-up');
+    for (let i = 0; i < 10; i++) expect(await k.read()).toBe(`0:${i}`);
+    const waiting = Array.from({ length: 3 }, () => k.read());
+    const early = await Promise.race([
+      Promise.allSettled(waiting),
+      new Promise((r) => setTimeout(() => r('waiting'), 200)),
+    ]);
+    expect(early).toBe('waiting');
+    await k.close();
+    const settled = await within(Promise.allSettled(waiting), 5000, 'reads pending at close');
+    expect(settled).toEqual(Array.from({ length: 3 }, () => ({ status: 'fulfilled', value: undefined })));
+  });
+});
+
 describe('a corrupt record inside a batch', () => {
   it('delivers the records before it, fails naming it, and commits up to it', async () => {
     const c = await cluster(1, 60);
