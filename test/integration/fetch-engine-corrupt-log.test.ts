@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaSource } from '../../src/consumers/kafka-source.js';
 import { SimpleStringSchema } from '../../src/consumers/schemas.js';
+import { Codec, compress } from '../../src/protocol/compression/index.js';
 import { CorruptError } from '../../src/protocol/errors.js';
+import { encodeMessageSet } from '../../src/protocol/message-set-encode.js';
+import { produceRequest } from '../../src/protocol/produce.js';
 import type { LocalKafka } from '../../src/rig/index.js';
+import { BrokerConnection } from '../../src/simple-consumer/connection.js';
 import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { within } from '../helpers/within.js';
+import { rawEntry } from '../unit/message-set/helpers.js';
 import { kafkaSourceProps } from './consumers-helpers.js';
 import { type EngineHandle, engineFor, pullUntil, valuesOf } from './fetch-engine-support.js';
 
@@ -126,5 +131,54 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     }
     // The close commits what was handed out: up to the damaged record, as the 0.8 layout says.
     expect(await k.zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('30');
+  });
+
+  it('a damaged message inside a gzip wrapper whose own CRC holds: the ones before it, the error, then the rest from its offset + 1', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('fe-damaged-inner');
+    await k.createTopic({ name: topic, partitions: 1 });
+    const [broker] = k.brokerList;
+    if (!broker) throw new Error('no broker');
+    const c = new BrokerConnection({ host: broker.host, port: broker.port, clientId: 'kafka08-it' });
+    try {
+      // The third inner message's CRC is wrong; the wrapper's is right. The 0.8.2 broker checks
+      // the wrapper, numbers the inner messages and compresses them again as they are.
+      const inner = Buffer.concat(
+        ['c0', 'c1', 'c2', 'c3', 'c4'].map((v, i) =>
+          rawEntry({ offset: BigInt(i), value: Buffer.from(v), crc: i === 2 ? 1 : undefined }),
+        ),
+      );
+      const sets = [
+        rawEntry({ offset: 4n, attributes: Codec.Gzip, value: compress(Codec.Gzip, inner) }),
+        encodeMessageSet([{ value: Buffer.from('d0') }, { value: Buffer.from('d1') }]),
+      ];
+      for (const messageSet of sets) {
+        const resp = await c.send(
+          produceRequest({
+            requiredAcks: 1,
+            timeoutMs: 10_000,
+            topics: [{ topic, partitions: [{ partition: 0, messageSet }] }],
+          }),
+        );
+        expect(resp.topics[0]?.partitions[0]?.errorCode).toBe(0);
+      }
+    } finally {
+      await c.close();
+    }
+
+    const h = engineFor(k);
+    handles.push(h);
+    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
+    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 2, 30_000);
+    expect(valuesOf(before)).toEqual(['c0', 'c1']);
+    const err = await h.engine.next().then(
+      () => new Error('expected a CorruptError, got a batch'),
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ reason: 'bad-crc', topic, partition: 0, offset: 2n });
+    expect(h.engine.position(topic, 0)).toBe(2n);
+    h.engine.seek(topic, 0, 3n);
+    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 4, 30_000);
+    expect(valuesOf(after)).toEqual(['c3', 'c4', 'd0', 'd1']);
   });
 });
