@@ -9,17 +9,12 @@ import {
   resolveKafkaSourceConfig,
   SimpleStringSchema,
 } from '../../../src/consumers/index.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const base = { 'zookeeper.connect': 'localhost:2181', 'group.id': 'g' };
 
 function configError(f: () => unknown): ConsumerConfigError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ConsumerConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConsumerConfigError');
+  return thrown(ConsumerConfigError, f);
 }
 
 describe('KafkaSource configuration', () => {

@@ -8,6 +8,7 @@ import {
   verifyMessageSet,
 } from '../../../src/protocol/message-set.js';
 import { configureWasmVerify } from '../../../src/protocol/wasm-verify.js';
+import { thrown } from '../../helpers/thrown.js';
 import { rawEntry } from './helpers.js';
 
 // Messages below the fetch offset are skipped, not delivered, so their CRCs are not checked (as
@@ -37,13 +38,7 @@ function visited(set: Buffer, fetchOffset: bigint): string[] {
 }
 
 function failure(run: () => unknown): CorruptError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof CorruptError) return err;
-    throw err;
-  }
-  throw new Error('expected a CorruptError');
+  return thrown(CorruptError, run);
 }
 
 for (const wasm of [true, false]) {

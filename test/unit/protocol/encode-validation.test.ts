@@ -12,15 +12,10 @@ import {
   produceRequest,
   Writer,
 } from '../../../src/protocol/index.js';
+import { thrown } from '../../helpers/thrown.js';
 
 function encodeError(encode: () => unknown): ProtocolEncodeError {
-  try {
-    encode();
-  } catch (e) {
-    if (e instanceof ProtocolEncodeError) return e;
-    throw e;
-  }
-  throw new Error('encoded without error');
+  return thrown(ProtocolEncodeError, encode);
 }
 
 /** Simulates an untyped (JavaScript) caller. */
