@@ -68,6 +68,8 @@ export type CorruptReason =
 /** The input is present but wrong: a CRC mismatch, an impossible length, an unknown magic byte... */
 export class CorruptError extends ProtocolDecodeError {
   readonly reason: CorruptReason;
+  /** What was wrong, without the reason, position and field the message starts with. */
+  readonly detail: string;
 
   constructor(
     reason: CorruptReason,
@@ -85,6 +87,7 @@ export class CorruptError extends ProtocolDecodeError {
       cause,
     );
     this.reason = reason;
+    this.detail = message;
   }
 }
 

@@ -327,7 +327,7 @@ function unwrap(st: ScanState, codec: 1 | 2 | 3, value: Buffer | null, m: number
       corrupt(
         st,
         cause.reason,
-        `in decompressed set at byte ${cause.position}: ${cause.message}`,
+        `byte ${cause.position} of the decompressed set: ${cause.detail}`,
         m,
         cause.field,
         cause.offset ?? offset,

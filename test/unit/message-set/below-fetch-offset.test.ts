@@ -73,10 +73,16 @@ for (const wasm of [true, false]) {
           rawEntry({ offset: 14n, attributes: codec, value: compress(codec, inner) }),
           plain(15, 17, -1),
         ]);
-        expect(failure(() => verifyMessageSet(set, { fetchOffset: 10n }))).toMatchObject({
+        const err = failure(() => verifyMessageSet(set, { fetchOffset: 10n }));
+        expect(err).toMatchObject({
           reason: 'bad-crc',
           offset: 12n,
+          field: 'MessageSet[].value.MessageSet[].Crc',
         });
+        // Where in the fetch buffer (the wrapper), then where inside the decompressed set, once.
+        expect(err.message).toMatch(
+          /^corrupt input \(bad-crc\) at position 12 in MessageSet\[\]\.value\.MessageSet\[\]\.Crc: byte \d+ of the decompressed set: stored CRC 1 != computed [0-9a-f]+$/,
+        );
         expect(failure(() => expandMessageSet(set, { fetchOffset: 12n }))).toMatchObject({
           reason: 'bad-crc',
           offset: 12n,
