@@ -88,15 +88,6 @@ function corrupt(
   );
 }
 
-/** A plain (uncompressed) entry at `pos` whose offset lies below the fetch offset. */
-function skippedPlain(buf: Buffer, pos: number, m: number, st: ScanState): boolean {
-  return (
-    st.fetchOffset !== undefined &&
-    (buf[m + 5]! & 0x07) === 0 &&
-    below(int32(buf, pos), int32(buf, pos + 4) >>> 0, st)
-  );
-}
-
 /** The offset `hi`:`lo` lies below `st.fetchOffset` (set); compared as numbers when both are safe. */
 function below(hi: number, lo: number, st: ScanState): boolean {
   if (st.fetchNumber !== undefined && hi >= 0 && hi < 0x200000) return hi * TWO_32 + lo < st.fetchNumber;
@@ -159,10 +150,14 @@ export function scan(
         readOffset(buf, pos),
       );
     }
+    const codec = buf[m + 5]! & 0x07;
+    const hi = int32(buf, pos);
+    const lo = int32(buf, pos + 4) >>> 0;
     // A plain message below the fetch offset is skipped, not delivered: its CRC is not checked
     // (as Kafka's Java consumer checks only the records it returns), so that a damaged message
     // inside a wrapper can be skipped by reading on from its offset + 1.
-    if (st.verifyCrc && (inner || mEnd > st.crcChecked) && !skippedPlain(buf, pos, m, st)) {
+    const skipped = codec === 0 && st.fetchOffset !== undefined && below(hi, lo, st);
+    if (st.verifyCrc && (inner || mEnd > st.crcChecked) && !skipped) {
       const stored = int32(buf, m) >>> 0;
       const computed = st.windowed ? crc32InWindow(buf, m + 4, mEnd) : crc32(buf, m + 4, mEnd);
       if (stored !== computed) {
@@ -176,7 +171,6 @@ export function scan(
         );
       }
     }
-    const codec = buf[m + 5]! & 0x07;
     if (codec > 3) {
       corrupt(
         st,
@@ -232,8 +226,6 @@ export function scan(
         readOffset(buf, pos),
       );
     }
-    const hi = int32(buf, pos);
-    const lo = int32(buf, pos + 4) >>> 0;
     const mark = st.mark;
     if (mark !== undefined) {
       if (!risesAbove(mark, hi, lo)) throw offsetNotRising(mark, hi, lo, pos, `${field}.Offset`, st);
@@ -244,12 +236,11 @@ export function scan(
     }
     if (codec === 0) {
       if (views) {
-        const offset = joinOffset(hi, lo);
-        if (st.fetchOffset === undefined || offset >= st.fetchOffset) {
+        if (!skipped) {
           st.count++;
-          st.visit!(offset, key, value);
+          st.visit!(joinOffset(hi, lo), key, value);
         }
-      } else if (st.fetchOffset === undefined || !below(hi, lo, st)) {
+      } else if (!skipped) {
         // Verifying only counts: no bigint per message.
         st.count++;
       }
