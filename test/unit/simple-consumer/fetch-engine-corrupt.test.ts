@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Codec, compress } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
+import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { rawEntry } from '../message-set/helpers.js';
 import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
 import { engineHarness, range, readToError, take, values } from './fetch-engine-harness.js';
@@ -23,14 +24,21 @@ async function damaged(count: number, at: number, damage: (bytes: Buffer) => voi
   return c;
 }
 
+/** Reads partition 0 of `topic` from offset 0 until the engine raises an error. */
+async function readFromStart(
+  e: FetchEngine,
+  topic: string,
+): Promise<{ e: FetchEngine; delivered: string[]; error: unknown }> {
+  e.assign([{ topic, partition: 0, offset: 0n }]);
+  return { e, ...(await readToError(e)) };
+}
+
 describe('FetchEngine: corruption inside a batch', () => {
   it('a bad CRC: the records before it, then CorruptError at its offset; skipping it loses nothing else', async () => {
     const c = await damaged(60, 30, (b) => {
       b[b.length - 1]! ^= 0xff;
     });
-    const e = engine(c);
-    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual(range('m', 0, 30));
     expect(error).toBeInstanceOf(CorruptError);
     expect(error).toMatchObject({ reason: 'bad-crc', topic: 'd', partition: 0, offset: 30n });
@@ -45,9 +53,7 @@ describe('FetchEngine: corruption inside a batch', () => {
   it('offsets stepping back inside a batch: the records before the entry before the step', async () => {
     // Entry 30 claims offset 5: entry 29 (honest here) or entry 30 lies, so neither goes out.
     const c = await damaged(60, 30, (b) => b.writeBigInt64BE(5n, 0));
-    const e = engine(c);
-    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual(range('m', 0, 29));
     expect(error).toMatchObject({ reason: 'bad-offset', offset: 5n });
     expect(e.position('d', 0)).toBe(29n);
@@ -57,9 +63,7 @@ describe('FetchEngine: corruption inside a batch', () => {
     // Entry 30 claims 45: entry 31 then steps back. Delivering entry 30 would move the position
     // to 46 and a checkpoint past m31..m45, which were never delivered.
     const c = await damaged(60, 30, (b) => b.writeBigInt64BE(45n, 0));
-    const e = engine(c);
-    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual(range('m', 0, 30));
     expect(error).toMatchObject({ reason: 'bad-offset', offset: 31n });
     expect(e.position('d', 0)).toBe(30n);
@@ -69,9 +73,7 @@ describe('FetchEngine: corruption inside a batch', () => {
     const c = await damaged(10, 0, (b) => {
       b[b.length - 1]! ^= 0xff;
     });
-    const e = engine(c);
-    e.assign([{ topic: 'd', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual([]);
     expect(error).toMatchObject({ reason: 'bad-crc', offset: 0n });
     expect(e.position('d', 0)).toBe(0n);
@@ -87,9 +89,7 @@ describe('FetchEngine: corruption inside a batch', () => {
     const entry = c.logs.get(key('w', 0))!.entries[10]!;
     entry.bytes = Buffer.from(entry.bytes);
     entry.bytes[entry.bytes.length - 1]! ^= 0xff;
-    const e = engine(c);
-    e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'w');
     expect(delivered).toEqual(range('a', 0, 10));
     expect(error).toBeInstanceOf(CorruptError);
     expect(e.position('w', 0)).toBe(10n);
@@ -100,9 +100,7 @@ describe('FetchEngine: corruption inside a batch', () => {
     c.addPartition('z', 0, 0);
     c.append('z', 0, range('a', 0, 10));
     c.append('z', 0, [Buffer.alloc(200_000, 0x61)], Codec.Gzip);
-    const e = engine(c, { maxDecompressedBytes: 100_000 });
-    e.assign([{ topic: 'z', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c, { maxDecompressedBytes: 100_000 }), 'z');
     expect(delivered).toEqual(range('a', 0, 10));
     expect(error).toMatchObject({ reason: 'too-large' });
     expect(e.position('z', 0)).toBe(10n);
@@ -119,9 +117,7 @@ describe('FetchEngine: corruption inside a batch', () => {
     entry.bytes[entry.bytes.length - 1]! ^= 0xff;
     // The whole batch fits the budget (the wrapper expands to 50 KB of 160 KB); a try may expand
     // 10 KB, so the run found ends before the wrapper, and the position stays in front of it.
-    const e = engine(c, { maxDecompressedBytes: 160_000 });
-    e.assign([{ topic: 's', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c, { maxDecompressedBytes: 160_000 }), 's');
     expect(delivered).toEqual(range('a', 0, 10));
     expect(error).toMatchObject({ reason: 'bad-crc', offset: 11n });
     expect(e.position('s', 0)).toBe(10n);
@@ -219,9 +215,7 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
         const entry = c.logs.get(key('t', 0))!.entries[25]!;
         entry.bytes = Buffer.from(entry.bytes);
         entry.bytes[entry.bytes.length - 1]! ^= 0xff;
-        const e = engine(c, { batchBytes });
-        e.assign([{ topic: 't', partition: 0, offset: 0n }]);
-        const { delivered, error } = await readToError(e);
+        const { e, delivered, error } = await readFromStart(engine(c, { batchBytes }), 't');
         expect(delivered).toEqual(vals.slice(0, 25));
         expect(error).toMatchObject({ reason: 'bad-crc', offset: 25n });
         expect(e.position('t', 0)).toBe(25n);
@@ -252,9 +246,7 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
         14n,
       );
       c.append('w', 0, range('d', 0, 5));
-      const e = engine(c);
-      e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
-      const { delivered, error } = await readToError(e);
+      const { e, delivered, error } = await readFromStart(engine(c), 'w');
       expect(delivered).toEqual([...range('a', 0, 5), ...range('b', 0, 5), 'c0', 'c1']);
       expect(error).toMatchObject({ reason: 'bad-crc', offset: 12n });
       expect(e.position('w', 0)).toBe(12n);
@@ -280,9 +272,7 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
       9n,
     );
     c.append('f', 0, range('d', 0, 3));
-    const e = engine(c);
-    e.assign([{ topic: 'f', partition: 0, offset: 0n }]);
-    const { delivered, error } = await readToError(e);
+    const { e, delivered, error } = await readFromStart(engine(c), 'f');
     expect(delivered).toEqual(range('a', 0, 5));
     expect(error).toMatchObject({ reason: 'bad-crc', offset: 5n });
     expect(e.position('f', 0)).toBe(5n);
