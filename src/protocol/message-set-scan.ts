@@ -255,14 +255,21 @@ export function scan(
     // A wrapper's value is needed for decompression even when only verifying.
     if (!views && valueLen !== -1) value = buf.subarray(p, mEnd);
     if (inner) {
-      corrupt(
-        st,
-        'bad-codec',
-        `nested compression (codec ${codec} inside a compressed set)`,
-        m + 5,
-        `${field}.Attributes`,
-        offset,
-      );
+      // Refused, unless it lies below the fetch offset: skipped then, like any message there.
+      if (st.fetchOffset === undefined || !below(hi, lo, st)) {
+        corrupt(
+          st,
+          'bad-codec',
+          `nested compression (codec ${codec} inside a compressed set)`,
+          m + 5,
+          `${field}.Attributes`,
+          offset,
+        );
+      }
+      if (mark !== undefined) {
+        mark.hi = hi;
+        mark.lo = lo;
+      }
     } else {
       if (st.sets !== undefined && runStart >= 0) st.sets.push(buf.subarray(runStart, pos));
       runStart = -1;

@@ -13,9 +13,10 @@ import { outlineMessageSet } from '../../protocol/message-set-outline.js';
  * CRC, its codec, decompression within `maxBytes`: nothing inside can be trusted then), or when
  * no inner message comes before the damage.
  *
- * Each inner message is judged on its own here (structure, CRC unless it lies below
- * `fetchOffset`, no nested compression); the caller verifies the result again with the outer
- * entries in front of it, which also checks that offsets rise, and so stays the single judge.
+ * Each inner message at or above `fetchOffset` is judged on its own here (structure, CRC, no
+ * nested compression); those below it are left out unjudged, as the scan skips them. The caller
+ * verifies the result again with the outer entries in front of it, which also checks that
+ * offsets rise, and so stays the single judge.
  */
 export function innerSoundPrefix(
   set: Buffer,
@@ -31,16 +32,18 @@ export function innerSoundPrefix(
     requireRisingOffsets: false,
     cutAtFault: true,
   }).pieces;
+  // Messages below the fetch offset are neither judged nor kept: they are not delivered.
+  let keepFrom = 0;
   let sound = 0;
   let nextOffset = 0n;
   for (const e of entries) {
     const from = sound;
-    if (inner[from + HEADER + 5]! & 0x07 || !verifies(inner.subarray(from, e.end), verifyCrc, fetchOffset))
-      break;
+    if (e.nextOffset <= fetchOffset) keepFrom = e.end;
+    else if (inner[from + HEADER + 5]! & 0x07 || !verifies(inner.subarray(from, e.end), verifyCrc)) break;
     sound = e.end;
     nextOffset = e.nextOffset;
   }
-  return sound === 0 ? undefined : { set: inner.subarray(0, sound), nextOffset };
+  return sound === keepFrom ? undefined : { set: inner.subarray(keepFrom, sound), nextOffset };
 }
 
 /** The decompressed value of a sound magic-0 wrapper at `set[start, end)`, else undefined. */
@@ -68,9 +71,9 @@ function soundWrapperValue(
   }
 }
 
-function verifies(entry: Buffer, verifyCrc: boolean, fetchOffset: bigint): boolean {
+function verifies(entry: Buffer, verifyCrc: boolean): boolean {
   try {
-    verifyMessageSet(entry, { verifyCrc, fetchOffset, requireRisingOffsets: false });
+    verifyMessageSet(entry, { verifyCrc, requireRisingOffsets: false });
     return true;
   } catch (err) {
     if (err instanceof Kafka08Error) return false;

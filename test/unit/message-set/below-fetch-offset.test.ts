@@ -18,13 +18,13 @@ import { rawEntry } from './helpers.js';
 
 afterEach(() => configureWasmVerify({ enabled: true }));
 
-/** Plain entries `p<i>` at offsets from..to-1, the one at `bad` with a wrong CRC. */
-function plain(from: number, to: number, bad: number): Buffer {
+/** Plain entries `p<i>` (padded to `size` bytes) at offsets from..to-1, the one at `bad` with a wrong CRC. */
+function plain(from: number, to: number, bad: number, size = 0): Buffer {
   return Buffer.concat(
     Array.from({ length: to - from }, (_, i) =>
       rawEntry({
         offset: BigInt(from + i),
-        value: Buffer.from(`p${from + i}`),
+        value: Buffer.from(`p${from + i}`.padEnd(size, '.')),
         crc: from + i === bad ? 1 : undefined,
       }),
     ),
@@ -43,6 +43,20 @@ function failure(run: () => unknown): CorruptError {
 
 for (const wasm of [true, false]) {
   describe(`messages below the fetch offset (wasm walk ${wasm ? 'on' : 'off'})`, () => {
+    // Values on both sides of the CRC switch (zlib.crc32 from 384 bytes) and of the wasm walk's
+    // largest message, so every CRC path meets a damaged message below the fetch offset.
+    for (const size of [100, 383, 384, 5000, 70_000]) {
+      it(`${size}-byte values: a damaged one below the fetch offset is skipped, at it it fails`, () => {
+        configureWasmVerify({ enabled: wasm });
+        const set = plain(0, 6, 2, size);
+        expect(verifyMessageSet(set, { fetchOffset: 3n }).count).toBe(3);
+        expect(failure(() => verifyMessageSet(set, { fetchOffset: 2n }))).toMatchObject({
+          reason: 'bad-crc',
+          offset: 2n,
+        });
+      });
+    }
+
     it('a plain set: a bad CRC below the fetch offset is skipped with its message; at it, it fails', () => {
       configureWasmVerify({ enabled: wasm });
       const set = plain(0, 10, 3);
@@ -93,6 +107,23 @@ for (const wasm of [true, false]) {
         expect(visited(set, 13n)).toEqual(['13:p13', '14:p14', '15:p15', '16:p16']);
       });
     }
+
+    it('a wrapper nested inside a wrapper: refused at or above the fetch offset, skipped below it', () => {
+      configureWasmVerify({ enabled: wasm });
+      const nested = rawEntry({
+        offset: 12n,
+        attributes: Codec.Gzip,
+        value: compress(Codec.Gzip, plain(12, 13, -1)),
+      });
+      const inner = Buffer.concat([plain(10, 12, -1), nested, plain(13, 15, -1)]);
+      const set = rawEntry({ offset: 14n, attributes: Codec.Snappy, value: compress(Codec.Snappy, inner) });
+      expect(failure(() => verifyMessageSet(set, { fetchOffset: 12n }))).toMatchObject({
+        reason: 'bad-codec',
+        offset: 12n,
+      });
+      expect(verifyMessageSet(set, { fetchOffset: 13n }).count).toBe(2);
+      expect(visited(set, 13n)).toEqual(['13:p13', '14:p14']);
+    });
 
     it("a wrapper's own CRC is checked whatever the fetch offset: nothing inside it can be trusted", () => {
       configureWasmVerify({ enabled: wasm });

@@ -308,4 +308,33 @@ describe('FetchEngine: corruption at the size thresholds, in every codec', () =>
     e.seek('t2', 0, 5n);
     expect(values(await take(e, 2))).toEqual(['c5', 'd0']);
   });
+
+  it('a wrapper nested inside a wrapper: the plain messages before it, then bad-codec at its offset; reading on loses nothing', async () => {
+    const c = await cluster(1);
+    c.addPartition('n', 0, 0);
+    const nested = rawEntry({
+      offset: 2n,
+      attributes: Codec.Gzip,
+      value: compress(Codec.Gzip, rawEntry({ offset: 2n, value: Buffer.from('x') })),
+    });
+    const inner = Buffer.concat([
+      rawEntry({ offset: 0n, value: Buffer.from('c0') }),
+      rawEntry({ offset: 1n, value: Buffer.from('c1') }),
+      nested,
+      rawEntry({ offset: 3n, value: Buffer.from('c3') }),
+    ]);
+    c.appendEncoded(
+      'n',
+      0,
+      rawEntry({ offset: 3n, attributes: Codec.Snappy, value: compress(Codec.Snappy, inner) }),
+      3n,
+    );
+    c.append('n', 0, ['d0']);
+    const { e, delivered, error } = await readFromStart(engine(c), 'n');
+    expect(delivered).toEqual(['c0', 'c1']);
+    expect(error).toMatchObject({ reason: 'bad-codec', offset: 2n });
+    expect(e.position('n', 0)).toBe(2n);
+    e.seek('n', 0, 3n);
+    expect(values(await take(e, 2))).toEqual(['c3', 'd0']);
+  });
 });
