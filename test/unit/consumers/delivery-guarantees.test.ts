@@ -4,8 +4,10 @@ import { FlinkKafkaConsumer082 } from '../../../src/consumers/flink-kafka-consum
 import { SimpleStringSchema } from '../../../src/consumers/schemas.js';
 import { SubtaskClaimUnavailableError } from '../../../src/consumers/subtask-claim.js';
 import type { ConsumerProperties } from '../../../src/index.js';
+import { Codec, compress } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
 import { within } from '../../helpers/within.js';
+import { rawEntry } from '../message-set/helpers.js';
 import { FakeCluster, key } from '../simple-consumer/fetch-engine-fake-cluster.js';
 
 // Commits cover processed records only: a record handed out and still being worked on (or whose
@@ -349,5 +351,45 @@ describe('a corrupt record inside a batch', () => {
     // A later read too; the position stays at the corrupt record.
     await expect(k.read()).rejects.toMatchObject({ reason: 'bad-crc', offset: 30n });
     expect(k.snapshotState(1).offsets).toEqual([{ topic: 't', partition: 0, offset: '30' }]);
+  });
+
+  it('a damaged message inside a wrapper, values around the 16 KiB copy chunk: the ones before it, then skipping it loses nothing', async () => {
+    const c = await FakeCluster.start(1);
+    clusters.push(c);
+    c.addPartition('t', 0, 0);
+    const sizes = [16_000, 16_384, 17_000, 100];
+    const text = (i: number) => `0:${i}`.padEnd(sizes[i]!, '.');
+    const inner = Buffer.concat(
+      sizes.map((_, i) =>
+        rawEntry({ offset: BigInt(i), value: Buffer.from(text(i)), crc: i === 2 ? 1 : undefined }),
+      ),
+    );
+    c.appendEncoded(
+      't',
+      0,
+      rawEntry({ offset: 3n, attributes: Codec.Lz4, value: compress(Codec.Lz4, inner) }),
+      3n,
+    );
+    c.append('t', 0, ['0:4']);
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const v of consumer(c, 'g-inner')) seen.push(v);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([text(0), text(1)]);
+    expect(error).toBeInstanceOf(CorruptError);
+    expect(error).toMatchObject({ reason: 'bad-crc', offset: 2n });
+    await closers.splice(0)[0]!();
+    expect(committed(c, 'g-inner')).toBe(2n);
+    const skip = consumer(c, 'g-inner', {
+      startFrom: {
+        specificOffsets: [{ topic: 't', partition: 0, offset: (error as CorruptError).offset! + 1n }],
+      },
+    });
+    const rest: string[] = [];
+    for await (const v of skip) {
+      rest.push(v);
+      if (rest.length === 2) break;
+    }
+    expect(rest).toEqual([text(3), '0:4']);
   });
 });
