@@ -372,6 +372,7 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     s.epoch++;
     this.queue.purge();
     this.changed.notify();
+    this.emit('partition-failed', { topic: s.topic, partition: s.partition, error: s.failure });
     return s.failure;
   }
 

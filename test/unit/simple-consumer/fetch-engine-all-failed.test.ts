@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptError } from '../../../src/protocol/errors.js';
-import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
+import { OffsetOutOfRangeError } from '../../../src/simple-consumer/fetch-engine/errors.js';
+import type { FetchEngine, PartitionFailedEvent } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { within } from '../../helpers/within.js';
 import { type FakeCluster, key } from './fetch-engine-fake-cluster.js';
 import { engineHarness, range, take, values } from './fetch-engine-harness.js';
@@ -132,5 +133,35 @@ describe('FetchEngine: every assigned partition failed', () => {
     await expect(within(e.next(), 3000, 'next() after it failed')).rejects.toBe(raised[0]);
     e.unassign([{ topic: 'a', partition: 0 }]);
     expect(await outcome(e, 150)).toBe('quiet');
+  });
+
+  it("'partition-failed' is emitted once per failure, found at hand-out or at fetch time, with the error next() raises", async () => {
+    const c = await twoPartitions(20, 10, [0]);
+    // Partition 1's first entry is damaged: no sound prefix, the failure is found as it goes out.
+    const p1 = c.logs.get(key('a', 1))!.entries[0]!;
+    p1.bytes = Buffer.from(p1.bytes);
+    p1.bytes[p1.bytes.length - 1]! ^= 0xff;
+    c.addPartition('a', 2, 0);
+    c.append('a', 2, range('p2-', 0, 5));
+    const e = engine(c, { autoOffsetReset: 'none' });
+    const heard: PartitionFailedEvent[] = [];
+    e.on('partition-failed', (ev) => heard.push(ev));
+    e.assign([
+      { topic: 'a', partition: 0, offset: 0n },
+      { topic: 'a', partition: 1, offset: 0n },
+      // Past the log end with reset none: the fetch itself fails.
+      { topic: 'a', partition: 2, offset: 50n },
+    ]);
+    const { raised } = await readErrors(e, 3);
+    expect(raised.map((x) => (x as { partition: number }).partition).sort()).toEqual([0, 1, 2]);
+    expect(heard.map((h) => h.partition).sort()).toEqual([0, 1, 2]);
+    for (const h of heard) {
+      expect(h.topic).toBe('a');
+      expect(h.error).toBe(raised.find((x) => (x as { partition: number }).partition === h.partition));
+    }
+    expect(heard.find((h) => h.partition === 2)!.error).toBeInstanceOf(OffsetOutOfRangeError);
+    // Raising the failure again (every partition failed) is not a new failure.
+    await expect(within(e.next(), 3000, 'next() after all failed')).rejects.toBe(raised[0]);
+    expect(heard).toHaveLength(3);
   });
 });
