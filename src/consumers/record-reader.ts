@@ -125,7 +125,7 @@ export class RecordReader<T> {
     const { batch, pos } = c;
     const d = this.decoded;
     if (!c.decoded) {
-      d.decode(batch, this.valueOnly === undefined);
+      d.decode(batch);
       c.decoded = true;
     }
     const valueOnly = this.valueOnly;
@@ -143,17 +143,11 @@ export class RecordReader<T> {
         offset = d.bigOffsets![i]!;
       }
       // A throwing schema leaves the index and the position in front of the failing record.
-      const raw = d.values[i] as Buffer | null;
+      const raw = d.value(i);
       const value =
         valueOnly !== undefined
           ? valueOnly.deserialize(raw)
-          : this.schema.deserializeKeyed(
-              d.keys[i] as Buffer | null,
-              raw,
-              batch.topic,
-              batch.partition,
-              offset,
-            );
+          : this.schema.deserializeKeyed(d.key(i), raw, batch.topic, batch.partition, offset);
       c.index++;
       if (value !== null && (valueOnly ?? this.schema).isEndOfStream(value)) {
         pos.offset = offset;

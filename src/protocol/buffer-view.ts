@@ -37,3 +37,9 @@ export const bufferView: (buf: Buffer, start: number, end: number) => Buffer =
 
 /** True when views are built directly (false means the `subarray` fallback is in use). */
 export const fastBufferViews: boolean = Species !== undefined;
+
+/** A view of `length` bytes of `memory` from `byteOffset`, built the same way; the caller checked the range. */
+export const memoryView: (memory: ArrayBufferLike, byteOffset: number, length: number) => Buffer =
+  Species === undefined
+    ? (memory, byteOffset, length) => Buffer.from(memory, byteOffset, length)
+    : (memory, byteOffset, length) => new Species(memory, byteOffset, length);

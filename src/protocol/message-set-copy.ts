@@ -39,6 +39,40 @@ export function forEachCopiedMessage(
   visit: SplitOffsetVisitor,
   options: CopiedWalkOptions = {},
 ): void {
+  forEachCopiedSpan(
+    set,
+    (hi, lo, chunk, keyStart, keyEnd, valueStart, valueEnd) =>
+      visit(
+        hi,
+        lo,
+        keyStart < 0 ? null : bufferView(chunk, keyStart, keyEnd),
+        valueStart < 0 ? null : bufferView(chunk, valueStart, valueEnd),
+      ),
+    options,
+  );
+}
+
+/**
+ * One message of a copied walk, its key and value as ranges of `chunk` (a start of -1: null).
+ * For readers that cut the views later, one at a time: a view not yet made is nothing for the
+ * garbage collector to move.
+ */
+export type CopiedSpanVisitor = (
+  hi: number,
+  lo: number,
+  chunk: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+) => void;
+
+/** {@link forEachCopiedMessage} with ranges of the chunks instead of views. */
+export function forEachCopiedSpan(
+  set: Buffer,
+  visit: CopiedSpanVisitor,
+  options: CopiedWalkOptions = {},
+): void {
   const chunkBytes = options.chunkBytes ?? DEFAULT_COPY_CHUNK_BYTES;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
     throw new RangeError(`chunkBytes must be a positive integer, got ${chunkBytes}`);
@@ -82,7 +116,7 @@ function walkChunk(
   base: number,
   fromHi: number,
   fromLo: number,
-  visit: SplitOffsetVisitor,
+  visit: CopiedSpanVisitor,
   options: CopiedWalkOptions,
 ): number {
   const length = chunk.length;
@@ -99,17 +133,17 @@ function walkChunk(
     let q = p + 18;
     const keyLen = int32(chunk, q);
     q += 4;
-    let key: Buffer | null = null;
+    let keyStart = -1;
     if (keyLen !== -1) {
       if (keyLen < 0 || keyLen > mEnd - q - 4) {
         refuse(options, 'bad-length', `key length ${keyLen} does not fit the message`, base + q - 4, hi, lo);
       }
-      key = bufferView(chunk, q, q + keyLen);
+      keyStart = q;
       q += keyLen;
     }
+    const keyEnd = q;
     const valueLen = int32(chunk, q);
     q += 4;
-    let value: Buffer | null = null;
     if (valueLen === -1 ? q !== mEnd : valueLen !== mEnd - q) {
       refuse(
         options,
@@ -120,8 +154,9 @@ function walkChunk(
         lo,
       );
     }
-    if (valueLen !== -1) value = bufferView(chunk, q, mEnd);
-    if (hi > fromHi || (hi === fromHi && lo >= fromLo)) visit(hi, lo, key, value);
+    if (hi > fromHi || (hi === fromHi && lo >= fromLo)) {
+      visit(hi, lo, chunk, keyStart, keyEnd, valueLen === -1 ? -1 : q, mEnd);
+    }
     p = mEnd;
   }
   return p;

@@ -9,7 +9,12 @@ import {
   type SplitOffsetVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
-import { forEachCopiedMessage } from '../../protocol/message-set-copy.js';
+import {
+  type CopiedSpanVisitor,
+  type CopiedWalkOptions,
+  forEachCopiedMessage,
+  forEachCopiedSpan,
+} from '../../protocol/message-set-copy.js';
 import { outlineMessageSet } from '../../protocol/message-set-outline.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../../protocol/message-set-types.js';
 import type { FetchBatch } from './delivery-queue.js';
@@ -34,6 +39,11 @@ export interface MessageBatch extends FetchBatch {
    * (`joinOffset(hi, lo)` is the bigint), so a reader that does not need it pays nothing for it.
    */
   forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void;
+  /**
+   * `forEachMessageCopied` with each key and value as a range of its chunk rather than a view:
+   * for a reader that cuts the views later, one at a time as it hands records out.
+   */
+  forEachSpanCopied(visit: CopiedSpanVisitor, chunkBytes?: number): void;
 }
 
 /**
@@ -256,15 +266,19 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void {
+    const options = this.copyOptions(chunkBytes);
+    for (const set of this.expanded ?? [this.set]) forEachCopiedMessage(set, visit, options);
+  }
+
+  forEachSpanCopied(visit: CopiedSpanVisitor, chunkBytes?: number): void {
+    const options = this.copyOptions(chunkBytes);
+    for (const set of this.expanded ?? [this.set]) forEachCopiedSpan(set, visit, options);
+  }
+
+  private copyOptions(chunkBytes: number | undefined): CopiedWalkOptions {
     // The copying walk relies on the verify pass for magic and CRCs, and reads plain sets only.
     if (this.counted < 0) this.verify(false);
-    const options = {
-      fetchOffset: this.fetchOffset,
-      chunkBytes,
-      topic: this.topic,
-      partition: this.partition,
-    };
-    for (const set of this.expanded ?? [this.set]) forEachCopiedMessage(set, visit, options);
+    return { fetchOffset: this.fetchOffset, chunkBytes, topic: this.topic, partition: this.partition };
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bufferView, fastBufferViews } from '../../../src/protocol/buffer-view.js';
+import { bufferView, fastBufferViews, memoryView } from '../../../src/protocol/buffer-view.js';
 import { Codec } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
 import { decodeMessageSet } from '../../../src/protocol/message-set.js';
@@ -220,6 +220,61 @@ describe('LazyMessageBatch.forEachMessageCopied', () => {
     set.writeInt32BE(3, decodeMessageSet(set).validBytes / 2 + 8);
     const batch = new LazyMessageBatch('t', 0, set, 0n, 2n, 2n, false);
     expect(() => batch.forEachMessageCopied(() => {})).toThrow(/MessageSize 3/);
+  });
+});
+
+describe('LazyMessageBatch.forEachSpanCopied', () => {
+  it('gives ranges of the copies holding exactly what forEachMessageCopied visits', () => {
+    const r = rng(0x5a17);
+    for (let round = 0; round < 40; round++) {
+      const set = randomSet(r, BigInt(Math.floor(r() * 1000)));
+      const count = decodeMessageSet(set).messages.length;
+      const first = decodeMessageSet(set).messages[0]!.offset;
+      const fetchOffset = first + BigInt(Math.floor(r() * count));
+      const batch = new LazyMessageBatch('t', 0, set, fetchOffset, first + BigInt(count), 0n, false);
+      batch.verify(true);
+      const chunkBytes = 1 + Math.floor(r() * 20_000);
+      const viewed: Seen[] = [];
+      batch.forEachMessageCopied((hi, lo, k, v) => viewed.push(show(joinOffset(hi, lo), k, v)), chunkBytes);
+      const spans: Seen[] = [];
+      batch.forEachSpanCopied((hi, lo, chunk, keyStart, keyEnd, valueStart, valueEnd) => {
+        expect(chunk.buffer).not.toBe(set.buffer);
+        expect(keyStart === -1 || (keyStart >= 0 && keyStart <= keyEnd && keyEnd <= chunk.length)).toBe(true);
+        expect(
+          valueStart === -1 || (valueStart >= 0 && valueStart <= valueEnd && valueEnd <= chunk.length),
+        ).toBe(true);
+        spans.push(
+          show(
+            joinOffset(hi, lo),
+            keyStart < 0 ? null : chunk.subarray(keyStart, keyEnd),
+            valueStart < 0 ? null : chunk.subarray(valueStart, valueEnd),
+          ),
+        );
+      }, chunkBytes);
+      expect(spans).toEqual(viewed);
+      expect(spans[0]?.offset).toBe(fetchOffset);
+    }
+  });
+});
+
+describe('memoryView', () => {
+  it('is Buffer.from(memory, offset, length): same bytes, same memory, a Buffer', () => {
+    const base = Buffer.from('0123456789');
+    for (const [o, n] of [
+      [0, 10],
+      [2, 5],
+      [10, 0],
+    ] as const) {
+      const v = memoryView(base.buffer, base.byteOffset + o, n);
+      expect(Buffer.isBuffer(v)).toBe(true);
+      expect(v.toString()).toBe(base.subarray(o, o + n).toString());
+      expect(v.buffer).toBe(base.buffer);
+    }
+  });
+
+  it('never reaches outside the memory', () => {
+    const memory = new ArrayBuffer(8);
+    expect(() => memoryView(memory, 4, 5)).toThrow(RangeError);
   });
 });
 

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { DecodedRecords } from '../../../src/consumers/decoded-records.js';
+import { Codec } from '../../../src/protocol/compression/index.js';
+import { DEFAULT_COPY_CHUNK_BYTES } from '../../../src/protocol/message-set-copy.js';
+import { encodeMessageSet } from '../../../src/protocol/message-set-encode.js';
+import { LazyMessageBatch } from '../../../src/simple-consumer/fetch-engine/message-batch.js';
+
+type Input = { key: Buffer | null; value: Buffer | null };
+
+function batchOf(records: Input[], base: bigint, fetchOffset = base, codec = Codec.None): LazyMessageBatch {
+  const set = encodeMessageSet(records, { baseOffset: base, codec });
+  const end = base + BigInt(records.length);
+  const batch = new LazyMessageBatch('t', 0, set, fetchOffset, end, end, codec !== Codec.None);
+  batch.verify(true);
+  return batch;
+}
+
+/** What a DecodedRecords holds, record by record, as the reader reads it. */
+function read(d: DecodedRecords) {
+  return Array.from({ length: d.length }, (_, i) => ({
+    offset: d.numeric ? BigInt(d.offsetNumber(i)) : d.bigOffsets![i]!,
+    key: d.key(i)?.toString('latin1') ?? null,
+    value: d.value(i)?.toString('latin1') ?? null,
+    size: d.size(i),
+  }));
+}
+
+const expected = (records: Input[], base: bigint, from = 0) =>
+  records.slice(from).map((r, i) => ({
+    offset: base + BigInt(from + i),
+    key: r.key?.toString('latin1') ?? null,
+    value: r.value?.toString('latin1') ?? null,
+    size: (r.key?.length ?? 0) + (r.value?.length ?? 0),
+  }));
+
+const mixed: Input[] = [
+  { key: null, value: Buffer.from('plain') },
+  { key: Buffer.from('k1'), value: null },
+  { key: Buffer.alloc(0), value: Buffer.alloc(0) },
+  { key: Buffer.from('k3'), value: Buffer.alloc(40_000, 0x61) },
+  { key: null, value: Buffer.from('after the big one') },
+];
+
+describe('DecodedRecords', () => {
+  it('holds each record as the batch has it: null and empty keys and values, sizes, offsets', () => {
+    const d = new DecodedRecords();
+    d.decode(batchOf(mixed, 7n));
+    expect(d.numeric).toBe(true);
+    expect(read(d)).toEqual(expected(mixed, 7n));
+  });
+
+  it('cuts a fresh view per call, in a copy of its own that pins at most a chunk or its own entry', () => {
+    const batch = batchOf(mixed, 0n);
+    const d = new DecodedRecords();
+    d.decode(batch);
+    const a = d.value(0)!;
+    const b = d.value(0)!;
+    expect(a).not.toBe(b);
+    expect(a.equals(b)).toBe(true);
+    for (let i = 0; i < d.length; i++) {
+      for (const v of [d.key(i), d.value(i)]) {
+        if (v === null) continue;
+        expect(v.buffer.byteLength).toBeLessThanOrEqual(Math.max(DEFAULT_COPY_CHUNK_BYTES, 40_100));
+        expect(v.buffer).not.toBe(batch.messages[0]!.value!.buffer);
+      }
+    }
+    // Writing into one view does not change what the next call gives: both are the copy.
+    a[0] = 0x21;
+    expect(d.value(0)!.toString()).toBe('!lain');
+  });
+
+  it('gives exact offsets past 2^53, and starts at the fetch offset inside a compressed wrapper', () => {
+    const d = new DecodedRecords();
+    const far = 2n ** 60n;
+    d.decode(batchOf(mixed, far));
+    expect(d.numeric).toBe(false);
+    expect(read(d)).toEqual(expected(mixed, far));
+    d.decode(batchOf(mixed, 100n, 102n, Codec.Gzip));
+    expect(d.numeric).toBe(true);
+    expect(read(d)).toEqual(expected(mixed, 100n, 2));
+  });
+
+  it('keeps nothing of a previous batch, larger or smaller', () => {
+    const d = new DecodedRecords();
+    const many: Input[] = Array.from({ length: 3000 }, (_, i) => ({
+      key: null,
+      value: Buffer.from(`m${i}`),
+    }));
+    d.decode(batchOf(mixed.slice(0, 2), 0n));
+    d.decode(batchOf(many, 50n));
+    expect(read(d)).toEqual(expected(many, 50n));
+    d.decode(batchOf(mixed, 9000n));
+    expect(read(d)).toEqual(expected(mixed, 9000n));
+  });
+});
