@@ -7,7 +7,12 @@ import { LazyMessageBatch } from '../../../src/simple-consumer/fetch-engine/mess
 
 type Input = { key: Buffer | null; value: Buffer | null };
 
-function batchOf(records: Input[], base: bigint, fetchOffset = base, codec = Codec.None): LazyMessageBatch {
+function batchOf(
+  records: Input[],
+  base: bigint,
+  fetchOffset = base,
+  codec: Codec = Codec.None,
+): LazyMessageBatch {
   const set = encodeMessageSet(records, { baseOffset: base, codec });
   const end = base + BigInt(records.length);
   const batch = new LazyMessageBatch('t', 0, set, fetchOffset, end, end, codec !== Codec.None);
