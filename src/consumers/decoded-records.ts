@@ -1,5 +1,6 @@
 import { memoryView } from '../protocol/buffer-view.js';
 import { joinOffset } from '../protocol/message-set-bytes.js';
+import type { CopiedSpanVisitor } from '../protocol/message-set-copy.js';
 import type { MessageBatch } from '../simple-consumer/fetch-engine/index.js';
 
 const TWO_32 = 2 ** 32;
@@ -77,20 +78,11 @@ export class DecodedRecords {
       this.offsets = new Float64Array(batch.count);
       this.spans = new Int32Array(SPAN * batch.count);
     }
-    batch.forEachSpanCopied((hi, lo, chunk, keyStart, keyEnd, valueStart, valueEnd) =>
-      this.add(hi, lo, chunk, keyStart, keyEnd, valueStart, valueEnd),
-    );
+    batch.forEachSpanCopied(this.add);
   }
 
-  private add(
-    hi: number,
-    lo: number,
-    chunk: Buffer,
-    keyStart: number,
-    keyEnd: number,
-    valueStart: number,
-    valueEnd: number,
-  ): void {
+  /** The walk's visitor, made once per reader. */
+  private readonly add: CopiedSpanVisitor = (hi, lo, chunk, keyStart, keyEnd, valueStart, valueEnd) => {
     const i = this.count++;
     if (i === this.offsets.length) this.grow();
     const chunks = this.chunks;
@@ -114,7 +106,7 @@ export class DecodedRecords {
       for (let k = 0; k < i; k++) this.bigOffsets.push(BigInt(this.offsets[k]!));
     }
     this.bigOffsets?.push(joinOffset(hi, lo));
-  }
+  };
 
   /** Should a walk visit more records than `batch.count` said. */
   private grow(): void {
