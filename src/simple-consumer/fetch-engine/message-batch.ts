@@ -308,6 +308,20 @@ export function verifyForHandOut(
   } catch (err) {
     const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
-    return { batch: prefix, failure: err };
+    const failure = stepBack ? notBehind(err, prefix?.nextOffset ?? batch.fetchOffset) : err;
+    return { batch: prefix, failure };
   }
+}
+
+/**
+ * A step back names the offset the data claims, which may lie behind records already delivered
+ * (one flipped bit in an offset field, which no CRC covers, makes 30 claim 5). Reading on from
+ * that claim + 1 would hand them out again and meet the same step again, for ever. Such an error
+ * names where the partition stands instead (the first of the two entries held back), so that
+ * reading on from its offset + 1 always moves past both.
+ */
+function notBehind(err: CorruptError, position: bigint): CorruptError {
+  if (err.offset !== undefined && err.offset >= position) return err;
+  const where = { topic: err.topic, partition: err.partition, offset: position };
+  return new CorruptError(err.reason, err.detail, err.position, err.field, where, err.cause);
 }

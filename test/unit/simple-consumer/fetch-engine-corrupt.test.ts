@@ -50,13 +50,18 @@ describe('FetchEngine: corruption inside a batch', () => {
     expect(rest).toEqual(range('m', 31, 60));
   });
 
-  it('offsets stepping back inside a batch: the records before the entry before the step', async () => {
+  it('offsets stepping back inside a batch: the records before the entry before the step; reading on from err.offset + 1 moves past both', async () => {
     // Entry 30 claims offset 5: entry 29 (honest here) or entry 30 lies, so neither goes out.
     const c = await damaged(60, 30, (b) => b.writeBigInt64BE(5n, 0));
     const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual(range('m', 0, 29));
-    expect(error).toMatchObject({ reason: 'bad-offset', offset: 5n });
+    // The claim (5) lies behind what was delivered: the error names where the partition stands.
+    expect(error).toMatchObject({ reason: 'bad-offset', offset: 29n });
+    expect((error as CorruptError).detail).toMatch(/offset 5 does not follow 29/);
     expect(e.position('d', 0)).toBe(29n);
+    // The README's remedy neither delivers m5..m28 again nor meets the step again.
+    e.seek('d', 0, (error as CorruptError).offset! + 1n);
+    expect(values(await take(e, 29))).toEqual(range('m', 31, 60));
   });
 
   it('an offset lying upwards inside a batch: the position never passes the records it hides', async () => {
@@ -67,6 +72,8 @@ describe('FetchEngine: corruption inside a batch', () => {
     expect(delivered).toEqual(range('m', 0, 30));
     expect(error).toMatchObject({ reason: 'bad-offset', offset: 31n });
     expect(e.position('d', 0)).toBe(30n);
+    e.seek('d', 0, (error as CorruptError).offset! + 1n);
+    expect(values(await take(e, 28))).toEqual(range('m', 32, 60));
   });
 
   it('a corrupt first entry: the error at once, the position unmoved', async () => {
