@@ -26,8 +26,13 @@ afterEach(async () => {
   await Promise.all(handles.splice(0).map((h) => h.close()));
 });
 
-/** Flips the last byte (inside the value, covered by the CRC) of the entry at `offset`. */
-function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
+/** Writes `bytes` into the log segment of `topic`, `at` bytes into the entry at `offset` (given as it is on disk). */
+function editEntry(
+  k: LocalKafka,
+  topic: string,
+  offset: bigint,
+  edit: (entry: Buffer) => { at: number; bytes: Buffer },
+): void {
   const dirs = k
     .descriptor()
     .brokerList.map((b) => join(b.dir, 'data', `${topic}-0`))
@@ -38,10 +43,10 @@ function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
   for (let pos = 0; pos + 12 <= bytes.length; ) {
     const size = bytes.readInt32BE(pos + 8);
     if (bytes.readBigInt64BE(pos) === offset) {
-      const at = pos + 12 + size - 1;
+      const { at, bytes: written } = edit(bytes.subarray(pos, pos + 12 + size));
       const fd = openSync(segment, 'r+');
       try {
-        writeSync(fd, Buffer.from([bytes[at]! ^ 0xff]), 0, 1, at);
+        writeSync(fd, written, 0, written.length, pos + at);
       } finally {
         closeSync(fd);
       }
@@ -50,6 +55,14 @@ function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
     pos += 12 + size;
   }
   throw new Error(`offset ${offset} not found in ${segment}`);
+}
+
+/** Flips the last byte (inside the value, covered by the CRC) of the entry at `offset`. */
+function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
+  editEntry(k, topic, offset, (entry) => ({
+    at: entry.length - 1,
+    bytes: Buffer.from([entry[entry.length - 1]! ^ 0xff]),
+  }));
 }
 
 /** A 1-partition topic on 0.8.2.2 holding v0..v49, written by Kafka's producer, offset 30 damaged on disk. */
@@ -104,6 +117,37 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     expect(r.stdout).toBe(`${sent.slice(25, 30).join('\n')}\n`);
     expect(r.stderr).toMatch(new RegExp(`^kafka08: CorruptError: ${topic}/0 offset 30: .*bad-crc`));
     expect(r.code).toBe(1);
+  });
+
+  it('an offset field flipped on disk to claim 5 (no CRC covers it): the records before the step, bad-offset, and reading on from err.offset + 1 delivers the rest', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('fe-stepback');
+    await k.createTopic({ name: topic, partitions: 1 });
+    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
+    await k.produce(
+      topic,
+      sent.map((value) => ({ value })),
+    );
+    const claim = Buffer.alloc(8);
+    claim.writeBigInt64BE(5n);
+    editEntry(k, topic, 30n, () => ({ at: 0, bytes: claim }));
+
+    const h = engineFor(k);
+    handles.push(h);
+    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
+    // Entry 29 or the entry after it lies, so neither goes out.
+    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 29, 30_000);
+    expect(valuesOf(before)).toEqual(sent.slice(0, 29));
+    const err = await h.engine.next().then(
+      () => new Error('expected a CorruptError, got a batch'),
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
+    expect(h.engine.position(topic, 0)).toBe(29n);
+    // The broker's own search passes the entry claiming 5 when asked for 30: v31 on, no repeat.
+    h.engine.seek(topic, 0, (err as CorruptError).offset! + 1n);
+    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
+    expect(valuesOf(after)).toEqual(sent.slice(31));
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {

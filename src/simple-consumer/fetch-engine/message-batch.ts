@@ -308,17 +308,20 @@ export function verifyForHandOut(
   } catch (err) {
     const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
-    const failure = stepBack ? notBehind(err, prefix?.nextOffset ?? batch.fetchOffset) : err;
+    const failure = stepBack && prefix !== undefined ? notBehind(err, prefix.nextOffset) : err;
     return { batch: prefix, failure };
   }
 }
 
 /**
- * A step back names the offset the data claims, which may lie behind records already delivered
- * (one flipped bit in an offset field, which no CRC covers, makes 30 claim 5). Reading on from
- * that claim + 1 would hand them out again and meet the same step again, for ever. Such an error
- * names where the partition stands instead (the first of the two entries held back), so that
- * reading on from its offset + 1 always moves past both.
+ * A step back names the offset the data claims, which may lie behind the records this batch
+ * delivers (one flipped bit in an offset field, which no CRC covers, makes 30 claim 5). Reading
+ * on from that claim + 1 would hand them out again and meet the same step again, for ever. Such
+ * an error names where the partition stands after them instead (the first of the two entries
+ * held back), so that reading on from its offset + 1 moves past both. Only then: with nothing
+ * delivered, a claim behind the fetch offset may come after an entry claiming far too much (an
+ * upward lie, which a 0.8 broker serves first for every fetch offset below the lie), and moving
+ * the error's offset there would make each skip lose one sound record.
  */
 function notBehind(err: CorruptError, position: bigint): CorruptError {
   if (err.offset !== undefined && err.offset >= position) return err;
