@@ -65,8 +65,8 @@ function damageEntry(k: LocalKafka, topic: string, offset: bigint): void {
   }));
 }
 
-/** A 1-partition topic on 0.8.2.2 holding v0..v49, written by Kafka's producer, offset 30 damaged on disk. */
-async function damagedTopic(prefix: string): Promise<{ k: LocalKafka; topic: string; sent: string[] }> {
+/** A 1-partition topic on 0.8.2.2 holding v0..v49, written by Kafka's producer. */
+async function topicOf50(prefix: string): Promise<{ k: LocalKafka; topic: string; sent: string[] }> {
   const k = sharedCluster('0.8.2.2');
   const topic = uniqueTopic(prefix);
   await k.createTopic({ name: topic, partitions: 1 });
@@ -75,8 +75,34 @@ async function damagedTopic(prefix: string): Promise<{ k: LocalKafka; topic: str
     topic,
     sent.map((value) => ({ value })),
   );
-  damageEntry(k, topic, 30n);
   return { k, topic, sent };
+}
+
+/** {@link topicOf50}, offset 30 damaged on disk. */
+async function damagedTopic(prefix: string): Promise<{ k: LocalKafka; topic: string; sent: string[] }> {
+  const t = await topicOf50(prefix);
+  damageEntry(t.k, t.topic, 30n);
+  return t;
+}
+
+/** {@link topicOf50}, the offset field of entry 30 rewritten on disk to `claim` (no CRC covers it). */
+async function lyingTopic(
+  prefix: string,
+  claim: bigint,
+): Promise<{ k: LocalKafka; topic: string; sent: string[] }> {
+  const t = await topicOf50(prefix);
+  const field = Buffer.alloc(8);
+  field.writeBigInt64BE(claim);
+  editEntry(t.k, t.topic, 30n, () => ({ at: 0, bytes: field }));
+  return t;
+}
+
+/** The error the engine raises next, or a failure if it hands out a batch instead. */
+function nextError(h: EngineHandle): Promise<unknown> {
+  return h.engine.next().then(
+    () => new Error('expected a CorruptError, got a batch'),
+    (e: unknown) => e,
+  );
 }
 
 describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
@@ -120,34 +146,42 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   });
 
   it('an offset field flipped on disk to claim 5 (no CRC covers it): the records before the step, bad-offset, and reading on from err.offset + 1 delivers the rest', async () => {
-    const k = sharedCluster('0.8.2.2');
-    const topic = uniqueTopic('fe-stepback');
-    await k.createTopic({ name: topic, partitions: 1 });
-    const sent = Array.from({ length: 50 }, (_, i) => `v${i}`);
-    await k.produce(
-      topic,
-      sent.map((value) => ({ value })),
-    );
-    const claim = Buffer.alloc(8);
-    claim.writeBigInt64BE(5n);
-    editEntry(k, topic, 30n, () => ({ at: 0, bytes: claim }));
-
+    const { k, topic, sent } = await lyingTopic('fe-lie-down', 5n);
     const h = engineFor(k);
     handles.push(h);
     h.engine.assign([{ topic, partition: 0, offset: 0n }]);
     // Entry 29 or the entry after it lies, so neither goes out.
     const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 29, 30_000);
     expect(valuesOf(before)).toEqual(sent.slice(0, 29));
-    const err = await h.engine.next().then(
-      () => new Error('expected a CorruptError, got a batch'),
-      (e: unknown) => e,
-    );
+    const err = await nextError(h);
     expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
     expect(h.engine.position(topic, 0)).toBe(29n);
     // The broker's own search passes the entry claiming 5 when asked for 30: v31 on, no repeat.
     h.engine.seek(topic, 0, (err as CorruptError).offset! + 1n);
     const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
     expect(valuesOf(after)).toEqual(sent.slice(31));
+  });
+
+  it('an offset field rewritten on disk to claim 45: bad-offset after v29, and reading on from err.offset + 1 delivers the rest though the broker serves the lying entry first', async () => {
+    // Below the high watermark (50): a claim above it would make the broker end every answer in
+    // front of the entry, for every client, since it reads up to the first entry claiming it.
+    const { k, topic, sent } = await lyingTopic('fe-lie-up', 45n);
+    const h = engineFor(k);
+    handles.push(h);
+    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
+    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 30, 30_000);
+    expect(valuesOf(before)).toEqual(sent.slice(0, 30));
+    const err = await nextError(h);
+    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 31n });
+    expect(h.engine.position(topic, 0)).toBe(30n);
+    // Asked for 32 (or 31), the broker answers from the entry claiming 45: it is taken for what
+    // the entries after it say it is, one below the fetch offset.
+    h.engine.seek(topic, 0, (err as CorruptError).offset! + 1n);
+    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 18, 30_000);
+    expect(valuesOf(after)).toEqual(sent.slice(32));
+    h.engine.seek(topic, 0, 31n);
+    const from31 = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
+    expect(valuesOf(from31)).toEqual(sent.slice(31));
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {

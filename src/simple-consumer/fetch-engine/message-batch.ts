@@ -162,6 +162,40 @@ export class LazyMessageBatch implements MessageBatch {
     return prefix;
   }
 
+  /**
+   * This (plain) batch without its first entry when that entry claims more than the run after
+   * it, a run that starts at or below the fetch offset (`X, 31, 32, ...` fetched from 31 or 32).
+   * A 0.8 broker starts an answer at the first entry claiming at least the fetch offset, so an
+   * entry whose offset field was raised (no CRC covers it) comes first in the answer to every
+   * fetch offset below its claim, and reading on past its error would meet it again for ever.
+   * The run after it says where it really is: in front of an entry claiming at most the fetch
+   * offset, so below that offset, and skipped like any entry there. One lie cannot make an honest
+   * first entry look so: the second and the third would both have to claim too little.
+   */
+  withoutRaisedFirst(): LazyMessageBatch | undefined {
+    if (this.compressed) return undefined;
+    const entries = outlineMessageSet(this.set, {
+      pieceBytes: 1,
+      requireRisingOffsets: false,
+      cutAtFault: true,
+    }).pieces.slice(0, 3);
+    if (entries.length < 3) return undefined;
+    const [first, second, third] = entries.map((e) => e.nextOffset - 1n) as [bigint, bigint, bigint];
+    if (!(second <= this.fetchOffset && second < third && third < first)) return undefined;
+    const start = entries[0]!.end;
+    return new LazyMessageBatch(
+      this.topic,
+      this.partition,
+      this.set.subarray(start),
+      this.fetchOffset,
+      this.nextOffset,
+      this.highWatermark,
+      false,
+      Math.max(0, this.crcChecked - start),
+      this.maxDecompressed,
+    );
+  }
+
   /** The entries before `start`, then the sound inner messages of the wrapper at [start, end). */
   private withInnerPrefix(
     start: number,
@@ -307,6 +341,8 @@ export function verifyForHandOut(
     return { batch };
   } catch (err) {
     const stepBack = err instanceof CorruptError && err.reason === 'bad-offset';
+    const rest = stepBack ? batch.withoutRaisedFirst() : undefined;
+    if (rest !== undefined) return verifyForHandOut(rest, verifyCrc);
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
     const failure = stepBack && prefix !== undefined ? notBehind(err, prefix.nextOffset) : err;
     return { batch: prefix, failure };

@@ -68,12 +68,22 @@ describe('FetchEngine: corruption inside a batch', () => {
     // Entry 30 claims 45: entry 31 then steps back. Delivering entry 30 would move the position
     // to 46 and a checkpoint past m31..m45, which were never delivered.
     const c = await damaged(60, 30, (b) => b.writeBigInt64BE(45n, 0));
+    // Served as a 0.8 broker serves it: an answer starts at the first entry claiming at least
+    // the fetch offset, so entry 30 comes first for every fetch offset up to 45.
+    c.logs.get(key('d', 0))!.entries[30]!.offset = 45n;
     const { e, delivered, error } = await readFromStart(engine(c), 'd');
     expect(delivered).toEqual(range('m', 0, 30));
     expect(error).toMatchObject({ reason: 'bad-offset', offset: 31n });
     expect(e.position('d', 0)).toBe(30n);
+    // From 32 the answer is m30 (claiming 45), m31, m32, ...: m30 is taken for what the run
+    // after it says it is, an entry below 32, and the rest follows.
     e.seek('d', 0, (error as CorruptError).offset! + 1n);
     expect(values(await take(e, 28))).toEqual(range('m', 32, 60));
+    // From 31 as well (m31 is then delivered), and from 40: nothing but what was asked for.
+    e.seek('d', 0, 31n);
+    expect(values(await take(e, 29))).toEqual(range('m', 31, 60));
+    e.seek('d', 0, 40n);
+    expect(values(await take(e, 20))).toEqual(range('m', 40, 60));
   });
 
   it('a corrupt first entry: the error at once, the position unmoved', async () => {
