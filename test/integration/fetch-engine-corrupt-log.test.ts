@@ -97,34 +97,39 @@ async function lyingTopic(
   return t;
 }
 
-/** The error the engine raises next, or a failure if it hands out a batch instead. */
-function nextError(h: EngineHandle): Promise<unknown> {
-  return h.engine.next().then(
+/** An engine reading `topic` from offset 0: the first `count` values, then what it raises next. */
+async function readToError(
+  k: LocalKafka,
+  topic: string,
+  count: number,
+): Promise<{ h: EngineHandle; delivered: string[]; err: unknown }> {
+  const h = engineFor(k);
+  handles.push(h);
+  h.engine.assign([{ topic, partition: 0, offset: 0n }]);
+  const delivered = valuesOf(await pullUntil(h.engine, (b) => valuesOf(b).length >= count, 30_000));
+  const err = await h.engine.next().then(
     () => new Error('expected a CorruptError, got a batch'),
     (e: unknown) => e,
   );
+  return { h, delivered, err };
+}
+
+/** The first `count` values after a seek to `offset`. */
+async function readFrom(h: EngineHandle, topic: string, offset: bigint, count: number): Promise<string[]> {
+  h.engine.seek(topic, 0, offset);
+  return valuesOf(await pullUntil(h.engine, (b) => valuesOf(b).length >= count, 30_000));
 }
 
 describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   it('delivers the records before the damaged one, fails at its offset, and reads on after a seek past it', async () => {
     const { k, topic, sent } = await damagedTopic('fe-damaged');
 
-    const h = engineFor(k);
-    handles.push(h);
-    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
-    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 30, 30_000);
-    expect(valuesOf(before)).toEqual(sent.slice(0, 30));
-    const err = await h.engine.next().then(
-      () => new Error('expected a CorruptError, got a batch'),
-      (e: unknown) => e,
-    );
+    const { h, delivered, err } = await readToError(k, topic, 30);
+    expect(delivered).toEqual(sent.slice(0, 30));
     expect(err).toBeInstanceOf(CorruptError);
     expect(err).toMatchObject({ reason: 'bad-crc', topic, partition: 0, offset: 30n });
     expect(h.engine.position(topic, 0)).toBe(30n);
-
-    h.engine.seek(topic, 0, 31n);
-    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
-    expect(valuesOf(after)).toEqual(sent.slice(31));
+    expect(await readFrom(h, topic, 31n, 19)).toEqual(sent.slice(31));
 
     // The CLI stops the same way, with a line that names where (kcat with check.crcs=true prints
     // the records before it and "Message at offset 30 ... failed CRC32 check").
@@ -147,41 +152,27 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
 
   it('an offset field flipped on disk to claim 5 (no CRC covers it): the records before the step, bad-offset, and reading on from err.offset + 1 delivers the rest', async () => {
     const { k, topic, sent } = await lyingTopic('fe-lie-down', 5n);
-    const h = engineFor(k);
-    handles.push(h);
-    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
     // Entry 29 or the entry after it lies, so neither goes out.
-    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 29, 30_000);
-    expect(valuesOf(before)).toEqual(sent.slice(0, 29));
-    const err = await nextError(h);
+    const { h, delivered, err } = await readToError(k, topic, 29);
+    expect(delivered).toEqual(sent.slice(0, 29));
     expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
     expect(h.engine.position(topic, 0)).toBe(29n);
     // The broker's own search passes the entry claiming 5 when asked for 30: v31 on, no repeat.
-    h.engine.seek(topic, 0, (err as CorruptError).offset! + 1n);
-    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
-    expect(valuesOf(after)).toEqual(sent.slice(31));
+    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
   });
 
   it('an offset field rewritten on disk to claim 45: bad-offset after v29, and reading on from err.offset + 1 delivers the rest though the broker serves the lying entry first', async () => {
     // Below the high watermark (50): a claim above it would make the broker end every answer in
     // front of the entry, for every client, since it reads up to the first entry claiming it.
     const { k, topic, sent } = await lyingTopic('fe-lie-up', 45n);
-    const h = engineFor(k);
-    handles.push(h);
-    h.engine.assign([{ topic, partition: 0, offset: 0n }]);
-    const before = await pullUntil(h.engine, (b) => valuesOf(b).length >= 30, 30_000);
-    expect(valuesOf(before)).toEqual(sent.slice(0, 30));
-    const err = await nextError(h);
+    const { h, delivered, err } = await readToError(k, topic, 30);
+    expect(delivered).toEqual(sent.slice(0, 30));
     expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 31n });
     expect(h.engine.position(topic, 0)).toBe(30n);
     // Asked for 32 (or 31), the broker answers from the entry claiming 45: it is taken for what
     // the entries after it say it is, one below the fetch offset.
-    h.engine.seek(topic, 0, (err as CorruptError).offset! + 1n);
-    const after = await pullUntil(h.engine, (b) => valuesOf(b).length >= 18, 30_000);
-    expect(valuesOf(after)).toEqual(sent.slice(32));
-    h.engine.seek(topic, 0, 31n);
-    const from31 = await pullUntil(h.engine, (b) => valuesOf(b).length >= 19, 30_000);
-    expect(valuesOf(from31)).toEqual(sent.slice(31));
+    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 18)).toEqual(sent.slice(32));
+    expect(await readFrom(h, topic, 31n, 19)).toEqual(sent.slice(31));
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {
