@@ -74,15 +74,22 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
   };
 
   const stop = new AbortController();
-  let interrupted = false;
+  let interrupted: number | undefined;
   const onSignal = (): void => {
-    interrupted = true;
+    const now = Date.now();
+    // A signal a second after the first forces the exit (a stop that hangs); one sooner is the
+    // same request again (see below).
+    if (interrupted !== undefined && now - interrupted > 1000) process.exit(130);
+    interrupted ??= now;
     stop.abort();
   };
   // A closed pipe (`| head`) ends the run quietly; anything else still stops it.
   const onStdoutError = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Kept for the rest of the process (this is the CLI's last command): a repeated signal (a
+  // supervisor that signals the process and then its group, as GNU timeout does) asks again for
+  // the same stop instead of killing the process before its last commit and summary.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.stdout.on('error', onStdoutError);
 
   const lag = (): bigint => {
@@ -149,8 +156,6 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
     await commit();
   } finally {
     if (commitTimer !== undefined) clearInterval(commitTimer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     process.stdout.off('error', onStdoutError);
     progress.stop();
     await engine.close();
@@ -159,7 +164,7 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
     process.stderr.write(`consumed ${consumed} message(s) from ${o.topic} in ${progress.elapsedMs} ms\n`);
   }
   if (o.summary) process.stderr.write(summary(o.group, o.topic, next, highWatermarks));
-  return interrupted ? 130 : 0;
+  return interrupted !== undefined ? 130 : 0;
 }
 
 /** Where each partition stands after the run, and how far behind the end it is. */
