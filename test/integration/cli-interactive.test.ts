@@ -122,12 +122,17 @@ describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
       });
     });
     // GNU timeout sends its signal to the process, then to the process group; here one now and
-    // three more 10, 20 and 30 ms later, while the stop is under way. The first asks for the
-    // stop; the repeats must not kill the process before its last commit (one arriving as Node
-    // tears down may still end it as a SIGINT would, after the commit: a shell reports 130 either
-    // way).
+    // more every millisecond for 30 ms, while the stop is under way (signals sent at once merge
+    // into one). The first asks for the stop; the repeats must not kill the process before its
+    // last commit (one arriving as Node tears down may still end it as a SIGINT would, after the
+    // commit: a shell reports 130 either way).
     child.kill('SIGINT');
-    for (const ms of [10, 20, 30]) setTimeout(() => child.exitCode === null && child.kill('SIGINT'), ms);
+    const started = Date.now();
+    const repeat = setInterval(() => {
+      if (Date.now() - started > 30 || child.exitCode !== null || child.signalCode !== null)
+        clearInterval(repeat);
+      else child.kill('SIGINT');
+    }, 1);
     const exit = await exited;
     expect(['130', 'SIGINT']).toContain(exit);
     expect(err).toBe('');
