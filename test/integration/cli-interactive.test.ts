@@ -45,23 +45,16 @@ describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
     expect(quiet.out.replace(/\r/g, '')).toBe('a\nb\nc\n');
   });
 
-  it('SIGINT during consume --group --commit commits what was printed', async () => {
-    const topic = uniqueTopic('cli-sigint');
+  /**
+   * `consume --group --commit` of `lines`, run until it has printed them all: the child, its
+   * stderr so far, and how it exits (the code, or the signal that ended it).
+   */
+  async function committingConsumer(name: string, lines: string[]) {
+    const topic = uniqueTopic(name);
     const group = uniqueTopic('g');
-    await produce(k().brokers, topic, ['1', '2', '3', '4', '5']);
-    const child = spawn(process.execPath, [
-      CLI,
-      'consume',
-      '--brokers',
-      k().brokers,
-      '--topic',
-      topic,
-      '--group',
-      group,
-      '--commit',
-      '--format',
-      'value',
-    ]);
+    await produce(k().brokers, topic, lines);
+    const args = ['consume', '--brokers', k().brokers, '--topic', topic, '--group', group, '--commit'];
+    const child = spawn(process.execPath, [CLI, ...args, '--format', 'value']);
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -74,58 +67,32 @@ describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
       const timer = setTimeout(() => reject(new Error(`no output after 20 s: ${out} ${err}`)), 20_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out === '1\n2\n3\n4\n5\n') {
+        if (out === `${lines.join('\n')}\n`) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    child.kill('SIGINT');
-    expect(await exited).toBe('130');
-    expect(err).toBe('');
-    expect(await k().zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('5');
+    const committed = () => k().zkGet(`/consumers/${group}/offsets/${topic}/0`);
+    return { child, exited, stderr: () => err, committed };
+  }
+
+  it('SIGINT during consume --group --commit commits what was printed', async () => {
+    const c = await committingConsumer('cli-sigint', ['1', '2', '3', '4', '5']);
+    c.child.kill('SIGINT');
+    expect(await c.exited).toBe('130');
+    expect(c.stderr()).toBe('');
+    expect(await c.committed()).toBe('5');
   });
 
   it('repeated SIGINTs, as a supervisor that signals the process and then its group sends them, still end in the last commit', async () => {
-    const topic = uniqueTopic('cli-sigints');
-    const group = uniqueTopic('g');
-    await produce(k().brokers, topic, ['1', '2', '3']);
-    const child = spawn(process.execPath, [
-      CLI,
-      'consume',
-      '--brokers',
-      k().brokers,
-      '--topic',
-      topic,
-      '--group',
-      group,
-      '--commit',
-      '--format',
-      'value',
-    ]);
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const exited = new Promise<string>((resolve) =>
-      child.on('exit', (code, signal) => resolve(code === null ? String(signal) : String(code))),
-    );
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no output after 20 s: ${out} ${err}`)), 20_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out === '1\n2\n3\n') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const c = await committingConsumer('cli-sigints', ['1', '2', '3']);
     // GNU timeout sends its signal to the process, then to the process group; here one now and
     // more every millisecond for 30 ms, while the stop is under way (signals sent at once merge
     // into one). The first asks for the stop; the repeats must not kill the process before its
     // last commit (one arriving as Node tears down may still end it as a SIGINT would, after the
     // commit: a shell reports 130 either way).
+    const { child } = c;
     child.kill('SIGINT');
     const started = Date.now();
     const repeat = setInterval(() => {
@@ -133,10 +100,9 @@ describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
         clearInterval(repeat);
       else child.kill('SIGINT');
     }, 1);
-    const exit = await exited;
-    expect(['130', 'SIGINT']).toContain(exit);
-    expect(err).toBe('');
-    expect(await k().zkGet(`/consumers/${group}/offsets/${topic}/0`)).toBe('3');
+    expect(['130', 'SIGINT']).toContain(await c.exited);
+    expect(c.stderr()).toBe('');
+    expect(await c.committed()).toBe('3');
   });
 
   it('produce without --partition keeps each key on one partition and spreads keyless lines', async () => {
