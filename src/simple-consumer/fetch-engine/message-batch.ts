@@ -73,6 +73,8 @@ export class LazyMessageBatch implements MessageBatch {
   private readonly crcChecked: number;
   /** What the set's compressed wrappers may expand to, together. */
   private readonly maxDecompressed: number | undefined;
+  /** See `entries()`. */
+  private entryOutline: { end: number; nextOffset: bigint }[] | undefined;
 
   constructor(
     topic: string,
@@ -125,11 +127,7 @@ export class LazyMessageBatch implements MessageBatch {
    */
   soundPrefix(verifyCrc: boolean, suspectLast: boolean): LazyMessageBatch | undefined {
     // One piece per entry: each ends at an entry boundary, with the offset after that entry.
-    const entries = outlineMessageSet(this.set, {
-      pieceBytes: 1,
-      requireRisingOffsets: false,
-      cutAtFault: true,
-    }).pieces;
+    const entries = this.entries();
     const perTry = this.compressed
       ? Math.floor((this.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES) / 16)
       : this.maxDecompressed;
@@ -174,13 +172,13 @@ export class LazyMessageBatch implements MessageBatch {
    */
   withoutRaisedFirst(): LazyMessageBatch | undefined {
     if (this.compressed) return undefined;
-    const entries = outlineMessageSet(this.set, {
-      pieceBytes: 1,
-      requireRisingOffsets: false,
-      cutAtFault: true,
-    }).pieces.slice(0, 3);
+    const entries = this.entries();
     if (entries.length < 3) return undefined;
-    const [first, second, third] = entries.map((e) => e.nextOffset - 1n) as [bigint, bigint, bigint];
+    const [first, second, third] = entries.slice(0, 3).map((e) => e.nextOffset - 1n) as [
+      bigint,
+      bigint,
+      bigint,
+    ];
     if (!(second <= this.fetchOffset && second < third && third < first)) return undefined;
     const start = entries[0]!.end;
     return new LazyMessageBatch(
@@ -194,6 +192,19 @@ export class LazyMessageBatch implements MessageBatch {
       Math.max(0, this.crcChecked - start),
       this.maxDecompressed,
     );
+  }
+
+  /**
+   * Where each entry ends and the offset after it, up to a fault; walked once for the error path
+   * (`withoutRaisedFirst`, then `soundPrefix`).
+   */
+  private entries(): { end: number; nextOffset: bigint }[] {
+    this.entryOutline ??= outlineMessageSet(this.set, {
+      pieceBytes: 1,
+      requireRisingOffsets: false,
+      cutAtFault: true,
+    }).pieces;
+    return this.entryOutline;
   }
 
   /** The entries before `start`, then the sound inner messages of the wrapper at [start, end). */
