@@ -101,6 +101,7 @@ export type {
   FetchSizeGrownEvent,
   LeaderChangeEvent,
   OffsetResetEvent,
+  PartitionStalledEvent,
   RetriableErrorEvent,
 } from './simple-consumer/fetch-engine/events.js';
 export type { ListenerErrorEvent } from './simple-consumer/guarded-emit.js';

@@ -48,6 +48,8 @@ export interface ConsumerEvents {
   'leader-change': FetchEngineEvents['leader-change'];
   'offset-reset': FetchEngineEvents['offset-reset'];
   'fetch-size-grown': FetchEngineEvents['fetch-size-grown'];
+  /** The leader keeps answering nothing below its high watermark: no progress (a damaged log). */
+  'partition-stalled': FetchEngineEvents['partition-stalled'];
   /** A retriable failure handled inside (reported so nothing retries silently). */
   'retriable-error': FetchEngineEvents['error'];
   /** A periodic or final commit failed (checkpoint commits reject their promise instead). */

@@ -25,6 +25,7 @@ export function relayEngineEvents(
 ): void {
   engine.on('leader-change', (e) => consumer.emit('leader-change', e));
   engine.on('fetch-size-grown', (e) => consumer.emit('fetch-size-grown', e));
+  engine.on('partition-stalled', (e) => consumer.emit('partition-stalled', e));
   engine.on('error', (e) => consumer.emit('retriable-error', e));
   engine.on('partition-failed', (e) => resolved?.(partitionKey(e.topic, e.partition)));
   engine.on('offset-reset', (e) => {

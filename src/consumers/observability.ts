@@ -127,6 +127,7 @@ const LEVELS: Record<string, { level: keyof Logger; message: string }> = {
   'leader-change': { level: 'info', message: 'partition leader changed' },
   'offset-reset': { level: 'info', message: 'offset reset' },
   'fetch-size-grown': { level: 'info', message: 'fetch size grown for a large message' },
+  'partition-stalled': { level: 'warn', message: 'the broker serves no records below its high watermark' },
   'retriable-error': { level: 'warn', message: 'retrying after an error' },
   'commit-failed': { level: 'error', message: 'offset commit failed' },
   'partition-end': { level: 'info', message: 'partition reached its end-of-stream element' },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaSource } from '../../src/consumers/kafka-source.js';
 import { SimpleStringSchema } from '../../src/consumers/schemas.js';
+import type { PartitionStalledEvent } from '../../src/index.js';
 import { Codec, compress } from '../../src/protocol/compression/index.js';
 import { CorruptError } from '../../src/protocol/errors.js';
 import { encodeMessageSet } from '../../src/protocol/message-set-encode.js';
@@ -173,6 +174,27 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     // the entries after it say it is, one below the fetch offset.
     expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 18)).toEqual(sent.slice(32));
     expect(await readFrom(h, topic, 31n, 19)).toEqual(sent.slice(31));
+  });
+
+  it('an offset field rewritten on disk to claim 2^40, past the log end: the broker serves nothing from 30 on, and a group consumer reports partition-stalled at 30', async () => {
+    const { k, topic, sent } = await lyingTopic('ks-stalled', 1n << 40n);
+    const s = new KafkaSource(topic, new SimpleStringSchema(), kafkaSourceProps(k, `${topic}-g`));
+    const stalled = new Promise<PartitionStalledEvent>((resolve) => s.once('partition-stalled', resolve));
+    try {
+      const seen: string[] = [];
+      while (seen.length < 30) seen.push((await within(s.read(), 30_000, `reading v${seen.length}`))!);
+      expect(seen).toEqual(sent.slice(0, 30));
+      // v31..v49 lie behind the entry for every consumer; the lag never shrinks, and now it is said.
+      expect(await within(stalled, 30_000, 'partition-stalled')).toEqual({
+        topic,
+        partition: 0,
+        offset: 30n,
+        highWatermark: 50n,
+        emptyAnswers: 3,
+      });
+    } finally {
+      await s.close();
+    }
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {

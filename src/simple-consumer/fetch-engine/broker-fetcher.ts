@@ -15,6 +15,7 @@ import { hasLargeEntries, planFetch, type Requested } from './fetch-plan.js';
 import { grownFetchSize } from './fetch-size.js';
 import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
+import { noteAnswer } from './stall-watch.js';
 
 /** Fetch error codes that mean "this broker is the wrong place now": find the leader again. */
 const LEADER_CODES: ReadonlySet<number> = new Set([
@@ -268,6 +269,9 @@ export class BrokerFetcher {
       this.ctx.fail(s, err instanceof Error ? err : new Kafka08Error('message set decode failed', where));
       return;
     }
+
+    const stalled = noteAnswer(s, p.offset, answer.messageSet.length, answer.highWatermark);
+    if (stalled !== undefined) this.ctx.events.emit('partition-stalled', stalled);
 
     // The broker filled the request: more is waiting, so the next request may ask for more.
     // Not for compressed sets: a batch of those is decompressed and decoded whole at hand-out,

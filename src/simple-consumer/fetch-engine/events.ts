@@ -49,11 +49,25 @@ export interface PartitionFailedEvent {
   error: Error;
 }
 
+/**
+ * The partition's leader answered several fetches in a row at `offset` with no records though
+ * its high watermark is higher: the partition makes no progress (see stall-watch.ts). Once per
+ * offset; reading resumes by itself if the broker starts serving records there.
+ */
+export interface PartitionStalledEvent {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  highWatermark: bigint;
+  emptyAnswers: number;
+}
+
 export interface FetchEngineEvents {
   'leader-change': [LeaderChangeEvent];
   'offset-reset': [OffsetResetEvent];
   'fetch-size-grown': [FetchSizeGrownEvent];
   'partition-failed': [PartitionFailedEvent];
+  'partition-stalled': [PartitionStalledEvent];
   /** Emitted only when someone listens, so an unhandled 'error' never throws. */
   error: [RetriableErrorEvent];
   /** A listener of one of these events threw; the engine went on. */

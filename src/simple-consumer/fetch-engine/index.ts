@@ -23,6 +23,7 @@ export type {
   LeaderChangeEvent,
   OffsetResetEvent,
   PartitionFailedEvent,
+  PartitionStalledEvent,
   RetriableErrorEvent,
 } from './events.js';
 export type { FetchEngineStats } from './fetch-stats.js';

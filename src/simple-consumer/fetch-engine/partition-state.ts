@@ -35,6 +35,9 @@ export class PartitionState implements TopicPartition {
   /** Its last answer's entries averaged at least LARGE_ENTRY_BYTES (see catchUpFetchBytes). */
   largeEntries = false;
   paused = false;
+  /** Empty answers in a row at `emptyAt` below the high watermark (see stall-watch.ts). */
+  emptyAnswers = 0;
+  emptyAt: bigint | undefined;
   /** What stopped the partition, while `status` is `failed`. */
   failure: Error | undefined;
   /** Position to resolve with an Offsets request before fetching (start or reset). */
