@@ -28,7 +28,8 @@ export const CONSUME_HELP = `usage: kafka08 consume --topic T [--partition P ...
   -X key=value   a consumer property: fetch.message.max.bytes (first fetch size, 1 MiB),
                  fetch.message.max.bytes.ceiling (the fetch grows to fit a message up to this,
                  64 MiB), fetch.wait.max.ms, fetch.min.bytes, socket.timeout.ms, check.crcs
-  Progress (count, rate, lag) goes to stderr when it is a terminal. Ctrl-C stops (exit 130);
+  Progress (count, rate, lag) goes to stderr when it is a terminal; so does a warning when a
+  partition's broker keeps serving nothing below its high watermark. Ctrl-C stops (exit 130);
   a second Ctrl-C a second later forces it.
 ${COMMON_HELP}`;
 

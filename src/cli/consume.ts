@@ -112,6 +112,13 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
     socketTimeoutMs: 30_000,
     ...o.engine,
   });
+  // Otherwise a partition its broker serves nothing of looks like a quiet one, and --exit-at-end
+  // waits for ever without a word.
+  engine.on('partition-stalled', (e) =>
+    progress.warn(
+      `kafka08: ${e.topic}/${e.partition} offset ${e.offset}: the broker serves no records there though its high watermark is ${e.highWatermark} (an entry claiming a later offset: a damaged log); still asking`,
+    ),
+  );
   const commitTimer = o.commit
     ? setInterval(() => void commit().catch(() => {}), COMMIT_INTERVAL_MS)
     : undefined;

@@ -4,6 +4,7 @@
  */
 export class Progress {
   private readonly enabled: boolean;
+  private readonly quiet: boolean;
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private lastCount = 0;
@@ -15,6 +16,7 @@ export class Progress {
     private readonly render: (ratePerSec: number) => string,
     private readonly count: () => number,
   ) {
+    this.quiet = quiet;
     this.enabled = !quiet && process.stderr.isTTY === true;
     if (this.enabled) {
       this.timer = setInterval(() => this.draw(), 1000);
@@ -30,6 +32,13 @@ export class Progress {
     this.lastAt = now;
     process.stderr.write(`\r\x1b[K${this.render(rate)}`);
     this.drawn = true;
+  }
+
+  /** A warning line on stderr, over the status line if one is drawn (redrawn a second later); none when quiet. */
+  warn(line: string): void {
+    if (this.quiet) return;
+    process.stderr.write(`${this.drawn ? '\r\x1b[K' : ''}${line}\n`);
+    this.drawn = false;
   }
 
   /** Stops redrawing and leaves the cursor on a fresh line. */

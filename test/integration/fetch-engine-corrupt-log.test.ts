@@ -195,6 +195,23 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     } finally {
       await s.close();
     }
+    // The CLI says so on stderr instead of waiting without a word (--exit-at-end never ends
+    // here; the test's timeout sends SIGTERM, which stops it with 130).
+    const r = await cli(
+      ['consume', '--brokers', k.brokers, '--topic', topic, '--exit-at-end', '-f', 'value'],
+      '',
+      {},
+      6000,
+    );
+    expect(r.stdout).toBe(`${sent.slice(0, 30).join('\n')}\n`);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^kafka08: ${topic}/0 offset 30: the broker serves no records there though its high watermark is 50 `,
+        'm',
+      ),
+    );
+    expect(r.stderr.match(/serves no records/g)).toHaveLength(1);
+    expect(r.code).toBe(130);
   });
 
   it('a group consumer (KafkaSource): the records before it, the error, the same error for a later read, the group offset at it', async () => {
