@@ -21,10 +21,9 @@ export interface MessageSetOutline extends MessageSetSummary {
    */
   pieces: { end: number; nextOffset: bigint }[];
   /**
-   * With `cutAtFault`: the error of the first entry the outline found corrupt (a MessageSize
-   * below the minimum, or an offset that steps back where pieces meet). The outline then ends
-   * in front of that entry, as if the set ended there (for a step back, in front of the entry
-   * before it too, since either may be the one that lies): what precedes is outlined as usual.
+   * With `cutAtFault`: the error of the first entry whose MessageSize is below the minimum. The
+   * outline then ends in front of that entry, as if the set ended there: what precedes is
+   * outlined as usual.
    */
   fault?: CorruptError;
 }
@@ -35,8 +34,9 @@ export interface MessageSetOutline extends MessageSetSummary {
  * compressed. Nothing is verified beyond the sizes (a MessageSize below the minimum throws
  * {@link CorruptError}, as in a full decode) and the order of offsets where pieces meet: each
  * piece is verified on its own when it is handed out (CRCs, contents, offsets rising within
- * it), so only here can a step back from one piece to the next be seen. With `cutAtFault` those
- * errors come back as `fault` instead, after the pieces in front of the corrupt entry.
+ * it), so only here can a step back from one piece to the next be seen. It throws; with
+ * `cutAtFault` the two pieces become one instead (see below), and a size below the minimum
+ * comes back as `fault`, after the pieces in front of that entry.
  */
 export function outlineMessageSet(
   buf: Buffer,
@@ -52,7 +52,9 @@ export function outlineMessageSet(
     pieceBytes?: number;
     /**
      * Report a corrupt entry as `fault` and outline what precedes it, instead of throwing: a
-     * reader can then hand out every piece before the corruption and stop exactly at it.
+     * reader can then hand out every piece before the corruption and stop exactly at it. An
+     * offset that steps back where two pieces meet joins them instead, so that the piece's own
+     * check at hand-out sees the step and judges it as it judges one inside a piece.
      */
     cutAtFault?: boolean;
   },
@@ -68,10 +70,10 @@ export function outlineMessageSet(
   let partialTail = false;
   let firstEntrySize: number | undefined;
   let entries = 0;
-  /** The entry before `last` (-1: none). */
-  let beforeLast = -1;
   /** The entry that ended the last piece: the next one must rise above its offset. */
   let pieceLast = -1;
+  /** Entries still to join the current piece before it may end (after two pieces were joined). */
+  let holdCut = 0;
   let fault: CorruptError | undefined;
   while (pos < end) {
     if (end - pos < HEADER) {
@@ -99,28 +101,27 @@ export function outlineMessageSet(
       const hi = int32(buf, pos);
       const lo = int32(buf, pos + 4) >>> 0;
       if (!risesAbove(mark, hi, lo)) {
-        const context = { topic: options?.topic, partition: options?.partition };
-        fault = offsetNotRising(mark, hi, lo, pos, 'MessageSet[].Offset', context);
-        if (options?.cutAtFault === true) {
-          // Either this entry lied downwards or the one before it upwards: neither is handed
-          // out, so no position can move past a record that was not delivered.
-          pieces.pop();
-          pos = last;
-          entries--;
-          const from = pieces.length > 0 ? pieces[pieces.length - 1]!.end : 0;
-          if (pos > from) pieces.push({ end: pos, nextOffset: readOffset(buf, beforeLast) + 1n });
-          last = beforeLast;
+        if (options?.cutAtFault !== true) {
+          const context = { topic: options?.topic, partition: options?.partition };
+          throw offsetNotRising(mark, hi, lo, pos, 'MessageSet[].Offset', context);
         }
-        break;
+        // The piece's check then holds back what it holds back for a step inside a piece (the
+        // entry before the step too, as either may lie), names the offset a reader can go on
+        // from, and reads an entry claiming too much, served first, for what follows it says.
+        // That last rule looks at the two entries after such an entry: they join the piece
+        // before it may end.
+        pieces.pop();
+        pieceStart = pieces.length > 0 ? pieces[pieces.length - 1]!.end : 0;
+        holdCut = 2;
       }
       pieceLast = -1;
     }
     if ((buf[pos + HEADER + 5]! & 0x07) !== 0) compressed = true;
-    beforeLast = last;
     last = pos;
     entries++;
     pos += HEADER + size;
-    if (pos - pieceStart >= pieceBytes) {
+    if (holdCut > 0) holdCut--;
+    if (pos - pieceStart >= pieceBytes && holdCut === 0) {
       pieces.push({ end: pos, nextOffset: readOffset(buf, last) + 1n });
       pieceStart = pos;
       pieceLast = last;

@@ -10,6 +10,7 @@ import { encodeMessageSet } from '../../src/protocol/message-set-encode.js';
 import { produceRequest } from '../../src/protocol/produce.js';
 import type { LocalKafka } from '../../src/rig/index.js';
 import { BrokerConnection } from '../../src/simple-consumer/connection.js';
+import type { FetchEngineInit } from '../../src/simple-consumer/fetch-engine/index.js';
 import { cli } from '../helpers/cli.js';
 import { sharedCluster, uniqueTopic } from '../helpers/cluster.js';
 import { within } from '../helpers/within.js';
@@ -27,6 +28,26 @@ afterEach(async () => {
   await Promise.all(handles.splice(0).map((h) => h.close()));
 });
 
+/** The log segment file of partition 0 of `topic` (one, on whichever broker holds it). */
+function segmentOf(k: LocalKafka, topic: string): string {
+  const dirs = k
+    .descriptor()
+    .brokerList.map((b) => join(b.dir, 'data', `${topic}-0`))
+    .filter((d) => existsSync(d));
+  expect(dirs.length).toBe(1);
+  return join(dirs[0]!, readdirSync(dirs[0]!).find((f) => f.endsWith('.log'))!);
+}
+
+/** Where the entry at `offset` (as it is on disk) starts in `segment`'s bytes, and its length. */
+function entryAt(bytes: Buffer, offset: bigint, segment: string): { pos: number; length: number } {
+  for (let pos = 0; pos + 12 <= bytes.length; ) {
+    const length = 12 + bytes.readInt32BE(pos + 8);
+    if (bytes.readBigInt64BE(pos) === offset) return { pos, length };
+    pos += length;
+  }
+  throw new Error(`offset ${offset} not found in ${segment}`);
+}
+
 /** Writes `bytes` into the log segment of `topic`, `at` bytes into the entry at `offset` (given as it is on disk). */
 function editEntry(
   k: LocalKafka,
@@ -34,28 +55,16 @@ function editEntry(
   offset: bigint,
   edit: (entry: Buffer) => { at: number; bytes: Buffer },
 ): void {
-  const dirs = k
-    .descriptor()
-    .brokerList.map((b) => join(b.dir, 'data', `${topic}-0`))
-    .filter((d) => existsSync(d));
-  expect(dirs.length).toBe(1);
-  const segment = join(dirs[0]!, readdirSync(dirs[0]!).find((f) => f.endsWith('.log'))!);
+  const segment = segmentOf(k, topic);
   const bytes = readFileSync(segment);
-  for (let pos = 0; pos + 12 <= bytes.length; ) {
-    const size = bytes.readInt32BE(pos + 8);
-    if (bytes.readBigInt64BE(pos) === offset) {
-      const { at, bytes: written } = edit(bytes.subarray(pos, pos + 12 + size));
-      const fd = openSync(segment, 'r+');
-      try {
-        writeSync(fd, written, 0, written.length, pos + at);
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    }
-    pos += 12 + size;
+  const { pos, length } = entryAt(bytes, offset, segment);
+  const { at, bytes: written } = edit(bytes.subarray(pos, pos + length));
+  const fd = openSync(segment, 'r+');
+  try {
+    writeSync(fd, written, 0, written.length, pos + at);
+  } finally {
+    closeSync(fd);
   }
-  throw new Error(`offset ${offset} not found in ${segment}`);
 }
 
 /** Flips the last byte (inside the value, covered by the CRC) of the entry at `offset`. */
@@ -103,8 +112,9 @@ async function readToError(
   k: LocalKafka,
   topic: string,
   count: number,
+  init: FetchEngineInit = {},
 ): Promise<{ h: EngineHandle; delivered: string[]; err: unknown }> {
-  const h = engineFor(k);
+  const h = engineFor(k, init);
   handles.push(h);
   h.engine.assign([{ topic, partition: 0, offset: 0n }]);
   const delivered = valuesOf(await pullUntil(h.engine, (b) => valuesOf(b).length >= count, 30_000));
@@ -159,6 +169,19 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
     expect(h.engine.position(topic, 0)).toBe(29n);
     // The broker's own search passes the entry claiming 5 when asked for 30: v31 on, no repeat.
+    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
+  });
+
+  it('the same lie at the start of an answer (the fetch before ends inside v29): the same records, the same error offset, the same rest', async () => {
+    const { k, topic, sent } = await lyingTopic('fe-lie-down-cut', 5n);
+    const segment = segmentOf(k, topic);
+    // The first answer holds v0..v28 and 5 bytes of v29; the next, from 29, opens with v29, then
+    // the entry claiming 5.
+    const fetchSizeBytes = entryAt(readFileSync(segment), 29n, segment).pos + 5;
+    const { h, delivered, err } = await readToError(k, topic, 29, { fetchSizeBytes });
+    expect(delivered).toEqual(sent.slice(0, 29));
+    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
+    expect(h.engine.position(topic, 0)).toBe(29n);
     expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
   });
 

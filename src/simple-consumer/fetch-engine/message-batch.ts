@@ -195,6 +195,16 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   /**
+   * Whether the first entry claims at most the fetch offset, as an honest plain entry does (a
+   * wrapper claims its last message, normally above; so does a plain entry whose offset field
+   * was raised).
+   */
+  startsAtOrBelowFetchOffset(): boolean {
+    const first = this.entries()[0];
+    return first !== undefined && first.nextOffset - 1n <= this.fetchOffset;
+  }
+
+  /**
    * Where each entry ends and the offset after it, up to a fault; walked once for the error path
    * (`withoutRaisedFirst`, then `soundPrefix`).
    */
@@ -355,20 +365,27 @@ export function verifyForHandOut(
     const rest = stepBack ? batch.withoutRaisedFirst() : undefined;
     if (rest !== undefined) return verifyForHandOut(rest, verifyCrc);
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
-    const failure = stepBack && prefix !== undefined ? notBehind(err, prefix.nextOffset) : err;
-    return { batch: prefix, failure };
+    if (!stepBack) return { batch: prefix, failure: err };
+    const position =
+      prefix !== undefined
+        ? prefix.nextOffset
+        : batch.startsAtOrBelowFetchOffset()
+          ? batch.fetchOffset
+          : undefined;
+    return { batch: prefix, failure: position === undefined ? err : notBehind(err, position) };
   }
 }
 
 /**
- * A step back names the offset the data claims, which may lie behind the records this batch
- * delivers (one flipped bit in an offset field, which no CRC covers, makes 30 claim 5). Reading
+ * A step back names the offset the data claims, which may lie behind the records delivered
+ * before it (one flipped bit in an offset field, which no CRC covers, makes 30 claim 5). Reading
  * on from that claim + 1 would hand them out again and meet the same step again, for ever. Such
  * an error names where the partition stands after them instead (the first of the two entries
- * held back), so that reading on from its offset + 1 moves past both. Only then: with nothing
- * delivered, a claim behind the fetch offset may come after an entry claiming far too much (an
- * upward lie, which a 0.8 broker serves first for every fetch offset below the lie), and moving
- * the error's offset there would make each skip lose one sound record.
+ * held back), so that reading on from its offset + 1 moves past both; also when this batch
+ * delivers nothing and so stands at its fetch offset (the two entries open a fetch's answer or
+ * one of its batches). Not when its first entry claims more than that offset: that entry may
+ * be an upward lie, which a 0.8 broker serves first for every fetch offset below the lie, and
+ * moving the error's offset to the fetch offset would make each skip lose one sound record.
  */
 function notBehind(err: CorruptError, position: bigint): CorruptError {
   if (err.offset !== undefined && err.offset >= position) return err;

@@ -4,10 +4,11 @@ import { verifyMessageSet } from '../../../src/protocol/message-set.js';
 import { type MessageSetOutline, outlineMessageSet } from '../../../src/protocol/message-set-outline.js';
 import { rawEntry } from './helpers.js';
 
-// With cutAtFault the outline hands back what precedes a corrupt entry (and, for a step back in
-// offsets, the entry before it too, since either may be the liar) and the error, instead of
-// refusing the whole set: the engine delivers those pieces, then stops the partition. What must
-// hold: every piece verifies alone, and no piece ends past an entry that is not handed out.
+// With cutAtFault the outline hands back what precedes a corrupt entry and the error, instead of
+// refusing the whole set: the engine delivers those pieces, then stops the partition. A step back
+// in offsets where two pieces meet joins them instead, so that the piece's check at hand-out
+// judges it with the rules it has for a step inside a piece (tested with the engine in
+// fetch-engine-offset-lie-cut.test.ts). What must hold: every sound piece verifies alone.
 
 const CONTEXT = { topic: 'orders', partition: 4 };
 
@@ -36,10 +37,20 @@ function expectSoundPieces(set: Buffer, o: MessageSetOutline): void {
   expect(from).toBe(o.validBytes);
 }
 
+/** The error verifyMessageSet throws for `set`. */
+function refusal(set: Buffer): unknown {
+  try {
+    verifyMessageSet(set);
+  } catch (e) {
+    return e;
+  }
+  throw new Error('verifyMessageSet accepted the set');
+}
+
 const rising = Array.from({ length: 60 }, (_, i) => BigInt(i));
 
 describe('outlineMessageSet with cutAtFault', () => {
-  it('a step back where pieces meet: the pieces before it, minus the entry before the step', () => {
+  it('a step back where pieces meet joins the two pieces, and the joined one, checked alone, refuses the step', () => {
     const first = outlineMessageSet(Buffer.concat(entries(rising)), { pieceBytes: 1024 }).pieces;
     for (const boundary of [0, 1]) {
       // k ends piece `boundary`: it claims 500, so k + 1 steps back.
@@ -49,39 +60,43 @@ describe('outlineMessageSet with cutAtFault', () => {
       const parts = entries(offsets);
       const set = Buffer.concat(parts);
       const o = outlineMessageSet(set, { ...CONTEXT, pieceBytes: 1024, cutAtFault: true });
-      expect(o.fault).toBeInstanceOf(CorruptError);
-      expect(o.fault).toMatchObject({ reason: 'bad-offset', offset: BigInt(k + 1), ...CONTEXT });
-      expect(o.validBytes).toBe(starts(parts)[k]);
-      expect(o.nextOffset).toBe(BigInt(k));
-      expect(o.entries).toBe(k);
-      expect(o.partialTail).toBe(false);
-      expect(o.pieces.length).toBe(boundary + 1);
-      expect(o.pieces.at(-1)!.nextOffset).toBe(BigInt(k));
-      expectSoundPieces(set, o);
+      expect(o.fault).toBeUndefined();
+      expect(o.validBytes).toBe(set.length);
+      expect(o.entries).toBe(60);
+      expect(o.nextOffset).toBe(60n);
+      // The pieces in front as they were; the next runs across the step and two entries on.
+      expect(o.pieces.slice(0, boundary)).toEqual(first.slice(0, boundary));
+      const from = boundary === 0 ? 0 : first[boundary - 1]!.end;
+      const joined = o.pieces[boundary]!;
+      expect(joined.end).toBeGreaterThanOrEqual(starts(parts)[k + 3]!);
+      expect(refusal(set.subarray(from, joined.end))).toMatchObject({
+        reason: 'bad-offset',
+        offset: BigInt(k + 1),
+      });
+      expectSoundPieces(set.subarray(joined.end), {
+        ...o,
+        pieces: o.pieces.slice(boundary + 1).map((p) => ({ ...p, end: p.end - joined.end })),
+        validBytes: o.validBytes - joined.end,
+      });
       expect(() => outlineMessageSet(set, { ...CONTEXT, pieceBytes: 1024 })).toThrow(CorruptError);
     }
   });
 
-  it('a step back after a piece of one entry drops that piece whole', () => {
-    // One entry per piece; entry 3 claims 10 and entry 4 steps back to 4.
-    const parts = entries([0n, 1n, 2n, 10n, 4n, 5n]);
-    const set = Buffer.concat(parts);
+  it('pieces of one entry: the step joins the entry before it and the two after it into one piece', () => {
+    // Entry 3 claims 10 and entry 4 steps back to 4.
+    const set = Buffer.concat(entries([0n, 1n, 2n, 10n, 4n, 5n, 6n]));
     const o = outlineMessageSet(set, { pieceBytes: 1, cutAtFault: true });
-    expect(o.fault).toMatchObject({ reason: 'bad-offset', offset: 4n });
-    expect(o.pieces.map((p) => p.nextOffset)).toEqual([1n, 2n, 3n]);
-    expect(o.nextOffset).toBe(3n);
-    expect(o.validBytes).toBe(starts(parts)[3]);
-    expectSoundPieces(set, o);
+    expect(o.fault).toBeUndefined();
+    expect(o.pieces.map((p) => p.nextOffset)).toEqual([1n, 2n, 3n, 6n, 7n]);
+    expect(o.nextOffset).toBe(7n);
   });
 
-  it('a step back right after the first entry leaves nothing to hand out', () => {
+  it('a step back right after the first entry: one piece from the first entry on, nothing dropped', () => {
     const set = Buffer.concat(entries([10n, 4n, 5n]));
     const o = outlineMessageSet(set, { pieceBytes: 1, cutAtFault: true });
-    expect(o.fault).toMatchObject({ reason: 'bad-offset', offset: 4n });
-    expect(o.pieces).toEqual([]);
-    expect(o.nextOffset).toBeNull();
-    expect(o.validBytes).toBe(0);
-    expect(o.entries).toBe(0);
+    expect(o.fault).toBeUndefined();
+    expect(o.pieces).toEqual([{ end: set.length, nextOffset: 6n }]);
+    expect(o.entries).toBe(3);
   });
 
   it('a MessageSize below the minimum: everything in front of that entry, in pieces', () => {
