@@ -17,6 +17,8 @@
 // wasm off: what snappy and lz4 cost before the wasm compressors) runs only when named.
 // --baseline DIR: another built checkout of kafka08 (e.g. the commit before a change), whose
 // driver runs as clients `base` and `base-cb`, interleaved with the others: a before/after in one run.
+// --payload ones: every client sends ProducerPerformance's payload (100 bytes of 0x01) instead of
+// the text values, so the jvm row compares like with like on every codec.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -38,6 +40,7 @@ const size = Number(value('size') ?? 100);
 const runs = Number(value('runs') ?? (smoke ? 1 : 5));
 const timeoutMs = Number(value('timeout') ?? 120) * 1000;
 const codecs = (value('codecs') ?? 'none,gzip,snappy,lz4').split(',');
+const payload = value('payload') ?? 'text';
 const CLIENTS = [
   { name: 'kafka08', file: 'kafka08.js', label: 'kafka08 Producer (ours), send() per record' },
   {
@@ -101,13 +104,13 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-console.log(`${messages} x ${size} B, acks=1, ${runs} round(s), codecs ${codecs.join(', ')}`);
+console.log(`${messages} x ${size} B (${payload}), acks=1, ${runs} round(s), codecs ${codecs.join(', ')}`);
 
 // kcat reads its records as lines of a file, written once, outside any measurement.
 const work = mkdtempSync(join(tmpdir(), 'kafka08-pbench-'));
 const linesFile = join(work, 'values.txt');
 {
-  const block = payloadBlock(size);
+  const block = payloadBlock(size, 1, payload);
   const perBlock = block.length / size;
   const out = Buffer.allocUnsafe(messages * (size + 1));
   for (let i = 0; i < messages; i++) {
@@ -146,13 +149,21 @@ try {
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(
   value('out') ?? join(here, 'results', 'producer-latest.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, caveat: JVM_CAVEAT, ratios: ratios(), results }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), smoke, messages, size, payload, runs, machine: { ...machine, loadAvgAtEnd: loadavg() }, caveat: payload === 'ones' ? undefined : JVM_CAVEAT, ratios: ratios(), results }, null, 2)}\n`,
 );
 printTable();
 process.exit(0);
 
 async function runClient(c, topic, codec, classpath) {
-  const options = { compression: codec, acks: 1, classpath, file: linesFile, timeoutMs, ...c.options };
+  const options = {
+    compression: codec,
+    acks: 1,
+    classpath,
+    file: linesFile,
+    timeoutMs,
+    payload,
+    ...c.options,
+  };
   const brokerPid = kafka.descriptor().brokerList[0]?.pid;
   const brokerCpuBefore = processCpuSec(brokerPid);
   const r = await runTimed(
@@ -289,9 +300,11 @@ function printTable() {
       );
       if (!parts.length) continue;
       const note =
-        codec !== 'none' && r2[codec][ours].jvm !== null ? '  (jvm: constant payload, see caveat)' : '';
+        payload === 'text' && codec !== 'none' && r2[codec][ours].jvm !== null
+          ? '  (jvm: constant payload, see caveat)'
+          : '';
       console.log(`  ${codec.padEnd(7)} ${ours.padEnd(10)} ${parts.join('  ')}${note}`);
     }
   }
-  if (clients.some((c) => c.name === 'jvm')) console.log(`\ncaveat: ${JVM_CAVEAT}`);
+  if (payload === 'text' && clients.some((c) => c.name === 'jvm')) console.log(`\ncaveat: ${JVM_CAVEAT}`);
 }

@@ -16,7 +16,7 @@ if (options.wasmCompressors === false) {
   const { configureCompressWasm } = await import('../../dist/protocol/compression/compress-wasm.js');
   configureCompressWasm({ enabled: false });
 }
-const block = payloadBlock(size);
+const block = payloadBlock(size, 1, options.payload);
 const values = Array.from({ length: BLOCK_VALUES }, (_, i) => block.subarray(i * size, (i + 1) * size));
 
 const producer = new Producer({

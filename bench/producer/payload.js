@@ -5,7 +5,11 @@
 const ALPHABET = Buffer.from('etaoinshrdlucmfw');
 export const BLOCK_VALUES = 4096;
 
-export function payloadBlock(size, seed = 1) {
+// `ones`: every byte 1, what Kafka's ProducerPerformance sends (it takes no payload), so that
+// every client can be measured on the tool's own terms too (`--payload ones`).
+export function payloadBlock(size, seed = 1, kind = 'text') {
+  if (kind === 'ones') return Buffer.alloc(size * BLOCK_VALUES, 1);
+  if (kind !== 'text') throw new Error(`unknown payload ${kind} (text or ones)`);
   const block = Buffer.allocUnsafe(size * BLOCK_VALUES);
   let x = seed >>> 0 || 1;
   for (let j = 0; j < block.length; j++) {
