@@ -25,8 +25,9 @@ const r = await runTimed(
   ],
   { timeoutMs: options.timeoutMs ?? 600_000 },
 );
-// Last line: "N records sent, R records/sec (M MB/sec), ... ms avg latency, ... ms max latency."
-const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(r.stdout);
+// "N records sent, R records/sec (M MB/sec), ... ms avg latency, ... ms max latency.": every 5 s
+// for the window just ended, then once for the whole run; the last line is the run's.
+const m = [...r.stdout.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1) ?? null;
 const count = m ? Number(m[1]) : 0;
 console.log(
   JSON.stringify({

@@ -116,7 +116,7 @@ async function consume(s: CliSession, o: ConsumeOptions): Promise<number> {
   // waits for ever without a word.
   engine.on('partition-stalled', (e) =>
     progress.warn(
-      `kafka08: ${e.topic}/${e.partition} offset ${e.offset}: the broker serves no records there though its high watermark is ${e.highWatermark} (an entry claiming a later offset: a damaged log); still asking`,
+      `kafka08: ${e.topic}/${e.partition} offset ${e.offset}: the broker serves no records there though its high watermark is ${e.highWatermark} (on a 0.8 broker, an entry claiming a later offset: a damaged log); still asking`,
     ),
   );
   const commitTimer = o.commit
