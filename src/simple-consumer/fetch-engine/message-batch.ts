@@ -367,11 +367,7 @@ export function verifyForHandOut(
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
     if (!stepBack) return { batch: prefix, failure: err };
     const position =
-      prefix !== undefined
-        ? prefix.nextOffset
-        : batch.startsAtOrBelowFetchOffset()
-          ? batch.fetchOffset
-          : undefined;
+      prefix?.nextOffset ?? (batch.startsAtOrBelowFetchOffset() ? batch.fetchOffset : undefined);
     return { batch: prefix, failure: position === undefined ? err : notBehind(err, position) };
   }
 }
