@@ -131,6 +131,22 @@ async function readFrom(h: EngineHandle, topic: string, offset: bigint, count: n
   return valuesOf(await pullUntil(h.engine, (b) => valuesOf(b).length >= count, 30_000));
 }
 
+/**
+ * {@link lyingTopic} with entry 30 claiming 5, read from 0: v0..v28 (entry 29 or the entry after
+ * it lies, so neither goes out), bad-offset at 29, and from 30 on v31..v49 (the broker's own
+ * search passes the entry claiming 5 when asked for 30: no repeat).
+ */
+async function expectReadPastDownwardLie(
+  { k, topic, sent }: { k: LocalKafka; topic: string; sent: string[] },
+  init: FetchEngineInit = {},
+): Promise<void> {
+  const { h, delivered, err } = await readToError(k, topic, 29, init);
+  expect(delivered).toEqual(sent.slice(0, 29));
+  expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
+  expect(h.engine.position(topic, 0)).toBe(29n);
+  expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
+}
+
 describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   it('delivers the records before the damaged one, fails at its offset, and reads on after a seek past it', async () => {
     const { k, topic, sent } = await damagedTopic('fe-damaged');
@@ -162,27 +178,16 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   });
 
   it('an offset field flipped on disk to claim 5 (no CRC covers it): the records before the step, bad-offset, and reading on from err.offset + 1 delivers the rest', async () => {
-    const { k, topic, sent } = await lyingTopic('fe-lie-down', 5n);
-    // Entry 29 or the entry after it lies, so neither goes out.
-    const { h, delivered, err } = await readToError(k, topic, 29);
-    expect(delivered).toEqual(sent.slice(0, 29));
-    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
-    expect(h.engine.position(topic, 0)).toBe(29n);
-    // The broker's own search passes the entry claiming 5 when asked for 30: v31 on, no repeat.
-    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
+    await expectReadPastDownwardLie(await lyingTopic('fe-lie-down', 5n));
   });
 
   it('the same lie at the start of an answer (the fetch before ends inside v29): the same records, the same error offset, the same rest', async () => {
-    const { k, topic, sent } = await lyingTopic('fe-lie-down-cut', 5n);
-    const segment = segmentOf(k, topic);
+    const t = await lyingTopic('fe-lie-down-cut', 5n);
+    const segment = segmentOf(t.k, t.topic);
     // The first answer holds v0..v28 and 5 bytes of v29; the next, from 29, opens with v29, then
     // the entry claiming 5.
     const fetchSizeBytes = entryAt(readFileSync(segment), 29n, segment).pos + 5;
-    const { h, delivered, err } = await readToError(k, topic, 29, { fetchSizeBytes });
-    expect(delivered).toEqual(sent.slice(0, 29));
-    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 29n });
-    expect(h.engine.position(topic, 0)).toBe(29n);
-    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 19)).toEqual(sent.slice(31));
+    await expectReadPastDownwardLie(t, { fetchSizeBytes });
   });
 
   it('an offset field rewritten on disk to claim 45: bad-offset after v29, and reading on from err.offset + 1 delivers the rest though the broker serves the lying entry first', async () => {
