@@ -9,6 +9,7 @@ import {
   type SplitOffsetVisitor,
   verifyMessageSet,
 } from '../../protocol/message-set.js';
+import { HEADER } from '../../protocol/message-set-bytes.js';
 import {
   type CopiedSpanVisitor,
   type CopiedWalkOptions,
@@ -195,13 +196,15 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   /**
-   * Whether the first entry claims at most the fetch offset, as an honest plain entry does (a
-   * wrapper claims its last message, normally above; so does a plain entry whose offset field
-   * was raised).
+   * Whether the first entry may be an offset field raised above the fetch offset: a plain entry
+   * claiming more than that offset (see `withoutRaisedFirst`). A wrapper claims its last
+   * message, above the fetch offset as a rule, so its claim says nothing of the kind.
    */
-  startsAtOrBelowFetchOffset(): boolean {
+  firstMayBeRaised(): boolean {
     const first = this.entries()[0];
-    return first !== undefined && first.nextOffset - 1n <= this.fetchOffset;
+    return (
+      first !== undefined && (this.set[HEADER + 5]! & 0x07) === 0 && first.nextOffset - 1n > this.fetchOffset
+    );
   }
 
   /**
@@ -366,8 +369,7 @@ export function verifyForHandOut(
     if (rest !== undefined) return verifyForHandOut(rest, verifyCrc);
     const prefix = err instanceof ProtocolDecodeError ? batch.soundPrefix(verifyCrc, stepBack) : undefined;
     if (!stepBack) return { batch: prefix, failure: err };
-    const position =
-      prefix?.nextOffset ?? (batch.startsAtOrBelowFetchOffset() ? batch.fetchOffset : undefined);
+    const position = prefix?.nextOffset ?? (batch.firstMayBeRaised() ? undefined : batch.fetchOffset);
     return { batch: prefix, failure: position === undefined ? err : notBehind(err, position) };
   }
 }
@@ -379,9 +381,10 @@ export function verifyForHandOut(
  * an error names where the partition stands after them instead (the first of the two entries
  * held back), so that reading on from its offset + 1 moves past both; also when this batch
  * delivers nothing and so stands at its fetch offset (the two entries open a fetch's answer or
- * one of its batches). Not when its first entry claims more than that offset: that entry may
- * be an upward lie, which a 0.8 broker serves first for every fetch offset below the lie, and
- * moving the error's offset to the fetch offset would make each skip lose one sound record.
+ * one of its batches). Not when its first entry is a plain one claiming more than that offset:
+ * it may be an upward lie, which a 0.8 broker serves first for every fetch offset below the
+ * lie, and moving the error's offset to the fetch offset would make each skip lose one sound
+ * record.
  */
 function notBehind(err: CorruptError, position: bigint): CorruptError {
   if (err.offset !== undefined && err.offset >= position) return err;

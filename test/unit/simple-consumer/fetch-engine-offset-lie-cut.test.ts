@@ -1,7 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { Codec } from '../../../src/protocol/compression/index.js';
 import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { key } from './fetch-engine-fake-cluster.js';
-import { engineHarness, range } from './fetch-engine-harness.js';
+import { engineHarness, range, readToError } from './fetch-engine-harness.js';
 import { expectReadPastDownwardLie, expectReadPastUpwardLie } from './offset-lie-expectations.js';
 
 // The engine hands an answer out in batches of about `batchBytes`, each checked on its own, and
@@ -72,6 +73,50 @@ describe('FetchEngine: an offset lie where two batches or two answers meet', () 
 
     it(`claiming 45 (${name}): m0..m29, bad-offset at 31, and reading on from 32, 31 or 40 delivers what was asked for`, async () => {
       await expectReadPastUpwardLie(await lying(45n, cut));
+    });
+  }
+});
+
+describe('FetchEngine: a step back between compressed wrappers where two batches meet', () => {
+  // Wrappers of 10 messages each; the fourth's own offset rewritten to claim 5. Compressed sets
+  // keep the conservative rule; what matters here is that a cut changes nothing about it.
+  async function wrapped(
+    codec: Codec,
+    batchBytes: number | 'before-lie' | 'one-wrapper',
+  ): Promise<FetchEngine> {
+    const c = await cluster(1);
+    c.addPartition('w', 0, 0);
+    for (let w = 0; w < 6; w++) c.append('w', 0, range('m', w * 10, w * 10 + 10), codec);
+    const entries = c.logs.get(key('w', 0))!.entries;
+    const entry = entries[3]!;
+    entry.bytes = Buffer.from(entry.bytes);
+    entry.bytes.writeBigInt64BE(5n, 0);
+    const bytes =
+      batchBytes === 'before-lie'
+        ? entries.slice(0, 3).reduce((n, x) => n + x.bytes.length, 0)
+        : batchBytes === 'one-wrapper'
+          ? 1
+          : batchBytes;
+    const e = engine(c, { batchBytes: bytes });
+    e.assign([{ topic: 'w', partition: 0, offset: 0n }]);
+    return e;
+  }
+
+  for (const codec of [Codec.Gzip, Codec.Snappy, Codec.Lz4]) {
+    it(`codec ${codec}: a batch ending before the lying wrapper, or one per wrapper, reads as one batch does`, async () => {
+      const whole = await wrapped(codec, 1 << 20);
+      const expected = await readToError(whole);
+      expect(expected.error).toMatchObject({ reason: 'bad-offset' });
+      for (const cut of ['before-lie', 'one-wrapper'] as const) {
+        const e = await wrapped(codec, cut);
+        const got = await readToError(e);
+        expect(got.delivered).toEqual(expected.delivered);
+        expect(got.error).toMatchObject({
+          reason: 'bad-offset',
+          offset: (expected.error as { offset: bigint }).offset,
+        });
+        expect(e.position('w', 0)).toBe(whole.position('w', 0));
+      }
     });
   }
 });
