@@ -63,6 +63,27 @@ describe('FetchEngine: a partition the broker serves nothing of below its high w
     expect(stalled).toHaveLength(1);
   });
 
+  it('a partition-stalled listener that throws: reported as listener-error, and reading goes on', async () => {
+    const c = await cluster(1);
+    c.addPartition('s', 0, 0);
+    c.append('s', 0, range('m', 0, 40));
+    const entry = c.logs.get(key('s', 0))!.entries[30]!;
+    entry.offset = 1n << 40n;
+    const e = engine(c, { maxWaitMs: 20 });
+    const thrown = new Error('listener');
+    const heard: unknown[] = [];
+    e.on('partition-stalled', () => {
+      throw thrown;
+    });
+    e.on('listener-error', (ev) => heard.push(ev.error));
+    e.assign([{ topic: 's', partition: 0, offset: 0n }]);
+    expect(values(await take(e, 30))).toEqual(range('m', 0, 30));
+    await sleep(300);
+    expect(heard).toEqual([thrown]);
+    entry.offset = 30n;
+    expect(values(await take(e, 10))).toEqual(range('m', 30, 40));
+  });
+
   it('a caught-up partition (its position at the high watermark) is never reported, however long it waits', async () => {
     const c = await cluster(1);
     c.addPartition('s', 0, 0);
