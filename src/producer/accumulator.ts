@@ -1,4 +1,4 @@
-import { messageEntrySize, writeMessageEntry } from '../protocol/message-set-encode.js';
+import { messageEntrySize, sealMessageSet, writeUnsealedEntry } from '../protocol/message-set-encode.js';
 
 /** Where a record landed: `offset` is the broker's, undefined with acks=0 (no answer). */
 export interface RecordMetadata {
@@ -29,6 +29,8 @@ export class Batch {
   buffer: Buffer | undefined;
   /** Wire bytes of the records (12-byte log overhead + message each), measured against batch.size. */
   bytes = 0;
+  /** Entries in `buffer[0, sealed)` have their CRCs; appends leave them to {@link messageSet}. */
+  private sealed = 0;
   /** Records in the batch. */
   count = 0;
   /** What the records hold of buffer.memory, given back when the batch is answered. */
@@ -67,15 +69,20 @@ export class Batch {
     first: Resolve | SendCallback,
     second: Reject | null,
   ): void {
-    this.bytes = writeMessageEntry(this.buffer!, this.bytes, this.count, 0, key, value);
+    this.bytes = writeUnsealedEntry(this.buffer!, this.bytes, this.count, 0, key, value);
     this.count++;
     this.held += held;
     this.settlers.push(first, second);
   }
 
-  /** The uncompressed message set. */
+  /** The uncompressed message set, every entry with its CRC. */
   get messageSet(): Buffer {
-    return this.buffer!.subarray(0, this.bytes);
+    const buf = this.buffer!;
+    if (this.sealed < this.bytes) {
+      sealMessageSet(buf, this.sealed, this.bytes);
+      this.sealed = this.bytes;
+    }
+    return buf.subarray(0, this.bytes);
   }
 
   /** Resolves when every record of the batch has been answered, successfully or not. */

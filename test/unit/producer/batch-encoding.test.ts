@@ -152,4 +152,26 @@ describe('producer batch encoding', () => {
     expect(reused.buffer).toBe(firstBuffer);
     expect(reused.messageSet.equals(referenceEncode([{ key: null, value: text(100, 21) }], 0))).toBe(true);
   });
+
+  // CRCs are written when the set is read (one pass over the whole set, sealMessageSet), not as
+  // records are appended: reading between appends, and a set longer than the CRC's copy window
+  // (120 KiB), must still give every entry its CRC.
+  it('a set read between appends, and one longer than the CRC window, carries every CRC', () => {
+    const many = Array.from({ length: 1500 }, (_, i) => ({
+      key: i % 5 ? null : text(6, i),
+      value: text(60 + (i % 400), 1000 + i),
+    }));
+    const acc = new RecordAccumulator(1 << 20, () => 0, 4 << 20);
+    const reads: Buffer[] = [];
+    many.forEach((r, i) => {
+      acc.append('t', 0, r.key, r.value, 0, () => {}, null);
+      if (i === 0 || i === 700) reads.push(Buffer.from(acc.queue('t', 0).batches[0]!.messageSet));
+    });
+    const batch = acc.queue('t', 0).batches[0]!;
+    expect(batch.count).toBe(many.length);
+    expect(batch.bytes).toBeGreaterThan(3 * 122_880);
+    expect(batch.messageSet.equals(referenceEncode(many, 0))).toBe(true);
+    expect(reads[0]!.equals(referenceEncode(many.slice(0, 1), 0))).toBe(true);
+    expect(reads[1]!.equals(referenceEncode(many.slice(0, 701), 0))).toBe(true);
+  });
 });
