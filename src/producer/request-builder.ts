@@ -85,16 +85,17 @@ export class RequestBuilder {
   }
 
   /**
-   * One partition's message set: its batches' sets, as written at append time. Compressed, each
-   * batch is one wrapper (as the Java producer compresses per batch), kept for retries.
+   * One partition's message set: its batches' sets, as written at append time, sent as they lie
+   * (pieces of the request, not joined). Compressed, each batch is one wrapper (as the Java
+   * producer compresses per batch), kept for retries.
    */
-  private messageSet(batches: Batch[]): Buffer {
+  private messageSet(batches: Batch[]): Uint8Array | Uint8Array[] {
     const codec = this.config.codec;
     if (batches.length === 1) {
       const b = batches[0]!;
       return codec === 0 ? b.messageSet : this.compressed(b, codec);
     }
-    return Buffer.concat(batches.map((b) => (codec === 0 ? b.messageSet : this.compressed(b, codec))));
+    return batches.map((b) => (codec === 0 ? b.messageSet : this.compressed(b, codec)));
   }
 
   private compressed(b: Batch, codec: 1 | 2 | 3): Buffer {

@@ -13,7 +13,7 @@
  * request says `expectsResponse: false`. The MessageSet is encoded elsewhere; here it is opaque.
  * Offset in the response is the offset given to the first appended message.
  */
-import { inContext, readTopics, writeBytes, writeTopics } from './codec-util.js';
+import { inContext, readTopics, writeTopics } from './codec-util.js';
 import { ProtocolEncodeError } from './errors.js';
 import type { Reader } from './reader.js';
 import { ApiKey, type KafkaRequest } from './request.js';
@@ -21,8 +21,11 @@ import type { Writer } from './writer.js';
 
 export interface ProduceRequestPartition {
   partition: number;
-  /** A complete, already-encoded MessageSet. */
-  messageSet: Uint8Array;
+  /**
+   * A complete, already-encoded MessageSet, or its pieces in order (a producer's batches), which
+   * are then sent one after the other without being joined first.
+   */
+  messageSet: Uint8Array | readonly Uint8Array[];
 }
 
 export interface ProduceRequestTopic {
@@ -36,6 +39,17 @@ export interface ProduceRequest {
   timeoutMs: number;
   topics: ProduceRequestTopic[];
 }
+
+/** A Produce request as a fake broker decodes it: every message set in one piece. */
+export interface DecodedProduceRequest extends ProduceRequest {
+  topics: { topic: string; partitions: { partition: number; messageSet: Uint8Array }[] }[];
+}
+
+/**
+ * Message sets (or pieces) of at least this many bytes are sent from where they lie instead of
+ * being copied into the request frame; a smaller one costs less to copy than to send apart.
+ */
+const BY_REFERENCE_BYTES = 1024;
 
 export interface ProduceResponsePartition {
   partition: number;
@@ -71,14 +85,44 @@ export function produceRequest(req: ProduceRequest): KafkaRequest<ProduceRespons
   };
 }
 
-/** The frame's size, close enough: header and per-partition fields, plus the message sets. */
+/**
+ * The bytes the frame's own buffer will take, close enough: header and per-partition fields, plus
+ * the message sets small enough to be copied into it. A malformed request gets a default here;
+ * encoding it then names the field at fault.
+ */
 function produceRequestSize(req: ProduceRequest): number {
-  let n = 64;
-  for (const t of req.topics) {
-    n += 8 + t.topic.length * 3;
-    for (const p of t.partitions) n += 8 + p.messageSet.length;
+  try {
+    let n = 64;
+    for (const t of req.topics) {
+      n += 8 + t.topic.length * 3;
+      for (const p of t.partitions) {
+        n += 8;
+        for (const piece of pieces(p.messageSet) ?? [])
+          if (piece.length < BY_REFERENCE_BYTES) n += piece.length;
+      }
+    }
+    return n;
+  } catch {
+    return 128;
   }
-  return n;
+}
+
+/** The pieces of a message set, or undefined when it is neither bytes nor an array of bytes. */
+function pieces(set: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] | undefined {
+  const parts = set instanceof Uint8Array ? [set] : set;
+  return Array.isArray(parts) && parts.every((piece) => piece instanceof Uint8Array) ? parts : undefined;
+}
+
+function writeMessageSet(w: Writer, set: Uint8Array | readonly Uint8Array[], field: string): void {
+  const parts = pieces(set);
+  if (parts === undefined) throw new ProtocolEncodeError(field, 'expected bytes or an array of bytes');
+  let size = 0;
+  for (const piece of parts) size += piece.length;
+  w.int32(size, field);
+  for (const piece of parts) {
+    if (piece.length >= BY_REFERENCE_BYTES) w.rawByReference(piece);
+    else w.raw(piece);
+  }
 }
 
 function checkAcks(acks: number): void {
@@ -95,26 +139,21 @@ export function encodeProduceRequestBody(w: Writer, req: ProduceRequest): void {
   writeTopics(w, req.topics, 'ProduceRequest', (p, P) =>
     inContext({ partition: p.partition }, () => {
       w.int32(p.partition, `${P}.partition`);
-      writeBytes(w, p.messageSet, `${P}.messageSet`);
+      writeMessageSet(w, p.messageSet, `${P}.messageSet`);
     }),
   );
 }
 
-export function decodeProduceRequestBody(r: Reader): ProduceRequest {
+export function decodeProduceRequestBody(r: Reader): DecodedProduceRequest {
   const requiredAcks = r.int16('ProduceRequest.requiredAcks');
   const timeoutMs = r.int32('ProduceRequest.timeoutMs');
   // A partition entry is at least 4+4 bytes.
-  const topics: ProduceRequestTopic[] = readTopics(
-    r,
-    'ProduceRequest',
-    8,
-    (r, P, topic): ProduceRequestPartition => {
-      const partition = r.int32(`${P}.partition`);
-      const size = r.int32(`${P}.messageSetSize`);
-      const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
-      return { partition, messageSet };
-    },
-  );
+  const topics: DecodedProduceRequest['topics'] = readTopics(r, 'ProduceRequest', 8, (r, P, topic) => {
+    const partition = r.int32(`${P}.partition`);
+    const size = r.int32(`${P}.messageSetSize`);
+    const messageSet = r.sub(size, `${P}.messageSet`, { topic, partition }).rest();
+    return { partition, messageSet };
+  });
   r.expectEnd('ProduceRequest');
   return { requiredAcks, timeoutMs, topics };
 }

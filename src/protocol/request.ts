@@ -66,6 +66,10 @@ export function encodeRequestFrame(
   encodeBody: (w: Writer) => void,
   sizeHint = 128,
 ): Buffer {
+  return frameWriter(header, encodeBody, sizeHint).toBuffer();
+}
+
+function frameWriter(header: RequestHeader, encodeBody: (w: Writer) => void, sizeHint: number): Writer {
   const w = new Writer(sizeHint);
   w.sized((w) => {
     w.int16(header.apiKey, 'RequestHeader.apiKey');
@@ -74,18 +78,34 @@ export function encodeRequestFrame(
     w.string(header.clientId, 'RequestHeader.clientId');
     encodeBody(w);
   });
-  return w.toBuffer();
+  return w;
 }
 
 /** Encodes `request` as a frame with the given correlation id and client id. */
 export function encodeRequest<T>(request: KafkaRequest<T>, correlationId: number, clientId: string): Buffer {
+  return requestWriter(request, correlationId, clientId).toBuffer();
+}
+
+/**
+ * {@link encodeRequest}'s frame as the pieces to write in order, nothing copied: large message
+ * sets of a Produce request stay where they are. They must not change until written.
+ */
+export function encodeRequestChunks<T>(
+  request: KafkaRequest<T>,
+  correlationId: number,
+  clientId: string,
+): Uint8Array[] {
+  return requestWriter(request, correlationId, clientId).chunks();
+}
+
+function requestWriter<T>(request: KafkaRequest<T>, correlationId: number, clientId: string): Writer {
   if (!Number.isInteger(correlationId) || correlationId < 0 || correlationId > 0x7fffffff) {
     throw new ProtocolEncodeError('RequestHeader.correlationId', `${correlationId} is not in [0, 2^31)`);
   }
-  return encodeRequestFrame(
+  return frameWriter(
     { apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId, clientId },
     (w) => request.encodeBody(w),
-    request.sizeHint,
+    request.sizeHint ?? 128,
   );
 }
 

@@ -12,7 +12,15 @@ const INT64_MAX = (1n << 63n) - 1n;
  */
 export class Writer {
   private buf: Buffer;
+  /** Bytes written into `buf`; bytes placed by reference are not counted here. */
   pos = 0;
+  /**
+   * Bytes placed by reference ({@link bytesByReference}): each goes on the wire where `buf` had
+   * reached `at`. Undefined until the first one.
+   */
+  private refs: { at: number; bytes: Uint8Array }[] | undefined;
+  /** Total length of the bytes placed by reference. */
+  private refBytes = 0;
 
   constructor(initialSize = 256) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -100,6 +108,19 @@ export class Writer {
     return this;
   }
 
+  /**
+   * {@link raw} without copying `v`: it is sent from where it lies, between the bytes written
+   * before and after it (see {@link chunks}). For large payloads (a Produce request's message
+   * sets), which would otherwise be copied into the frame. `v` must not change until sent.
+   */
+  rawByReference(v: Uint8Array): this {
+    if (v.length === 0) return this;
+    this.refs ??= [];
+    this.refs.push({ at: this.pos, bytes: v });
+    this.refBytes += v.length;
+    return this;
+  }
+
   /** Raw bytes with no length prefix. */
   raw(v: Uint8Array): this {
     this.ensure(v.length);
@@ -121,9 +142,12 @@ export class Writer {
   sized(body: (w: Writer) => void): this {
     this.ensure(4);
     const at = this.pos;
+    const refsBefore = this.refBytes;
     this.pos += 4;
     body(this);
-    this.buf.writeInt32BE(this.pos - at - 4, at);
+    const size = this.pos - at - 4 + this.refBytes - refsBefore;
+    if (size > INT32_MAX) throw new ProtocolEncodeError('size', `${size} bytes exceed the int32 length`);
+    this.buf.writeInt32BE(size, at);
     return this;
   }
 
@@ -134,11 +158,30 @@ export class Writer {
 
   /** A view of the bytes written so far, valid until the next write. */
   view(from = 0, to = this.pos): Buffer {
+    if (this.refs !== undefined) throw new Error('Writer.view() cannot show bytes placed by reference');
     return this.buf.subarray(from, to);
   }
 
   /** A copy of everything written, safe to keep after the writer is reused. */
   toBuffer(): Buffer {
+    if (this.refs !== undefined) return Buffer.concat(this.chunks());
     return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /**
+   * Everything written, in wire order, without copying: views of the writer's own buffer between
+   * the bytes placed by reference. For a writer that is not written to again.
+   */
+  chunks(): Uint8Array[] {
+    if (this.refs === undefined) return [this.buf.subarray(0, this.pos)];
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.refs) {
+      if (at > from) out.push(this.buf.subarray(from, at));
+      out.push(bytes);
+      from = at;
+    }
+    if (this.pos > from) out.push(this.buf.subarray(from, this.pos));
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 import { Socket, type SocketConstructorOpts, type TcpSocketConnectOpts } from 'node:net';
 import { Kafka08Error, ProtocolDecodeError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
-import { ApiKey, encodeRequest, type KafkaRequest } from '../protocol/request.js';
+import { ApiKey, encodeRequestChunks, type KafkaRequest } from '../protocol/request.js';
 import {
   type BrokerAddress,
   ClosedByBrokerError,
@@ -166,7 +166,7 @@ export class SocketSession {
     signal: AbortSignal | undefined,
   ): Promise<T> {
     if (this.deathError !== undefined) return Promise.reject(this.deathError);
-    const frame = encodeRequest(request, correlationId, this.options.clientId);
+    const frame = encodeRequestChunks(request, correlationId, this.options.clientId);
     if (!request.expectsResponse) return this.sendWithoutResponse(frame);
 
     return new Promise<T>((resolve, reject) => {
@@ -195,7 +195,7 @@ export class SocketSession {
       };
       this.queue.push(entry);
       this.updateRef();
-      this.socket.write(frame);
+      this.write(frame);
     });
   }
 
@@ -204,11 +204,11 @@ export class SocketSession {
    * the response queue and is done once the kernel has taken the bytes. Callers type such a
    * request as `KafkaRequest<void>`; the promise resolves with `undefined`.
    */
-  private sendWithoutResponse<T>(frame: Buffer): Promise<T> {
+  private sendWithoutResponse<T>(frame: Uint8Array[]): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.writesPending++;
       this.updateRef();
-      this.socket.write(frame, (err) => {
+      this.write(frame, (err) => {
         this.writesPending--;
         this.updateRef();
         this.notifyIfIdle();
@@ -216,6 +216,21 @@ export class SocketSession {
         else resolve(undefined as T);
       });
     });
+  }
+
+  /**
+   * Writes a frame's pieces as one write (a Produce request's message sets are pieces of their
+   * own, not copied into the frame); `done` is called once the last piece is written.
+   */
+  private write(frame: Uint8Array[], done?: (err?: Error | null) => void): void {
+    if (frame.length === 1) {
+      this.socket.write(frame[0]!, done);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < frame.length - 1; i++) this.socket.write(frame[i]!);
+    this.socket.write(frame[frame.length - 1]!, done);
+    this.socket.uncork();
   }
 
   /** Resolves once nothing is in flight (or the session died): used by `close({ drain: true })`. */
