@@ -92,6 +92,9 @@ export function sealMessageSet(buf: Buffer, from: number, to: number): void {
   clearCrcWindow();
   for (let at = from; at < to; ) {
     const end = at + 12 + buf.readInt32BE(at + 8);
+    // Never hash outside the set, whatever its bytes say (the window copy reads unchecked).
+    if (end > to || end < at + ENTRY_OVERHEAD)
+      throw new RangeError(`no whole entry at ${at} of [${from}, ${to})`);
     putInt32(buf, at + 12, crc32InWindow(buf, at + 16, end));
     at = end;
   }

@@ -15,7 +15,7 @@ export class Writer {
   /** Bytes written into `buf`; bytes placed by reference are not counted here. */
   pos = 0;
   /**
-   * Bytes placed by reference ({@link bytesByReference}): each goes on the wire where `buf` had
+   * Bytes placed by reference ({@link rawByReference}): each goes on the wire where `buf` had
    * reached `at`. Undefined until the first one.
    */
   private refs: { at: number; bytes: Uint8Array }[] | undefined;
