@@ -1,5 +1,5 @@
 import { type Codec, compress } from './compression/index.js';
-import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
+import { clearCrcWindow, crc32InWindow } from './crc32.js';
 import { ProtocolEncodeError } from './errors.js';
 
 /** A message to encode; an absent key is null. */
@@ -38,28 +38,11 @@ export function messageEntrySize(key: Uint8Array | null, value: Uint8Array | nul
 
 /**
  * Writes one magic-0 entry (offset, size, crc, magic, attributes, key, value) at `at`, which must
- * have {@link messageEntrySize} bytes of room, and returns the position after it. The CRC is
- * computed once over the bytes just written, with no view or copy. `offset` is a number on the
- * producer's path (offsets relative to a batch), a bigint for sets built with a base offset.
- */
-export function writeMessageEntry(
-  buf: Buffer,
-  at: number,
-  offset: number | bigint,
-  attributes: number,
-  key: Uint8Array | null,
-  value: Uint8Array | null,
-): number {
-  const end = writeUnsealedEntry(buf, at, offset, attributes, key, value);
-  const crc = crc32(buf, at + 16, end);
-  putInt32(buf, at + 12, crc);
-  return end;
-}
-
-/**
- * {@link writeMessageEntry} with the CRC left unwritten, for a set whose entries are hashed
- * together by {@link sealMessageSet} once it is complete: one pass over a whole set runs in wasm
- * over a single copy of it, about half the cost of hashing each ~100-byte entry as it is written.
+ * have {@link messageEntrySize} bytes of room, and returns the position after it. `offset` is a
+ * number on the producer's path (offsets relative to a batch), a bigint for sets built with a
+ * base offset. The CRC is left unwritten: the entries of a set are hashed together by
+ * {@link sealMessageSet} once it is complete, one pass in wasm over a single copy of the set,
+ * about half the cost of hashing each ~100-byte entry as it is written.
  */
 export function writeUnsealedEntry(
   buf: Buffer,
@@ -175,6 +158,6 @@ export function encodeMessageSet(
 export function encodeWrapper(codec: 1 | 2 | 3, innerSet: Uint8Array, offset: number | bigint): Buffer {
   const value = compress(codec, innerSet);
   const out = Buffer.allocUnsafe(messageEntrySize(null, value));
-  writeMessageEntry(out, 0, offset, codec, null, value);
+  sealMessageSet(out, 0, writeUnsealedEntry(out, 0, offset, codec, null, value));
   return out;
 }
