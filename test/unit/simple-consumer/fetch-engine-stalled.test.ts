@@ -36,14 +36,21 @@ describe('noteAnswer', () => {
 });
 
 describe('FetchEngine: a partition the broker serves nothing of below its high watermark', () => {
-  it('reports partition-stalled once at the offset, keeps fetching, and reads on when the broker serves again', async () => {
+  /**
+   * m0..m(count-1) on s/0, entry 30 claiming an offset past the log end, so the broker's answers
+   * from 30 on stop before it; an engine waiting 20 ms per empty fetch.
+   */
+  async function stallingAt30(count: number) {
     const c = await cluster(1);
     c.addPartition('s', 0, 0);
-    c.append('s', 0, range('m', 0, 60));
-    // Entry 30 claims an offset past the log end: the broker's answers from 30 on stop before it.
+    c.append('s', 0, range('m', 0, count));
     const entry = c.logs.get(key('s', 0))!.entries[30]!;
     entry.offset = 1n << 40n;
-    const e = engine(c, { maxWaitMs: 20 });
+    return { c, entry, e: engine(c, { maxWaitMs: 20 }) };
+  }
+
+  it('reports partition-stalled once at the offset, keeps fetching, and reads on when the broker serves again', async () => {
+    const { c, entry, e } = await stallingAt30(60);
     const stalled: PartitionStalledEvent[] = [];
     e.on('partition-stalled', (ev) => stalled.push(ev));
     e.assign([{ topic: 's', partition: 0, offset: 0n }]);
@@ -64,12 +71,7 @@ describe('FetchEngine: a partition the broker serves nothing of below its high w
   });
 
   it('a partition-stalled listener that throws: reported as listener-error, and reading goes on', async () => {
-    const c = await cluster(1);
-    c.addPartition('s', 0, 0);
-    c.append('s', 0, range('m', 0, 40));
-    const entry = c.logs.get(key('s', 0))!.entries[30]!;
-    entry.offset = 1n << 40n;
-    const e = engine(c, { maxWaitMs: 20 });
+    const { entry, e } = await stallingAt30(40);
     const thrown = new Error('listener');
     const heard: unknown[] = [];
     e.on('partition-stalled', () => {
