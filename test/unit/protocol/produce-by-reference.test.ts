@@ -64,6 +64,25 @@ describe('Produce message sets sent by reference', () => {
     expect(inPieces.every((c) => c.length > 0)).toBe(true);
   });
 
+  it('a piece of 1023 bytes is copied, one of 1024 is sent from where it lies', () => {
+    const below = Buffer.alloc(1023, 1);
+    const at = Buffer.alloc(1024, 2);
+    const r = (messageSet: Uint8Array | Uint8Array[]) =>
+      produceRequest({
+        requiredAcks: 1,
+        timeoutMs: 1,
+        topics: [{ topic: 't', partitions: [{ partition: 0, messageSet }] }],
+      });
+    const chunks = encodeRequestChunks(r([below, at, below]), 1, 'c');
+    expect(chunks.filter((c) => c === at)).toHaveLength(1);
+    expect(chunks.some((c) => c === below)).toBe(false);
+    expect(Buffer.concat(chunks).equals(encodeRequest(r(Buffer.concat([below, at, below])), 1, 'c'))).toBe(
+      true,
+    );
+    expect(encodeRequestChunks(r(below), 1, 'c')).toHaveLength(1);
+    expect(encodeRequestChunks(r(at), 1, 'c')).toHaveLength(2);
+  });
+
   it('a request with nothing large is one piece', () => {
     const r = produceRequest({
       requiredAcks: 1,
