@@ -13,6 +13,7 @@ import {
   encodeMessageSet,
   encodeWrapper,
   type MessageToEncode,
+  sealMessageSet,
 } from '../../../src/protocol/message-set-encode.js';
 import { Writer } from '../../../src/protocol/writer.js';
 import { letterText } from '../../helpers/xorshift.js';
@@ -173,5 +174,20 @@ describe('producer batch encoding', () => {
     expect(batch.messageSet.equals(referenceEncode(many, 0))).toBe(true);
     expect(reads[0]!.equals(referenceEncode(many.slice(0, 1), 0))).toBe(true);
     expect(reads[1]!.equals(referenceEncode(many.slice(0, 701), 0))).toBe(true);
+  });
+
+  it('sealing refuses an entry whose size runs past the set or below a whole message, hashing nothing outside', () => {
+    const set = Buffer.from(encodeMessageSet([{ value: text(50, 1) }, { value: text(50, 2) }]));
+    const first = 12 + set.readInt32BE(8);
+    const past = Buffer.from(set);
+    past.writeInt32BE(set.length, first + 8);
+    expect(() => sealMessageSet(past, 0, past.length)).toThrow(RangeError);
+    const short = Buffer.from(set);
+    short.writeInt32BE(13, first + 8);
+    expect(() => sealMessageSet(short, 0, short.length)).toThrow(RangeError);
+    const whole = Buffer.from(set);
+    whole.fill(0, 12, 16);
+    sealMessageSet(whole, 0, whole.length);
+    expect(whole.equals(set)).toBe(true);
   });
 });
