@@ -1,4 +1,5 @@
 import { messageEntrySize, sealMessageSet, writeUnsealedEntry } from '../protocol/message-set-encode.js';
+import { BatchSizing } from './batch-sizing.js';
 
 /** Where a record landed: `offset` is the broker's, undefined with acks=0 (no answer). */
 export interface RecordMetadata {
@@ -20,11 +21,13 @@ type Reject = (e: Error) => void;
  * Records for one partition, sent together, encoded as they are appended: `buffer` holds the
  * uncompressed message set (offsets 0, 1, ... relative to the batch, as the Java producer writes
  * them), so sending costs no per-record work and a compressed batch is compressed once. A batch
- * takes records until its bytes reach `batch.size` (a record larger than that gets a batch of its
- * own).
+ * takes records until its bytes reach its `limit` ({@link BatchSizing}: batch.size, or more when
+ * compressed); a record larger than that gets a batch of its own.
  */
 export class Batch {
   readonly createdAt: number;
+  /** Uncompressed bytes the batch may take; its buffer grows towards this as records come. */
+  readonly limit: number;
   /** The message set so far, in `buffer[0, bytes)`; undefined once compressed or answered. */
   buffer: Buffer | undefined;
   /** Wire bytes of the records (12-byte log overhead + message each), measured against batch.size. */
@@ -51,17 +54,18 @@ export class Batch {
   private readonly settlers: (Resolve | Reject | SendCallback | null)[] = [];
   private doneWaiters: (() => void)[] | undefined;
 
-  constructor(createdAt: number, buffer: Buffer) {
+  constructor(createdAt: number, buffer: Buffer, limit: number) {
     this.createdAt = createdAt;
     this.buffer = buffer;
+    this.limit = limit;
   }
 
-  /** Room left in the buffer. */
+  /** Bytes the batch may still take. */
   get room(): number {
-    return this.buffer === undefined || this.closed ? 0 : this.buffer.length - this.bytes;
+    return this.buffer === undefined || this.closed ? 0 : this.limit - this.bytes;
   }
 
-  /** Encodes one record at the end of the set; the caller checked {@link room}. */
+  /** Encodes one record at the end of the set; the caller checked {@link room} and the buffer's length. */
   append(
     key: Buffer | null,
     value: Buffer | null,
@@ -166,11 +170,14 @@ export class PartitionQueue {
 
 /**
  * The producer's unsent records, per partition. Appending encodes the record into its partition's
- * open batch; batch buffers of `batch.size` are reused once their batch is compressed or answered,
- * as Java's BufferPool reuses them, so a steady stream allocates none.
+ * open batch; batch buffers (batch.size at first, grown when a compressed batch takes more) are
+ * reused once their batch is compressed or answered, as Java's BufferPool reuses them, so a steady
+ * stream allocates none.
  */
 export class RecordAccumulator {
   readonly batchSize: number;
+  /** How large each new batch may grow; told each wrapper's ratio by the request builder. */
+  readonly sizing: BatchSizing;
   /** Every partition queue, in creation order (the sender's drain order). */
   readonly queues: PartitionQueue[] = [];
   /**
@@ -181,13 +188,20 @@ export class RecordAccumulator {
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   private readonly now: () => number;
   private readonly freeBuffers: Buffer[] = [];
-  private readonly maxFreeBuffers: number;
+  private freeBytes = 0;
+  private readonly poolBytes: number;
 
-  /** `poolBytes` bounds what free batch buffers are kept for reuse (buffer.memory). */
-  constructor(batchSize: number, now: () => number, poolBytes: number) {
+  /** `poolBytes` bounds the bytes of free batch buffers kept for reuse (buffer.memory). */
+  constructor(
+    batchSize: number,
+    now: () => number,
+    poolBytes: number,
+    sizing: BatchSizing = new BatchSizing(batchSize, false),
+  ) {
     this.batchSize = batchSize;
     this.now = now;
-    this.maxFreeBuffers = Math.floor(poolBytes / batchSize);
+    this.poolBytes = poolBytes;
+    this.sizing = sizing;
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -223,11 +237,26 @@ export class RecordAccumulator {
     let batch = q.batches[q.batches.length - 1];
     if (batch === undefined || batch.room < bytes) {
       if (batch !== undefined) this.close(batch);
-      batch = new Batch(this.now(), this.takeBuffer(bytes));
+      batch = new Batch(this.now(), this.takeBuffer(bytes), Math.max(this.sizing.limit(), bytes));
       q.batches.push(batch);
+    } else if (batch.buffer!.length - batch.bytes < bytes) {
+      this.grow(batch, batch.bytes + bytes);
     }
     batch.append(key, value, held, first, second);
-    if (batch.bytes >= this.batchSize) this.close(batch);
+    if (batch.bytes >= batch.limit) this.close(batch);
+  }
+
+  /**
+   * Moves a batch into a buffer of at least `needed` bytes (double the old one, within the
+   * batch's limit), so a batch taking many times batch.size is copied a logarithmic number of times.
+   */
+  private grow(batch: Batch, needed: number): void {
+    const old = batch.buffer!;
+    const next =
+      this.reuse(needed) ?? Buffer.allocUnsafeSlow(Math.min(batch.limit, Math.max(needed, old.length * 2)));
+    old.copy(next, 0, 0, batch.bytes);
+    batch.buffer = next;
+    this.pool(old);
   }
 
   /** No more appends to `batch`: it is full. */
@@ -241,8 +270,13 @@ export class RecordAccumulator {
   releaseBuffer(batch: Batch): void {
     const buf = batch.buffer;
     batch.buffer = undefined;
-    if (buf !== undefined && buf.length === this.batchSize && this.freeBuffers.length < this.maxFreeBuffers) {
+    if (buf !== undefined) this.pool(buf);
+  }
+
+  private pool(buf: Buffer): void {
+    if (buf.length >= this.batchSize && this.freeBytes + buf.length <= this.poolBytes) {
       this.freeBuffers.push(buf);
+      this.freeBytes += buf.length;
     }
   }
 
@@ -253,8 +287,17 @@ export class RecordAccumulator {
     return out;
   }
 
+  /** A buffer for a new batch whose first record takes `bytes`: a free one when it is large enough. */
   private takeBuffer(bytes: number): Buffer {
-    if (bytes > this.batchSize) return Buffer.allocUnsafeSlow(bytes);
-    return this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.batchSize);
+    return this.reuse(bytes) ?? Buffer.allocUnsafeSlow(Math.max(bytes, this.batchSize));
+  }
+
+  /** The most recently freed buffer, when it holds at least `bytes`. */
+  private reuse(bytes: number): Buffer | undefined {
+    const last = this.freeBuffers[this.freeBuffers.length - 1];
+    if (last === undefined || last.length < bytes) return undefined;
+    this.freeBuffers.pop();
+    this.freeBytes -= last.length;
+    return last;
   }
 }

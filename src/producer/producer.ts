@@ -8,6 +8,7 @@ import {
 } from '../simple-consumer/errors.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
 import { invokeCallback, RecordAccumulator, type RecordMetadata, type SendCallback } from './accumulator.js';
+import { batchSizingFor } from './batch-sizing.js';
 import { BufferMemory } from './buffer-memory.js';
 import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } from './config.js';
 import {
@@ -97,7 +98,7 @@ export class Producer {
     });
     // A caller starting to wait for room makes lingering batches ready: the sender looks again.
     this.memory = new BufferMemory(c.bufferMemory, () => this.sender.wake());
-    this.accumulator = new RecordAccumulator(c.batchSize, Date.now, c.bufferMemory);
+    this.accumulator = new RecordAccumulator(c.batchSize, Date.now, c.bufferMemory, batchSizingFor(c));
     this.sender = new Sender({
       config: c,
       metadata: this.metadata,

@@ -102,6 +102,7 @@ export class RequestBuilder {
     if (b.compressed === undefined) {
       // The wrapper's offset is its last inner message's, relative to the batch as the inner ones are.
       b.compressed = encodeWrapper(codec, b.messageSet, b.count - 1);
+      this.accumulator.sizing.observe(b.bytes, b.compressed.length);
       // The wrapper is all a retry needs: the batch's buffer can serve the next batch.
       this.accumulator.releaseBuffer(b);
     }

@@ -10,6 +10,7 @@ import {
   UnknownBrokerError,
 } from '../simple-consumer/errors.js';
 import type { Batch, PartitionQueue, RecordAccumulator } from './accumulator.js';
+import { requestShare } from './batch-sizing.js';
 import type { ProducerConfig } from './config.js';
 import { ProduceFailedError } from './errors.js';
 import type { ProducerStats } from './producer-stats.js';
@@ -62,10 +63,7 @@ export class Sender {
   private readonly stats: ProducerStats;
   /** Requests one partition may have in flight. */
   private readonly perPartition: number;
-  /**
-   * buffer.memory one request may hold when partitions pipeline: with max.in.flight requests out,
-   * a share is still free for the caller to fill meanwhile.
-   */
+  /** buffer.memory one request may hold when partitions pipeline ({@link requestShare}). */
   private readonly requestShare: number;
   private readonly inFlightByBroker = new Map<number, number>();
   private readonly leaderLookups = new Set<PartitionQueue>();
@@ -87,7 +85,7 @@ export class Sender {
     this.now = options.now;
     this.stats = options.stats;
     this.perPartition = c.retries > 0 ? 1 : c.maxInFlightRequestsPerConnection;
-    this.requestShare = Math.max(1, Math.floor(c.bufferMemory / (c.maxInFlightRequestsPerConnection + 1)));
+    this.requestShare = requestShare(c);
   }
 
   /**

@@ -75,6 +75,30 @@ describe.each(VERSIONS)('Producer on Kafka $version', ({ version, codecs }) => {
     }
   });
 
+  // Compressed, batch.size bounds a batch's estimated compressed size, so with data like this a
+  // wrapper carries up to 16 times batch.size uncompressed (test/unit/producer/batch-sizing).
+  it.each(codecs.filter((c) => c !== 'none'))(
+    '%s: wrappers carrying many times batch.size are taken, and read back in order',
+    async (codec) => {
+      const topic = uniqueTopic(`prod-grown-${codec}`);
+      const producer = new Producer({
+        'bootstrap.servers': k().brokers,
+        'compression.type': codec,
+        'batch.size': 1024,
+        'linger.ms': 1000,
+      });
+      const values = Array.from({ length: 6000 }, (_, i) => `grown ${i} ${'same words '.repeat(8)}`);
+      try {
+        const acks = await producer.sendBatch(values.map((value) => ({ topic, value })));
+        expect(acks.map((a) => a.offset)).toEqual(values.map((_, i) => BigInt(i)));
+      } finally {
+        await producer.close();
+      }
+      const jvm = await k().fetch(topic, 0);
+      expect(jvm.map((m) => [m.offset, text(m.value)])).toEqual(values.map((v, i) => [BigInt(i), v]));
+    },
+  );
+
   it('FlinkKafkaProducer writes what Kafka reads back', async () => {
     const topic = uniqueTopic('prod-flink');
     const sink = new FlinkKafkaProducer(k().brokers, topic, new StringSerializationSchema());

@@ -26,7 +26,8 @@ export interface Stored {
 export interface ProduceSeen {
   brokerId: number;
   acks: number;
-  partitions: { topic: string; partition: number; count: number }[];
+  /** `messageSet`: the partition's message set as it came (wrappers, when compressed). */
+  partitions: { topic: string; partition: number; count: number; messageSet: Buffer }[];
 }
 
 const key = (topic: string, partition: number): string => `${topic}/${partition}`;
@@ -119,7 +120,12 @@ export class ProducerFakeCluster {
           fetchOffset: 0n,
           requireRisingOffsets: false,
         });
-        seen.partitions.push({ topic: t.topic, partition: p.partition, count: set.messages.length });
+        seen.partitions.push({
+          topic: t.topic,
+          partition: p.partition,
+          count: set.messages.length,
+          messageSet: Buffer.from(p.messageSet),
+        });
         const injected = this.injected.get(k)?.shift();
         const leader = this.topics.get(t.topic)?.[p.partition];
         const code = injected ?? (leader === id ? 0 : ErrorCode.NOT_LEADER_FOR_PARTITION);
