@@ -1,5 +1,6 @@
 import { messageEntrySize, sealMessageSet, writeUnsealedEntry } from '../protocol/message-set-encode.js';
 import { BatchSizing } from './batch-sizing.js';
+import { PENDING_SEND_OVERHEAD } from './record.js';
 
 /** Where a record landed: `offset` is the broker's, undefined with acks=0 (no answer). */
 export interface RecordMetadata {
@@ -16,6 +17,38 @@ export type SendCallback = (error: Error | null, metadata: RecordMetadata | unde
 
 type Resolve = (m: RecordMetadata) => void;
 type Reject = (e: Error) => void;
+type Settler = Resolve | Reject | SendCallback | null;
+
+/**
+ * Settler arrays of answered batches, kept for new batches: grown by push record by record, a
+ * batch's array was the largest allocation per record left on the send path. At most
+ * `maxSlots` slots are kept, enough for every record buffer.memory admits at once.
+ */
+export class SettlerPool {
+  private readonly free: Settler[][] = [];
+  private slots = 0;
+  private readonly maxSlots: number;
+
+  constructor(maxSlots: number) {
+    this.maxSlots = maxSlots;
+  }
+
+  take(): Settler[] {
+    const s = this.free.pop();
+    if (s === undefined) return [];
+    this.slots -= s.length;
+    return s;
+  }
+
+  /** Takes back an array whose used slots were cleared. */
+  give(s: Settler[]): void {
+    if (this.slots + s.length > this.maxSlots) return;
+    this.slots += s.length;
+    this.free.push(s);
+  }
+}
+
+const NO_SETTLERS: Settler[] = [];
 
 /**
  * Records for one partition, sent together, encoded as they are appended: `buffer` holds the
@@ -49,15 +82,20 @@ export class Batch {
   /**
    * How each record is told its outcome, two slots per record: a promise's resolve and reject,
    * or a callback and null. Two flat slots instead of an object per record, as most records of
-   * a batch are pending at once.
+   * a batch are pending at once. The first `settlerSlots` are this batch's; a reused array may
+   * be longer (its other slots are null).
    */
-  private readonly settlers: (Resolve | Reject | SendCallback | null)[] = [];
+  private settlers: Settler[];
+  private settlerSlots = 0;
+  private readonly pool: SettlerPool | undefined;
   private doneWaiters: (() => void)[] | undefined;
 
-  constructor(createdAt: number, buffer: Buffer, limit: number) {
+  constructor(createdAt: number, buffer: Buffer, limit: number, pool?: SettlerPool) {
     this.createdAt = createdAt;
     this.buffer = buffer;
     this.limit = limit;
+    this.pool = pool;
+    this.settlers = pool?.take() ?? [];
   }
 
   /** Bytes the batch may still take. */
@@ -76,7 +114,11 @@ export class Batch {
     this.bytes = writeUnsealedEntry(this.buffer!, this.bytes, this.count, 0, key, value);
     this.count++;
     this.held += held;
-    this.settlers.push(first, second);
+    const s = this.settlers;
+    const n = this.settlerSlots;
+    s[n] = first;
+    s[n + 1] = second;
+    this.settlerSlots = n + 2;
   }
 
   /** The uncompressed message set, every entry with its CRC. */
@@ -99,8 +141,9 @@ export class Batch {
 
   complete(topic: string, partition: number, baseOffset: bigint | undefined): void {
     const s = this.settlers;
+    const n = this.settlerSlots;
     let offset = baseOffset;
-    for (let i = 0; i < s.length; i += 2) {
+    for (let i = 0; i < n; i += 2) {
       const metadata: RecordMetadata = { topic, partition, offset };
       const second = s[i + 1];
       if (second === null) invokeCallback(s[i] as SendCallback, null, metadata);
@@ -112,7 +155,8 @@ export class Batch {
 
   fail(error: Error): void {
     const s = this.settlers;
-    for (let i = 0; i < s.length; i += 2) {
+    const n = this.settlerSlots;
+    for (let i = 0; i < n; i += 2) {
       const second = s[i + 1];
       if (second === null) invokeCallback(s[i] as SendCallback, error, undefined);
       else (second as Reject)(error);
@@ -121,7 +165,12 @@ export class Batch {
   }
 
   private settled(): void {
-    this.settlers.length = 0;
+    const s = this.settlers;
+    // Cleared, not truncated: truncating an array drops its storage, which reuse is for.
+    s.fill(null, 0, this.settlerSlots);
+    this.settlerSlots = 0;
+    this.settlers = NO_SETTLERS;
+    if (s !== NO_SETTLERS) this.pool?.give(s);
     for (const w of this.doneWaiters ?? []) w();
     this.doneWaiters = undefined;
   }
@@ -190,6 +239,7 @@ export class RecordAccumulator {
   private readonly freeBuffers: Buffer[] = [];
   private freeBytes = 0;
   private readonly poolBytes: number;
+  private readonly settlerPool: SettlerPool;
 
   /** `poolBytes` bounds the bytes of free batch buffers kept for reuse (buffer.memory). */
   constructor(
@@ -202,6 +252,7 @@ export class RecordAccumulator {
     this.now = now;
     this.poolBytes = poolBytes;
     this.sizing = sizing;
+    this.settlerPool = new SettlerPool(2 * Math.ceil(poolBytes / PENDING_SEND_OVERHEAD));
   }
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -237,7 +288,12 @@ export class RecordAccumulator {
     let batch = q.batches[q.batches.length - 1];
     if (batch === undefined || batch.room < bytes) {
       if (batch !== undefined) this.close(batch);
-      batch = new Batch(this.now(), this.takeBuffer(bytes), Math.max(this.sizing.limit(), bytes));
+      batch = new Batch(
+        this.now(),
+        this.takeBuffer(bytes),
+        Math.max(this.sizing.limit(), bytes),
+        this.settlerPool,
+      );
       q.batches.push(batch);
     } else if (batch.buffer!.length - batch.bytes < bytes) {
       this.grow(batch, batch.bytes + bytes);

@@ -43,18 +43,33 @@ export function murmur2(data: Uint8Array): number {
 }
 
 /**
+ * The default partitioner's choice without its input object: murmur2 of the key, else the next
+ * available partition in turn. The producer calls this directly when no partitioner is set.
+ */
+export type DefaultChooser = (
+  key: Buffer | null,
+  partitionCount: number,
+  available: readonly number[],
+) => number;
+
+export function defaultChooser(): DefaultChooser {
+  let counter = Math.floor(Math.random() * 0x100000000) | 0;
+  return (key, partitionCount, available) => {
+    if (key !== null) return (murmur2(key) & 0x7fffffff) % partitionCount;
+    const next = counter & 0x7fffffff;
+    counter = (counter + 1) | 0;
+    if (available.length > 0) return available[next % available.length]!;
+    return next % partitionCount;
+  };
+}
+
+/**
  * Kafka 0.8.2's partitioner for the new producer (clients `producer.internals.Partitioner`):
  * a keyed record goes to `(murmur2(key) & 0x7fffffff) % partitionCount`, whatever the leaders;
  * a record without a key goes round-robin over the partitions that have a leader (over all of
  * them when none has), from a counter that starts at a random value per producer.
  */
 export function defaultPartitioner(): Partitioner {
-  let counter = Math.floor(Math.random() * 0x100000000) | 0;
-  return ({ key, partitionCount, availablePartitions }) => {
-    if (key !== null) return (murmur2(key) & 0x7fffffff) % partitionCount;
-    const next = counter & 0x7fffffff;
-    counter = (counter + 1) | 0;
-    if (availablePartitions.length > 0) return availablePartitions[next % availablePartitions.length]!;
-    return next % partitionCount;
-  };
+  const choose = defaultChooser();
+  return ({ key, partitionCount, availablePartitions }) => choose(key, partitionCount, availablePartitions);
 }

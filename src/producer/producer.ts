@@ -17,9 +17,9 @@ import {
   ProducerClosedError,
   RecordTooLargeError,
 } from './errors.js';
-import { defaultPartitioner, type Partitioner } from './partitioner.js';
+import { defaultChooser, type Partitioner } from './partitioner.js';
 import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
-import { type CheckedRecord, checkRecord, type ProducerRecord } from './record.js';
+import { type CheckedRecord, checkRecord, type ProducerRecord, recordWhere } from './record.js';
 import { Sender } from './sender.js';
 
 export type { RecordMetadata, SendCallback };
@@ -74,7 +74,18 @@ export class Producer {
   private readonly memory: BufferMemory;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
-  private readonly partitioner: Partitioner;
+  /** The configured partitioner; without one, {@link defaultChoice} (the same choice, no input object). */
+  private readonly partitioner: Partitioner | undefined;
+  private readonly defaultChoice = defaultChooser();
+  /** Filled by each send's check, in place of a new object per record (see `checkRecord`). */
+  private readonly checked: CheckedRecord = {
+    topic: '',
+    partition: undefined,
+    key: null,
+    value: null,
+    bytes: 0,
+    held: 0,
+  };
   private readonly topics = new Map<string, TopicPartitions>();
   private readonly metadataTimer: NodeJS.Timeout;
   /** Sends that had to wait (metadata or memory), chained so records keep their call order. */
@@ -108,7 +119,7 @@ export class Producer {
       now: Date.now,
       stats: this.stats,
     });
-    this.partitioner = c.partitioner ?? defaultPartitioner();
+    this.partitioner = c.partitioner;
     this.metadataTimer = setInterval(() => this.refreshTopics(), Math.max(1000, c.metadataMaxAgeMs));
     this.metadataTimer.unref();
   }
@@ -129,22 +140,24 @@ export class Producer {
       if (this.closing !== undefined) throw new ProducerClosedError(record?.topic);
       const known = record !== null && typeof record === 'object' ? this.topics.get(record.topic) : undefined;
       // A known topic's name was checked when it became known.
-      r = checkRecord(record, known !== undefined);
+      r = checkRecord(record, known !== undefined, this.checked);
       this.checkSize(r);
       if (this.slowPending === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
-        let partition: number;
+        // Read out of the reused record first: a partitioner may send too, and refill it.
+        const { topic, partition, key, value, held } = r;
+        let chosen: number;
         try {
-          partition = this.choosePartition(r, known);
+          chosen = this.choosePartition(topic, partition, key, value, known);
         } catch (err) {
-          this.memory.release(r.held);
+          this.memory.release(held);
           throw err;
         }
-        return this.append(r, partition, callback);
+        return this.append(topic, chosen, key, value, held, callback);
       }
     } catch (err) {
       return refuse(err, callback);
     }
-    return this.sendSlowly(r, callback);
+    return this.sendSlowly({ ...r }, callback);
   }
 
   /** Sends records in order; resolves with their metadata in the same order, or rejects with the first failure. */
@@ -212,26 +225,30 @@ export class Producer {
   }
 
   private checkSize(r: CheckedRecord): void {
-    const where = r.partition === undefined ? { topic: r.topic } : { topic: r.topic, partition: r.partition };
     if (r.bytes > this.config.maxRequestSize) {
+      const where = recordWhere(r.topic, r.partition);
       throw new RecordTooLargeError(where, r.bytes, this.config.maxRequestSize, 'max.request.size');
     }
     if (r.held > this.config.bufferMemory) {
+      const where = recordWhere(r.topic, r.partition);
       throw new RecordTooLargeError(where, r.held, this.config.bufferMemory, 'buffer.memory');
     }
   }
 
   private append(
-    r: CheckedRecord,
+    topic: string,
     partition: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    held: number,
     callback?: SendCallback,
   ): Promise<RecordMetadata> | undefined {
     let acked: Promise<RecordMetadata> | undefined;
     if (callback === undefined) {
       acked = new Promise<RecordMetadata>(captureSettlers);
-      this.accumulator.append(r.topic, partition, r.key, r.value, r.held, capturedResolve!, capturedReject!);
+      this.accumulator.append(topic, partition, key, value, held, capturedResolve!, capturedReject!);
     } else {
-      this.accumulator.append(r.topic, partition, r.key, r.value, r.held, callback, null);
+      this.accumulator.append(topic, partition, key, value, held, callback, null);
     }
     this.sender.appended();
     return acked;
@@ -246,14 +263,14 @@ export class Producer {
     const appended = (async (): Promise<{ acked: Promise<RecordMetadata> }> => {
       await previous;
       const topic = await this.topicPartitions(r.topic, deadline);
-      const partition = this.choosePartition(r, topic);
+      const partition = this.choosePartition(r.topic, r.partition, r.key, r.value, topic);
       const where = { topic: r.topic, partition };
       await this.memory.reserve(
         r.held,
         Math.max(0, deadline - Date.now()),
         () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, where),
       );
-      return { acked: this.append(r, partition)! };
+      return { acked: this.append(r.topic, partition, r.key, r.value, r.held)! };
     })();
     this.slowTail = appended.then(noop, noop).finally(() => {
       this.slowPending--;
@@ -270,34 +287,39 @@ export class Producer {
     return undefined;
   }
 
-  private choosePartition(r: CheckedRecord, topic: TopicPartitions): number {
-    if (r.partition !== undefined) {
-      if (r.partition >= topic.count) {
+  private choosePartition(
+    name: string,
+    partition: number | undefined,
+    key: Buffer | null,
+    value: Buffer | null,
+    topic: TopicPartitions,
+  ): number {
+    if (partition !== undefined) {
+      if (partition >= topic.count) {
         throw new UnknownPartitionError(
-          r.topic,
-          r.partition,
+          name,
+          partition,
           Array.from({ length: topic.count }, (_, i) => i),
         );
       }
-      return r.partition;
+      return partition;
     }
+    const available = this.available(name, topic);
+    if (this.partitioner === undefined) return this.defaultChoice(key, topic.count, available);
     let chosen: unknown;
     try {
       chosen = this.partitioner({
-        topic: r.topic,
-        key: r.key,
-        value: r.value,
+        topic: name,
+        key,
+        value,
         partitionCount: topic.count,
-        availablePartitions: this.available(r.topic, topic),
+        availablePartitions: available,
       });
     } catch (err) {
-      throw new PartitionerError(r.topic, 'the partitioner threw', err);
+      throw new PartitionerError(name, 'the partitioner threw', err);
     }
     if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen >= topic.count) {
-      throw new PartitionerError(
-        r.topic,
-        `returned ${String(chosen)}, not a partition in [0, ${topic.count})`,
-      );
+      throw new PartitionerError(name, `returned ${String(chosen)}, not a partition in [0, ${topic.count})`);
     }
     return chosen;
   }
