@@ -276,14 +276,17 @@ export function scan(
       unwrap(st, codec as 1 | 2 | 3, value, m, offset);
       if (mark !== undefined) {
         // The inner messages rose from the mark; the wrapper's offset must not lie below them.
+        // The error names the last inner offset (which the wrapper's CRC covers, unlike its own),
+        // so that reading on from it + 1 moves past the whole wrapper in one step.
         if (hi < mark.hi || (hi === mark.hi && lo < mark.lo)) {
+          const last = joinOffset(mark.hi, mark.lo);
           corrupt(
             st,
             'bad-offset',
-            `wrapper offset ${offset} lies below its last message's ${joinOffset(mark.hi, mark.lo)}`,
+            `wrapper offset ${offset} lies below its last message's ${last}`,
             pos,
             `${field}.Offset`,
-            offset,
+            last,
           );
         }
         mark.hi = hi;

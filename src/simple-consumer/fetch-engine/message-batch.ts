@@ -153,7 +153,10 @@ export class LazyMessageBatch implements MessageBatch {
         ? undefined
         : this.withInnerPrefix(start, entries[good]!.end, verifyCrc, perTry);
     if (inside !== undefined) return inside;
-    const n = suspectLast ? good - 1 : good;
+    // A step back: the entry before it or the one at it lies, and a plain entry cannot say which,
+    // so both are held back. A wrapper can: its own offset claims its last inner message, whose
+    // offset the wrapper's CRC covers; one whose claim is that offset is sound, and the lie is after it.
+    const n = suspectLast && !this.claimsItsLast(entries, good - 1, verifyCrc, perTry) ? good - 1 : good;
     if (n <= 0) return undefined;
     if (n === good && found !== undefined) return found;
     const prefix = first(n);
@@ -218,6 +221,25 @@ export class LazyMessageBatch implements MessageBatch {
       cutAtFault: true,
     }).pieces;
     return this.entryOutline;
+  }
+
+  /** Whether entry `i` is a wrapper, sound throughout, whose own offset is its last inner message's. */
+  private claimsItsLast(
+    entries: readonly { end: number; nextOffset: bigint }[],
+    i: number,
+    verifyCrc: boolean,
+    maxDecompressed: number | undefined,
+  ): boolean {
+    if (!this.compressed || i < 0) return false;
+    const start = i === 0 ? 0 : entries[i - 1]!.end;
+    const { end, nextOffset } = entries[i]!;
+    if (end - start <= HEADER + 5 || (this.set[start + HEADER + 5]! & 0x07) === 0) return false;
+    const inner = innerSoundPrefix(this.set, start, end, {
+      verifyCrc,
+      fetchOffset: this.fetchOffset,
+      maxBytes: maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+    });
+    return inner !== undefined && inner.nextOffset === nextOffset;
   }
 
   /** The entries before `start`, then the sound inner messages of the wrapper at [start, end). */

@@ -103,9 +103,11 @@ describe('offsets within a set must rise', () => {
       expect(refusal(walk, afterWrapper).offset).toBe(3n);
     });
 
-    it('refuses a wrapper whose offset lies below its messages (the next position would go back)', () => {
+    it('refuses a wrapper whose offset lies below its messages (the next position would go back), naming its last message', () => {
+      // Its last message's offset, which the wrapper's CRC covers: reading on from it + 1 passes
+      // the whole wrapper at once, where its claim + 1 would meet it again.
       const err = refusal(walk, wrapper(11n, [10n, 11n, 12n]));
-      expect(err).toMatchObject({ reason: 'bad-offset', offset: 11n, ...CONTEXT });
+      expect(err).toMatchObject({ reason: 'bad-offset', offset: 12n, ...CONTEXT });
       expect(err.message).toContain('below its last message');
     });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Codec } from '../../../src/protocol/compression/index.js';
 import type { FetchEngine } from '../../../src/simple-consumer/fetch-engine/index.js';
 import { key } from './fetch-engine-fake-cluster.js';
-import { engineHarness, range, readToError } from './fetch-engine-harness.js';
+import { engineHarness, range, readToError, take, values } from './fetch-engine-harness.js';
 import { expectReadPastDownwardLie, expectReadPastUpwardLie } from './offset-lie-expectations.js';
 
 // The engine hands an answer out in batches of about `batchBytes`, each checked on its own, and
@@ -78,19 +78,22 @@ describe('FetchEngine: an offset lie where two batches or two answers meet', () 
 });
 
 describe('FetchEngine: a step back between compressed wrappers where two batches meet', () => {
-  // Wrappers of 10 messages each; the fourth's own offset rewritten to claim 5. Compressed sets
-  // keep the conservative rule; what matters here is that a cut changes nothing about it.
+  // Wrappers of 10 messages each (m0..m59); the fourth's own offset rewritten to claim `claim`
+  // (5 by default), served by its claim when that is higher, as a 0.8 broker serves it.
   async function wrapped(
     codec: Codec,
     batchBytes: number | 'before-lie' | 'one-wrapper',
+    lying = 3,
+    claim = 5n,
   ): Promise<FetchEngine> {
     const c = await cluster(1);
     c.addPartition('w', 0, 0);
     for (let w = 0; w < 6; w++) c.append('w', 0, range('m', w * 10, w * 10 + 10), codec);
     const entries = c.logs.get(key('w', 0))!.entries;
-    const entry = entries[3]!;
+    const entry = entries[lying]!;
     entry.bytes = Buffer.from(entry.bytes);
-    entry.bytes.writeBigInt64BE(5n, 0);
+    entry.bytes.writeBigInt64BE(claim, 0);
+    if (claim > entry.offset) entry.offset = claim;
     const bytes =
       batchBytes === 'before-lie'
         ? entries.slice(0, 3).reduce((n, x) => n + x.bytes.length, 0)
@@ -117,6 +120,37 @@ describe('FetchEngine: a step back between compressed wrappers where two batches
         });
         expect(e.position('w', 0)).toBe(whole.position('w', 0));
       }
+    });
+  }
+
+  // A wrapper's own offset claims its last inner message, and the wrapper's CRC covers the inner
+  // offsets: the wrapper before the step that claims exactly its last message is sound, so the
+  // lie is the step's own wrapper. Before, both were held back and reading on from the error's
+  // offset + 1 met the lying wrapper again at every one of its offsets (ten errors here).
+  for (const codec of [Codec.Gzip, Codec.Snappy, Codec.Lz4]) {
+    it(`codec ${codec}: the wrapper before a step down is delivered when it claims its own last message; the liar costs two errors`, async () => {
+      for (const cut of [1 << 20, 'before-lie', 'one-wrapper'] as const) {
+        const e = await wrapped(codec, cut);
+        const first = await readToError(e);
+        expect(first.delivered, String(cut)).toEqual(range('m', 0, 30));
+        expect(first.error).toMatchObject({ reason: 'bad-offset', offset: 30n });
+        expect(e.position('w', 0)).toBe(30n);
+        // The README's remedy: from the error's offset + 1. The lying wrapper (m30..m39) now
+        // opens the answer; its error names its last message, and the next step passes it.
+        e.seek('w', 0, (first.error as { offset: bigint }).offset + 1n);
+        const second = await readToError(e);
+        expect(second.delivered).toEqual([]);
+        expect(second.error).toMatchObject({ reason: 'bad-offset', offset: 39n });
+        e.seek('w', 0, (second.error as { offset: bigint }).offset + 1n);
+        expect(values(await take(e, 20))).toEqual(range('m', 40, 60));
+      }
+    });
+
+    it(`codec ${codec}: a wrapper raised above the next is still held back with it (its claim is not its last message)`, async () => {
+      const e = await wrapped(codec, 1 << 20, 2, 45n);
+      const { delivered, error } = await readToError(e);
+      expect(delivered).toEqual(range('m', 0, 20));
+      expect(error).toMatchObject({ reason: 'bad-offset' });
     });
   }
 });
