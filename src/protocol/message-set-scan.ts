@@ -276,8 +276,9 @@ export function scan(
       unwrap(st, codec as 1 | 2 | 3, value, m, offset);
       if (mark !== undefined) {
         // The inner messages rose from the mark; the wrapper's offset must not lie below them.
-        // The error names the last inner offset (which the wrapper's CRC covers, unlike its own),
-        // so that reading on from it + 1 moves past the whole wrapper in one step.
+        // With CRCs checked, the error names the last inner offset (which the wrapper's CRC
+        // covers, unlike its own), so that reading on from it + 1 passes the wrapper in one step;
+        // unchecked, that offset may be the damage, and the claim is named.
         if (hi < mark.hi || (hi === mark.hi && lo < mark.lo)) {
           const last = joinOffset(mark.hi, mark.lo);
           corrupt(
@@ -286,7 +287,7 @@ export function scan(
             `wrapper offset ${offset} lies below its last message's ${last}`,
             pos,
             `${field}.Offset`,
-            last,
+            st.verifyCrc ? last : offset,
           );
         }
         mark.hi = hi;

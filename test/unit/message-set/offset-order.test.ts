@@ -108,6 +108,9 @@ describe('offsets within a set must rise', () => {
       // the whole wrapper at once, where its claim + 1 would meet it again.
       const err = refusal(walk, wrapper(11n, [10n, 11n, 12n]));
       expect(err).toMatchObject({ reason: 'bad-offset', offset: 12n, ...CONTEXT });
+      // With CRCs unchecked nothing vouches for the inner offsets: the claim is named.
+      const unchecked = refusal(walk, wrapper(11n, [10n, 11n, 12n]), { verifyCrc: false });
+      expect(unchecked).toMatchObject({ reason: 'bad-offset', offset: 11n });
       expect(err.message).toContain('below its last message');
     });
 
