@@ -63,7 +63,7 @@ export class Batch {
   readonly limit: number;
   /** The message set so far, in `buffer[0, bytes)`; undefined once compressed or answered. */
   buffer: Buffer | undefined;
-  /** Wire bytes of the records (12-byte log overhead + message each), measured against batch.size. */
+  /** Wire bytes of the records (12-byte log overhead + message each), measured against `limit`. */
   bytes = 0;
   /** Entries in `buffer[0, sealed)` have their CRCs; appends leave them to {@link messageSet}. */
   private sealed = 0;
