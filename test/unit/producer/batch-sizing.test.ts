@@ -153,6 +153,27 @@ describe('compressed batches grow past batch.size', () => {
     for (const w of all) expect(w.innerBytes).toBeLessThanOrEqual(MAX_INFLATION * batchSize);
   });
 
+  it('batch.size 0 (batching off, as in Java): each record is a batch of its own, compressed or not', async () => {
+    for (const compressed of [false, true]) {
+      const acc = new RecordAccumulator(
+        0,
+        () => 0,
+        1 << 20,
+        new BatchSizing(0, compressed, 1 << 20, 1 << 20),
+      );
+      for (let i = 0; i < 5; i++) acc.append('t', 0, null, compressible(i), 0, () => {}, null);
+      expect(acc.queue('t', 0).batches.map((b) => b.count)).toEqual([1, 1, 1, 1, 1]);
+    }
+    const { c, p } = await setup([0], { compressionType: 'gzip', batchSize: 0, lingerMs: 60_000 });
+    const values = Array.from({ length: 12 }, (_, i) => compressible(i));
+    const sent = values.map((value) => p.send({ topic: 't', value }));
+    await p.flush();
+    await Promise.all(sent);
+    expect(c.log('t', 0).map((r) => r.value)).toEqual(values.map(String));
+    const all = c.produces.flatMap((r) => r.partitions.flatMap((x) => wrappers(x.messageSet)));
+    expect(all.map((w) => w.inner)).toEqual(values.map(() => 1));
+  });
+
   it('gzip of data that does not compress: batches come back to batch.size', async () => {
     const batchSize = 1024;
     const all = await gzipWrappers(
