@@ -320,4 +320,44 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     expect(h.engine.position(topic, 0)).toBe(2n);
     expect(await readFrom(h, topic, 3n, 4)).toEqual(['c3', 'c4', 'd0', 'd1']);
   });
+  it('a gzip wrapper whose offset field was rewritten on disk to claim 5: the sound wrapper before it is delivered, and one skip passes the liar', async () => {
+    const k = sharedCluster('0.8.2.2');
+    const topic = uniqueTopic('fe-wrapper-lie');
+    await k.createTopic({ name: topic, partitions: 1 });
+    const [broker] = k.brokerList;
+    if (!broker) throw new Error('no broker');
+    const sent = Array.from({ length: 60 }, (_, i) => `w${i}`);
+    const c = new BrokerConnection({ host: broker.host, port: broker.port, clientId: 'kafka08-it' });
+    try {
+      // Six wrappers of ten; the broker numbers each, so on disk they claim 9, 19, ..., 59.
+      for (let w = 0; w < 6; w++) {
+        const messageSet = encodeMessageSet(
+          sent.slice(w * 10, w * 10 + 10).map((v) => ({ value: Buffer.from(v) })),
+          { codec: Codec.Gzip },
+        );
+        const resp = await c.send(
+          produceRequest({
+            requiredAcks: 1,
+            timeoutMs: 10_000,
+            topics: [{ topic, partitions: [{ partition: 0, messageSet }] }],
+          }),
+        );
+        expect(resp.topics[0]?.partitions[0]?.errorCode).toBe(0);
+      }
+    } finally {
+      await c.close();
+    }
+    const field = Buffer.alloc(8);
+    field.writeBigInt64BE(5n);
+    editEntry(k, topic, 39n, () => ({ at: 0, bytes: field }));
+
+    // The wrapper before the step claims exactly its last message (29), which its CRC covers: it
+    // is sound and goes out; the error names where the partition stands.
+    const { h, delivered, err } = await readToError(k, topic, 30);
+    expect(delivered).toEqual(sent.slice(0, 30));
+    expect(err).toMatchObject({ reason: 'bad-offset', topic, partition: 0, offset: 30n });
+    expect(h.engine.position(topic, 0)).toBe(30n);
+    // Asked for 31, the broker passes the entry claiming 5 and answers from w40.
+    expect(await readFrom(h, topic, (err as CorruptError).offset! + 1n, 20)).toEqual(sent.slice(40));
+  });
 });
