@@ -107,6 +107,31 @@ async function lyingTopic(
   return t;
 }
 
+/** A new 1-partition topic on 0.8.2.2 holding `sets`, each sent as it is in a Produce request of its own. */
+async function topicOfSets(prefix: string, sets: Buffer[]): Promise<{ k: LocalKafka; topic: string }> {
+  const k = sharedCluster('0.8.2.2');
+  const topic = uniqueTopic(prefix);
+  await k.createTopic({ name: topic, partitions: 1 });
+  const [broker] = k.brokerList;
+  if (!broker) throw new Error('no broker');
+  const c = new BrokerConnection({ host: broker.host, port: broker.port, clientId: 'kafka08-it' });
+  try {
+    for (const messageSet of sets) {
+      const resp = await c.send(
+        produceRequest({
+          requiredAcks: 1,
+          timeoutMs: 10_000,
+          topics: [{ topic, partitions: [{ partition: 0, messageSet }] }],
+        }),
+      );
+      expect(resp.topics[0]?.partitions[0]?.errorCode).toBe(0);
+    }
+  } finally {
+    await c.close();
+  }
+  return { k, topic };
+}
+
 /** An engine reading `topic` from offset 0: the first `count` values, then what it raises next. */
 async function readToError(
   k: LocalKafka,
@@ -282,37 +307,17 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
   });
 
   it('a damaged message inside a gzip wrapper whose own CRC holds: the ones before it, the error, then the rest from its offset + 1', async () => {
-    const k = sharedCluster('0.8.2.2');
-    const topic = uniqueTopic('fe-damaged-inner');
-    await k.createTopic({ name: topic, partitions: 1 });
-    const [broker] = k.brokerList;
-    if (!broker) throw new Error('no broker');
-    const c = new BrokerConnection({ host: broker.host, port: broker.port, clientId: 'kafka08-it' });
-    try {
-      // The third inner message's CRC is wrong; the wrapper's is right. The 0.8.2 broker checks
-      // the wrapper, numbers the inner messages and compresses them again as they are.
-      const inner = Buffer.concat(
-        ['c0', 'c1', 'c2', 'c3', 'c4'].map((v, i) =>
-          rawEntry({ offset: BigInt(i), value: Buffer.from(v), crc: i === 2 ? 1 : undefined }),
-        ),
-      );
-      const sets = [
-        rawEntry({ offset: 4n, attributes: Codec.Gzip, value: compress(Codec.Gzip, inner) }),
-        encodeMessageSet([{ value: Buffer.from('d0') }, { value: Buffer.from('d1') }]),
-      ];
-      for (const messageSet of sets) {
-        const resp = await c.send(
-          produceRequest({
-            requiredAcks: 1,
-            timeoutMs: 10_000,
-            topics: [{ topic, partitions: [{ partition: 0, messageSet }] }],
-          }),
-        );
-        expect(resp.topics[0]?.partitions[0]?.errorCode).toBe(0);
-      }
-    } finally {
-      await c.close();
-    }
+    // The third inner message's CRC is wrong; the wrapper's is right. The 0.8.2 broker checks
+    // the wrapper, numbers the inner messages and compresses them again as they are.
+    const inner = Buffer.concat(
+      ['c0', 'c1', 'c2', 'c3', 'c4'].map((v, i) =>
+        rawEntry({ offset: BigInt(i), value: Buffer.from(v), crc: i === 2 ? 1 : undefined }),
+      ),
+    );
+    const { k, topic } = await topicOfSets('fe-damaged-inner', [
+      rawEntry({ offset: 4n, attributes: Codec.Gzip, value: compress(Codec.Gzip, inner) }),
+      encodeMessageSet([{ value: Buffer.from('d0') }, { value: Buffer.from('d1') }]),
+    ]);
 
     const { h, delivered, err } = await readToError(k, topic, 2);
     expect(delivered).toEqual(['c0', 'c1']);
@@ -320,33 +325,19 @@ describe('fetch engine: a damaged log segment (Kafka 0.8.2.2)', () => {
     expect(h.engine.position(topic, 0)).toBe(2n);
     expect(await readFrom(h, topic, 3n, 4)).toEqual(['c3', 'c4', 'd0', 'd1']);
   });
+
   it('a gzip wrapper whose offset field was rewritten on disk to claim 5: the sound wrapper before it is delivered, and one skip passes the liar', async () => {
-    const k = sharedCluster('0.8.2.2');
-    const topic = uniqueTopic('fe-wrapper-lie');
-    await k.createTopic({ name: topic, partitions: 1 });
-    const [broker] = k.brokerList;
-    if (!broker) throw new Error('no broker');
+    // Six wrappers of ten; the broker numbers each, so on disk they claim 9, 19, ..., 59.
     const sent = Array.from({ length: 60 }, (_, i) => `w${i}`);
-    const c = new BrokerConnection({ host: broker.host, port: broker.port, clientId: 'kafka08-it' });
-    try {
-      // Six wrappers of ten; the broker numbers each, so on disk they claim 9, 19, ..., 59.
-      for (let w = 0; w < 6; w++) {
-        const messageSet = encodeMessageSet(
+    const { k, topic } = await topicOfSets(
+      'fe-wrapper-lie',
+      [0, 1, 2, 3, 4, 5].map((w) =>
+        encodeMessageSet(
           sent.slice(w * 10, w * 10 + 10).map((v) => ({ value: Buffer.from(v) })),
           { codec: Codec.Gzip },
-        );
-        const resp = await c.send(
-          produceRequest({
-            requiredAcks: 1,
-            timeoutMs: 10_000,
-            topics: [{ topic, partitions: [{ partition: 0, messageSet }] }],
-          }),
-        );
-        expect(resp.topics[0]?.partitions[0]?.errorCode).toBe(0);
-      }
-    } finally {
-      await c.close();
-    }
+        ),
+      ),
+    );
     const field = Buffer.alloc(8);
     field.writeBigInt64BE(5n);
     editEntry(k, topic, 39n, () => ({ at: 0, bytes: field }));
