@@ -9,7 +9,8 @@
 import { type FetchResponse, Kafka08Error, Reader } from '../../src/protocol/index.js';
 import { joinOffset } from '../../src/protocol/message-set-bytes.js';
 import { outlineMessageSet } from '../../src/protocol/message-set-outline.js';
-import { LazyMessageBatch, verifyForHandOut } from '../../src/simple-consumer/fetch-engine/message-batch.js';
+import { verifyForHandOut } from '../../src/simple-consumer/fetch-engine/hand-out.js';
+import { LazyMessageBatch } from '../../src/simple-consumer/fetch-engine/message-batch.js';
 import { codecFor } from '../fixtures/protocol/codecs.js';
 
 export type DecodeOutcome = { ok: true; messages: number } | { ok: false; error: Kafka08Error };
