@@ -138,12 +138,12 @@ export class SocketSession {
       });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const message = `socket error: ${err.message}`;
-      // A reset, or a write into a socket the broker already closed: the broker hung up on us.
+      // A reset, or a write into a socket the broker already closed: the broker hung up on us,
+      // and whether it did so mid-answer matters as much as after a clean close (a peer that
+      // closes with our request unread resets, as Node 24 sockets do when destroyed).
       const hungUp = err.code === 'ECONNRESET' || err.code === 'EPIPE';
       this.destroy(
-        hungUp
-          ? new ClosedByBrokerError(options.address, message, this.queue.length, err)
-          : new ConnectionError(options.address, message, err),
+        hungUp ? this.closedByPeerError(message, err) : new ConnectionError(options.address, message, err),
       );
     });
     socket.on('close', () => this.destroy(this.closedByPeerError()));
@@ -329,15 +329,15 @@ export class SocketSession {
     else this.socket.unref();
   }
 
-  private closedByPeerError(): ConnectionError {
-    const parts = ['connection closed by the broker'];
+  private closedByPeerError(how = 'connection closed by the broker', cause?: Error): ClosedByBrokerError {
+    const parts = [how];
     const size = this.decoder.pendingFrameSize;
     if (size !== undefined)
       parts.push(`mid-frame (${this.decoder.pendingBytes - 4} of ${size} bytes received)`);
     else if (this.decoder.pendingBytes > 0)
       parts.push(`mid-frame (${this.decoder.pendingBytes} of 4 size bytes)`);
     if (this.queue.length > 0) parts.push(`with ${this.queue.length} request(s) in flight`);
-    return new ClosedByBrokerError(this.options.address, parts.join(' '), this.queue.length);
+    return new ClosedByBrokerError(this.options.address, parts.join(' '), this.queue.length, cause);
   }
 }
 
