@@ -11,7 +11,9 @@
 // --timeout SECONDS (per run, default 60), --cpu-prof DIR (each child writes a V8 CPU profile
 // under DIR/<row>-<round>/; profiled figures are slower and are not written to the results
 // file), --compare DIR (another build of the library, e.g. of the last commit: every row is
-// measured with it too, as `<row>@before`, interleaved in the same rounds).
+// measured with it too, as `<row>@before`, interleaved in the same rounds), --node NAME=PATH[,...]
+// (other Node.js binaries: every row is measured under each too, as `<row>@NAME`, with its own
+// nextBatch() as the base).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -59,26 +61,36 @@ const ROWS = [
 ];
 const only = value('rows')?.split(',');
 const current = ROWS.filter((r) => !only || only.includes(r.name) || r.base);
-const rows =
-  compareDir === undefined
-    ? current
-    : current.flatMap((r) => [
-        r,
-        {
+/** Each variant measures every row again under another build or another Node.js binary. */
+const variants = [{ suffix: '' }];
+if (compareDir !== undefined) variants.push({ suffix: '@before', dist: join(compareDir, 'index.js') });
+for (const spec of value('node')?.split(',') ?? []) {
+  const [label, path] = spec.split('=');
+  if (!label || !path) throw new Error(`--node wants NAME=PATH, got ${spec}`);
+  variants.push({ suffix: `@${label}`, node: resolve(path) });
+}
+const rows = current.flatMap((r) =>
+  variants.map((v) =>
+    v.suffix === ''
+      ? r
+      : {
           ...r,
-          name: `${r.name}@before`,
+          name: `${r.name}${v.suffix}`,
           base: false,
-          baseName: 'nextBatch@before',
-          schemaOf: r.schemaOf && `${r.schemaOf}@before`,
-          dist: join(compareDir, 'index.js'),
+          baseName: `nextBatch${v.suffix}`,
+          schemaOf: r.schemaOf && `${r.schemaOf}${v.suffix}`,
+          dist: v.dist,
+          node: v.node,
         },
-      ]);
+  ),
+);
 
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model,
   memGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
+  otherNodes: Object.fromEntries(variants.filter((v) => v.node).map((v) => [v.suffix.slice(1), v.node])),
   shared: 'ZooKeeper, the broker and the consumer under test all run on this machine',
   loadAvgAtStart: loadavg(),
 };
@@ -106,7 +118,7 @@ try {
     for (const row of order) {
       const res = await runRow(row, round);
       perRow.get(row.name).push(res);
-      console.log(`  ${row.name.padEnd(17)} ${describeRun(res)}`);
+      console.log(`  ${row.name.padEnd(24)} ${describeRun(res)}`);
     }
   }
 } finally {
@@ -140,7 +152,7 @@ async function runRow(row, round) {
       : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${row.name}-${round}`)}`];
   const options = { form: row.form, schema: row.schema, zookeeper: kafka.zookeeper, dist: row.dist };
   const r = await runTimed(
-    'node',
+    row.node ?? 'node',
     [
       ...prof,
       join(here, 'clients', 'kafka08-forms.js'),
@@ -214,12 +226,12 @@ function loadText() {
 
 function printTable() {
   console.log(
-    `\n${'row'.padEnd(17)} ${'msgs/s'.padStart(8)} ${'vs nextBatch'.padStart(12)} ${'per round'.padStart(16)} ${'ns/rec'.padStart(7)} ${'+schema'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU s'.padStart(6)}  status`,
+    `\n${'row'.padEnd(24)} ${'msgs/s'.padStart(8)} ${'vs nextBatch'.padStart(12)} ${'per round'.padStart(16)} ${'ns/rec'.padStart(7)} ${'+schema'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU s'.padStart(6)}  status`,
   );
   for (const r of results) {
     const ns = r.msgsPerSec ? String(Math.round(1e9 / r.msgsPerSec)) : '-';
     console.log(
-      `${r.name.padEnd(17)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(8)} ${String(r.vsNextBatch ?? '-').padStart(12)} ${r.vsNextBatchPerRound.join(' ').padStart(16)} ${ns.padStart(7)} ${(r.extraNsPerRecord === undefined ? '' : `+${r.extraNsPerRecord}`).padStart(8)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${r.status}`,
+      `${r.name.padEnd(24)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(8)} ${String(r.vsNextBatch ?? '-').padStart(12)} ${r.vsNextBatchPerRound.join(' ').padStart(16)} ${ns.padStart(7)} ${(r.extraNsPerRecord === undefined ? '' : `+${r.extraNsPerRecord}`).padStart(8)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${r.status}`,
     );
   }
   console.log(

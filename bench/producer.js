@@ -17,12 +17,14 @@
 // wasm off: what snappy and lz4 cost before the wasm compressors) runs only when named.
 // --baseline DIR: another built checkout of kafka08 (e.g. the commit before a change), whose
 // driver runs as clients `base` and `base-cb`, interleaved with the others: a before/after in one run.
+// --node NAME=PATH[,...]: other Node.js binaries; our driver runs under each as `kafka08@NAME` and
+// `kafka08-cb@NAME`, interleaved with the others.
 // --payload ones: every client sends ProducerPerformance's payload (100 bytes of 0x01) instead of
 // the text values, so the jvm row compares like with like on every codec.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from './lib/args.js';
 import { processCpuSec } from './lib/proc-cpu.js';
@@ -77,11 +79,27 @@ if (baseline) {
     },
   );
 }
-const clients = CLIENTS.filter((c) =>
-  value('clients') ? value('clients').split(',').includes(c.name) : !c.onlyWhenNamed,
-);
+const otherNodes = [];
+for (const spec of value('node')?.split(',') ?? []) {
+  const [label, path] = spec.split('=');
+  if (!label || !path) throw new Error(`--node wants NAME=PATH, got ${spec}`);
+  otherNodes.push({ label, path: resolve(path) });
+}
+const named = value('clients')?.split(',');
+const clients = CLIENTS.filter((c) => (named ? named.includes(c.name) : !c.onlyWhenNamed));
+for (const { label, path } of otherNodes) {
+  for (const c of clients.filter((x) => x.name === 'kafka08' || x.name === 'kafka08-cb')) {
+    clients.push({ ...c, name: `${c.name}@${label}`, label: `${c.label}, ${label}`, node: path });
+  }
+}
 const PEERS = ['kcat', 'jvm', 'jvm-text'];
-const OURS = ['kafka08', 'kafka08-cb', 'kafka08-js', ...(baseline ? ['base', 'base-cb'] : [])];
+const OURS = [
+  'kafka08',
+  'kafka08-cb',
+  'kafka08-js',
+  ...(baseline ? ['base', 'base-cb'] : []),
+  ...otherNodes.flatMap(({ label }) => [`kafka08@${label}`, `kafka08-cb@${label}`]),
+];
 const JVM_CAVEAT =
   'ProducerPerformance cannot be given a payload: it sends 100 bytes of 0x01, which every codec ' +
   'compresses to almost nothing (for it and for the broker, which recompresses). Only the ' +
@@ -131,7 +149,7 @@ try {
       console.log(`\n-- round ${r + 1}/${runs}: ${codec} (load ${loadNow()})`);
       const order = clients.map((_, i) => clients[(i + r) % clients.length]);
       for (const c of order) {
-        const topic = `pbench-${codec}-${c.name}-${r}`;
+        const topic = `pbench-${codec}-${c.name.replace('@', '-on-')}-${r}`;
         await kafka.createTopic({ name: topic, partitions: 1 });
         const res = await runClient(c, topic, codec, classpath);
         perRun.get(codec).get(c.name).push(res);
@@ -167,7 +185,7 @@ async function runClient(c, topic, codec, classpath) {
   const brokerPid = kafka.descriptor().brokerList[0]?.pid;
   const brokerCpuBefore = processCpuSec(brokerPid);
   const r = await runTimed(
-    'node',
+    c.node ?? 'node',
     [
       c.path ?? join(here, 'producer', c.file),
       kafka.brokers,
@@ -285,11 +303,11 @@ function printTable() {
       .join(' ')}, at end ${loadNow()}`,
   );
   console.log(
-    `${'codec'.padEnd(7)} ${'client'.padEnd(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'max RSS'.padStart(8)} ${'CPU s'.padStart(6)} ${'broker'.padStart(6)} ${'busy'.padStart(5)}  status`,
+    `${'codec'.padEnd(7)} ${'client'.padEnd(18)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(6)} ${'RSS MiB'.padStart(8)} ${'max RSS'.padStart(8)} ${'CPU s'.padStart(6)} ${'broker'.padStart(6)} ${'busy'.padStart(5)}  status`,
   );
   for (const r of results) {
     console.log(
-      `${r.codec.padEnd(7)} ${r.client.padEnd(10)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.maxPeakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)} ${String(r.brokerCpuSec ?? '-').padStart(6)} ${String(r.brokerBusy ?? '-').padStart(5)}  ${r.status.slice(0, 80)}`,
+      `${r.codec.padEnd(7)} ${r.client.padEnd(18)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(9)} ${String(r.msgsPerSec ? ((r.msgsPerSec * size) / 1e6).toFixed(1) : '-').padStart(6)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.maxPeakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)} ${String(r.brokerCpuSec ?? '-').padStart(6)} ${String(r.brokerBusy ?? '-').padStart(5)}  ${r.status.slice(0, 80)}`,
     );
   }
   console.log("\nkafka08 msgs/s over each peer's (same run, medians):");
@@ -303,7 +321,7 @@ function printTable() {
         payload === 'text' && codec !== 'none' && r2[codec][ours].jvm !== null
           ? '  (jvm: constant payload, see caveat)'
           : '';
-      console.log(`  ${codec.padEnd(7)} ${ours.padEnd(10)} ${parts.join('  ')}${note}`);
+      console.log(`  ${codec.padEnd(7)} ${ours.padEnd(18)} ${parts.join('  ')}${note}`);
     }
   }
   if (payload === 'text' && clients.some((c) => c.name === 'jvm')) console.log(`\ncaveat: ${JVM_CAVEAT}`);

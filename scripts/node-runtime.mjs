@@ -1,0 +1,47 @@
+// A Node.js binary of another major version, for running the suites on the versions users run
+// (package.json says node >= 20.15). Taken from the npm registry's platform packages
+// (node-<platform>-<arch>, the binaries the `node` package installs), which CI reaches anyway for
+// `npm ci`, and kept under the same cache directory as the rig's Kafka jars.
+//
+//   node scripts/node-runtime.mjs 24      prints the path of a Node 24 binary, fetching it once
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const cacheDir = () => join(process.env.KAFKA08_CACHE_DIR ?? join(homedir(), '.cache', 'kafka08'), 'node');
+
+/** The path of a `node` binary of this major version; fetched and unpacked the first time. */
+export function nodeBinary(major) {
+  if (!/^\d+$/.test(String(major))) throw new Error(`a Node.js major version is a number, got ${major}`);
+  const dir = join(cacheDir(), `v${major}-${process.platform}-${process.arch}`);
+  const bin = join(dir, 'package', 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  const pkg = `node-${process.platform}-${process.arch}@${major}`;
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', staging], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+    });
+    const tgz = readdirSync(staging).find((f) => f.endsWith('.tgz'));
+    if (!tgz) throw new Error('npm pack wrote no tarball');
+    execFileSync('tar', ['xzf', tgz], { cwd: staging, timeout: 120_000 });
+    rmSync(join(staging, tgz));
+    execFileSync(join(staging, 'package', 'bin', 'node'), ['--version'], { timeout: 30_000 });
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    const why = err instanceof Error ? err.stderr?.toString().trim() || err.message : String(err);
+    throw new Error(`cannot get Node.js ${major} (npm package ${pkg}) from the npm registry: ${why}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return bin;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(nodeBinary(process.argv[2] ?? '24'));
+}
