@@ -18,6 +18,7 @@ const topics = [
   { name: 'mem-1p', partitions: 1, compression: 'none' },
   { name: 'mem-8p', partitions: 8, compression: 'none' },
   { name: 'mem-snappy', partitions: 1, compression: 'snappy' },
+  { name: 'mem-gzip', partitions: 1, compression: 'gzip' },
 ];
 const kafka = await startLocalKafka({
   brokers,
