@@ -1,6 +1,7 @@
 import { type Codec, compress } from './compression/index.js';
-import { clearCrcWindow, crc32InWindow } from './crc32.js';
+import { clearCrcWindow, crc32, crc32InWindow } from './crc32.js';
 import { ProtocolEncodeError } from './errors.js';
+import { sealPlainSet } from './wasm-verify.js';
 
 /** A message to encode; an absent key is null. */
 export interface MessageToEncode {
@@ -72,15 +73,25 @@ export function writeUnsealedEntry(
  * wrote back to back. Nothing else may change `buf` during the call (see crc32InWindow).
  */
 export function sealMessageSet(buf: Buffer, from: number, to: number): void {
+  if (sealPlainSet(buf, from, to, (at) => sealEntry(buf, at, from, to, crc32))) return;
   clearCrcWindow();
-  for (let at = from; at < to; ) {
-    const end = at + 12 + buf.readInt32BE(at + 8);
-    // Never hash outside the set, whatever its bytes say (the window copy reads unchecked).
-    if (end > to || end < at + ENTRY_OVERHEAD)
-      throw new RangeError(`no whole entry at ${at} of [${from}, ${to})`);
-    putInt32(buf, at + 12, crc32InWindow(buf, at + 16, end));
-    at = end;
-  }
+  for (let at = from; at < to; ) at = sealEntry(buf, at, from, to, crc32InWindow);
+}
+
+/** Writes the CRC of the entry at `at`; returns where the next one starts. */
+function sealEntry(
+  buf: Buffer,
+  at: number,
+  from: number,
+  to: number,
+  crc: (buf: Uint8Array, start: number, end: number) => number,
+): number {
+  const end = at + 12 + buf.readInt32BE(at + 8);
+  // Never hash outside the set, whatever its bytes say (the window copy reads unchecked).
+  if (end > to || end < at + ENTRY_OVERHEAD)
+    throw new RangeError(`no whole entry at ${at} of [${from}, ${to})`);
+  putInt32(buf, at + 12, crc(buf, at + 16, end));
+  return end;
 }
 
 // Byte stores instead of Buffer#writeInt32BE, whose argument checks cost more than the stores on

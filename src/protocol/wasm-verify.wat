@@ -143,4 +143,31 @@
         (local.set $p (local.get $mEnd))
         (br $next)))
     (global.set $count (local.get $n))
+    (local.get $p))
+
+  ;; The producer's side: writes the CRC of each entry from p while it is complete in [p, e) and
+  ;; its Message is 14..maxSize bytes; returns the start of the first entry it leaves (or e).
+  ;; Only the CRC field changes; whether the rest is well formed is the writer's business.
+  (func (export "seal") (param $p i32) (param $e i32) (param $maxSize i32) (result i32)
+    (local $size i32) (local $end i32) (local $x i32)
+    (block $stop
+      (loop $next
+        (br_if $stop (i32.lt_s (i32.sub (local.get $e) (local.get $p)) (i32.const 12)))
+        (local.set $x (i32.load offset=8 align=1 (local.get $p)))
+        (local.set $size
+          (i32.or
+            (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
+            (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8))))
+        (br_if $stop (i32.lt_s (local.get $size) (i32.const 14)))
+        (br_if $stop (i32.gt_s (local.get $size) (local.get $maxSize)))
+        (br_if $stop
+          (i32.gt_s (local.get $size) (i32.sub (i32.sub (local.get $e) (local.get $p)) (i32.const 12))))
+        (local.set $end (i32.add (i32.add (local.get $p) (i32.const 12)) (local.get $size)))
+        (local.set $x (call $crc (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (i32.store offset=12 align=1 (local.get $p)
+          (i32.or
+            (i32.rotl (i32.and (local.get $x) (i32.const 0x00ff00ff)) (i32.const 24))
+            (i32.rotl (i32.and (local.get $x) (i32.const 0xff00ff00)) (i32.const 8))))
+        (local.set $p (local.get $end))
+        (br $next)))
     (local.get $p)))
