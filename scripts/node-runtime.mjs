@@ -19,11 +19,12 @@ export function nodeBinary(major) {
   const bin = join(dir, 'package', 'bin', 'node');
   if (existsSync(bin)) return bin;
   const pkg = `node-${process.platform}-${process.arch}@${major}`;
-  const staging = `${dir}.partial`;
+  // Staged under a name of this process's own, so two suites fetching at once do not collide.
+  const staging = `${dir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', staging], {
+    execFileSync('npm', ['pack', pkg, '--loglevel', 'error', '--pack-destination', staging], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,
     });
@@ -37,8 +38,15 @@ export function nodeBinary(major) {
     const why = err instanceof Error ? err.stderr?.toString().trim() || err.message : String(err);
     throw new Error(`cannot get Node.js ${major} (npm package ${pkg}) from the npm registry: ${why}`);
   }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
+  // A directory left without its binary (an interrupted older layout) gives way.
+  if (existsSync(dir) && !existsSync(bin)) rmSync(dir, { recursive: true, force: true });
+  try {
+    renameSync(staging, dir);
+  } catch (err) {
+    // Another process put it there first: theirs is as good.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(bin)) throw err;
+  }
   return bin;
 }
 
