@@ -246,8 +246,8 @@ export function verifyPlainSet(
 
 /**
  * Writes the CRC of every entry in `buf[from, to)` (entries written back to back, CRCs not yet
- * set) in one wasm call per copied window, the encode side of the walk above: per entry, a JS
- * loop with a wasm call for each CRC cost about twice as much. `sealOne(at)` seals an entry wasm
+ * set) in one wasm call per copied window, the encode side of the walk above: a JS loop making
+ * a wasm call per entry cost a quarter more (bench/codec/seal.js). `sealOne(at)` seals an entry wasm
  * leaves (larger than maxSize, larger than the window, or not whole) and returns where the next
  * starts; it throws for an entry that is not whole. False when wasm cannot run: nothing written.
  */
