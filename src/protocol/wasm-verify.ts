@@ -28,7 +28,7 @@ const WASM_VERIFY =
 /** Tables T0..T7 at k * 1024; the window of the set follows them. */
 const BASE = 8 * 1024;
 /** An entry's Message size above which the JS path (native CRC) takes it. */
-const MAX_SIZE = NATIVE_CRC_THRESHOLD + 3;
+export const MAX_SIZE = NATIVE_CRC_THRESHOLD + 3;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -246,9 +246,11 @@ export function verifyPlainSet(
 
 /**
  * Writes the CRC of every entry in `buf[from, to)` (entries written back to back, CRCs not yet
- * set) in one wasm call per copied window, the encode side of the walk above: a JS loop making
- * a wasm call per entry cost a quarter more (bench/codec/seal.js). `sealOne(at)` seals an entry wasm
- * leaves (larger than maxSize, larger than the window, or not whole) and returns where the next
+ * set) in one wasm call per run of small entries, the encode side of the walk above: a JS loop
+ * making a wasm call per entry cost a quarter more (bench/codec/seal.js). Like that walk, it
+ * copies a window only for an entry wasm will take, and keeps it while the next such entry lies
+ * inside, so a set of large entries (sealed by `sealOne`, natively) copies nothing. `sealOne(at)`
+ * seals an entry wasm does not take (over maxSize or the window) and returns where the next
  * starts; it throws for an entry that is not whole. False when wasm cannot run: nothing written.
  */
 export function sealPlainSet(
@@ -262,17 +264,26 @@ export function sealPlainSet(
   if (v === null) return false;
   const w = windowBytes;
   const max = maxSize;
+  // The copied window is buf[winStart, winEnd); empty until an entry for wasm comes up.
+  let winStart = 0;
+  let winEnd = 0;
   let pos = from;
   while (pos < to) {
-    const winEnd = Math.min(to, pos + w);
-    v.mem.set(buf.subarray(pos, winEnd), BASE);
-    const stop = v.seal(BASE, BASE + winEnd - pos, max) - BASE + pos;
-    if (stop > pos) {
-      buf.set(v.mem.subarray(BASE, BASE + stop - pos), pos);
-      pos = stop;
-    } else {
+    const size = to - pos >= HEADER ? int32(buf, pos + 8) : -1;
+    if (size < MIN_MESSAGE_SIZE || size > max || HEADER + size > w || HEADER + size > to - pos) {
       pos = sealOne(pos);
+      continue;
     }
+    if (pos + HEADER + size > winEnd) {
+      winStart = pos;
+      winEnd = Math.min(to, pos + w);
+      v.mem.set(buf.subarray(winStart, winEnd), BASE);
+    }
+    const shift = BASE - winStart;
+    const stop = v.seal(pos + shift, winEnd + shift, max) - shift;
+    buf.set(v.mem.subarray(pos + shift, stop + shift), pos);
+    // wasm takes at least the entry at pos (whole, small, in the window); should it not, JS does.
+    pos = stop > pos ? stop : sealOne(pos);
   }
   return true;
 }
