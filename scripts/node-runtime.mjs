@@ -4,18 +4,19 @@
 // `npm ci`, and kept under the same cache directory as the rig's Kafka jars.
 //
 //   node scripts/node-runtime.mjs 24      prints the path of a Node 24 binary, fetching it once
+// (after `npm run build`: the cache root is the rig's own).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const cacheDir = () => join(process.env.KAFKA08_CACHE_DIR ?? join(homedir(), '.cache', 'kafka08'), 'node');
+// The rig's cache root (KAFKA08_CACHE_DIR or ~/.cache/kafka08), from the build.
+const { cacheRoot } = await import('../dist/rig/index.js');
 
 /** The path of a `node` binary of this major version; fetched and unpacked the first time. */
 export function nodeBinary(major) {
   if (!/^\d+$/.test(String(major))) throw new Error(`a Node.js major version is a number, got ${major}`);
-  const dir = join(cacheDir(), `v${major}-${process.platform}-${process.arch}`);
+  const dir = join(cacheRoot(), 'node', `v${major}-${process.platform}-${process.arch}`);
   const bin = join(dir, 'package', 'bin', 'node');
   if (existsSync(bin)) return bin;
   const pkg = `node-${process.platform}-${process.arch}@${major}`;
