@@ -141,7 +141,10 @@ export function logEvents(consumer: EventEmitter, logger: Logger): void {
   for (const [event, { level, message }] of Object.entries(LEVELS)) {
     consumer.on(event, (detail: unknown) => {
       const fields = detail instanceof Error ? { err: detail } : (detail as object);
-      logger[level]({ event, ...fields }, message);
+      // Records the application read are gone from the broker's log: worth more than info.
+      if ((fields as { beyondLogEnd?: unknown }).beyondLogEnd === true)
+        logger.warn({ event, ...fields }, 'offset reset: the leader log was cut beneath the reader');
+      else logger[level]({ event, ...fields }, message);
     });
   }
 }

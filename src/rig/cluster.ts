@@ -301,8 +301,11 @@ export class LocalKafka {
     }
   }
 
-  /** Stops every JVM of the cluster (only the owner may) and removes its data unless kept. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every JVM of the cluster (only the owner may) and removes its data unless kept, by the
+   * start options or by `opts.keepData` (e.g. a failed test's logs, kept for reading).
+   */
+  async stop(opts: { keepData?: boolean } = {}): Promise<void> {
     if (!this.isOwner)
       throw new RigError(`only the process that started cluster ${this.clusterId} can stop it`);
     if (this.stopped) return;
@@ -310,7 +313,7 @@ export class LocalKafka {
     this.tool.close();
     await stopMarked(findMarkedPids(this.clusterId), this.clusterId, 5000);
     unregisterOwned(this.clusterId);
-    if (!this.desc.keepData) removeData(this.desc);
+    if (!(opts.keepData ?? this.desc.keepData)) removeData(this.desc);
   }
 
   /** Closes this handle's helper JVM; attached handles call this when done (optional). */

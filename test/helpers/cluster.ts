@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import {
   attachLocalKafka,
   type KafkaVersion,
@@ -27,15 +27,25 @@ export function sharedCluster(version: KafkaVersion): LocalKafka {
 
 /**
  * A cluster of this test file's own (e.g. 3 brokers to kill and restart), started in beforeAll
- * and stopped in afterAll. Read `.current` inside tests.
+ * and stopped in afterAll. Read `.current` inside tests. When a test of the file fails, the
+ * cluster's directory (the brokers' and ZooKeeper's logs) is kept and its path printed: a fault
+ * test that fails once in many runs is explained by those logs or not at all.
  */
 export function ownCluster(opts: StartOptions): { readonly current: LocalKafka } {
   let k: LocalKafka | undefined;
+  let failed = false;
   beforeAll(async () => {
     k = await startLocalKafka(opts);
   });
+  beforeEach((ctx) => {
+    ctx.onTestFailed(() => {
+      failed = true;
+    });
+  });
   afterAll(async () => {
-    await k?.stop();
+    if (!k) return;
+    await k.stop({ keepData: failed });
+    if (failed) console.error(`a test failed: cluster ${k.clusterId}'s logs kept in ${k.descriptor().dir}`);
   });
   return {
     get current(): LocalKafka {

@@ -16,7 +16,7 @@ import { verifyForHandOut } from './hand-out.js';
 import { LeaderFinder } from './leader-finder.js';
 import type { MessageBatch } from './message-batch.js';
 import { Notifier } from './notifier.js';
-import { type ResetLookup, ResetRequests, type ResetTarget } from './offset-reset.js';
+import { outOfRangeSide, type ResetLookup, ResetRequests, type ResetTarget } from './offset-reset.js';
 import { failureOfAll, PartitionState, partitionKey, type TopicPartition } from './partition-state.js';
 import { PrefetchBudget } from './prefetch-budget.js';
 
@@ -356,7 +356,9 @@ export class FetchEngine extends EventEmitter<FetchEngineEvents> implements Asyn
     s.fetchOffset = offset;
     s.consumedOffset ??= offset;
     s.status = 'ready';
-    this.emit('offset-reset', { topic: s.topic, partition: s.partition, from, to: offset, target });
+    const { topic, partition } = s;
+    const beyondLogEnd = outOfRangeSide(from, target, offset);
+    this.emit('offset-reset', { topic, partition, from, to: offset, target, beyondLogEnd });
     this.changed.notify();
   }
 

@@ -17,6 +17,15 @@ export interface OffsetResetEvent {
   from: bigint | undefined;
   to: bigint;
   target: ResetTarget;
+  /**
+   * For an out-of-range offset, where it lay: `true` beyond the partition's log end, so the
+   * leader's log was cut beneath the reader (on brokers before 0.11 a leader change can drop
+   * records already read and acknowledged, KAFKA-1211; the offsets that follow are reused by
+   * new records); `false` before the log start (retention deleted it). Undefined for a start
+   * position, and when the leader's answer cannot tell: a log end at or above the offset may
+   * have grown back past it since the fetch.
+   */
+  beyondLogEnd: boolean | undefined;
 }
 
 export interface FetchSizeGrownEvent {

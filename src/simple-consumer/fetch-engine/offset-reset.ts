@@ -30,6 +30,22 @@ export function resetTarget(policy: AutoOffsetReset): ResetTarget | undefined {
   }
 }
 
+/**
+ * Which side of the log an out-of-range offset `from` lay on, from the one answer the reset got:
+ * a log start at or below it, or a log end below it, means the log ended before it; a log start
+ * above it means retention passed it. A log end at or above it tells nothing (the log may have
+ * grown back since the fetch).
+ */
+export function outOfRangeSide(
+  from: bigint | undefined,
+  target: ResetTarget,
+  answer: bigint,
+): boolean | undefined {
+  if (from === undefined) return undefined;
+  if (target === 'earliest') return answer <= from;
+  return answer < from ? true : undefined;
+}
+
 /** One partition waiting for its log start or high watermark from its leader. */
 export interface ResetLookup {
   readonly state: PartitionState;

@@ -111,6 +111,28 @@ describe('logger', () => {
     expect(log.lines.some((l) => l.level === 'warn' && l.message === 'lost connection to broker')).toBe(true);
   });
 
+  it('warns when a reset follows a log cut beneath the reader, and keeps a retention reset at info', async () => {
+    const c = await cluster();
+    const log = recorder();
+    const k = consumer(c, { logger: log, 'auto.commit.enable': false });
+    const got: string[] = [];
+    while (got.length < 4) got.push((await k.read())!);
+    // Partition 0's log now ends at 1, below the position 3 the consumer read up to.
+    c.truncateFrom('t', 0, 1n);
+    c.append('t', 0, ['new-1']);
+    const replayed: string[] = [];
+    while (!replayed.includes('new-1')) replayed.push((await k.read())!);
+    expect(replayed).toEqual(['aa', 'new-1']);
+    const cut = log.lines.filter((l) => (l.fields as { from?: bigint }).from === 3n);
+    expect(cut.map((l) => [l.level, l.message])).toEqual([
+      ['warn', 'offset reset: the leader log was cut beneath the reader'],
+    ]);
+    expect(cut[0]!.fields).toMatchObject({ event: 'offset-reset', partition: 0, to: 0n, beyondLogEnd: true });
+    // The start positions (smallest) were resolved at info.
+    const starts = log.lines.filter((l) => (l.fields as { event?: string }).event === 'offset-reset');
+    expect(starts.filter((l) => l.level === 'info')).toHaveLength(2);
+  });
+
   it('rejects a logger that is not one', () => {
     expect(() =>
       consumer({ brokers: [{ host: '127.0.0.1', port: 1 }] } as unknown as FakeCluster, {

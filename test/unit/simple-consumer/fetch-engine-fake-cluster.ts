@@ -116,6 +116,13 @@ export class FakeCluster {
     log.start = start;
   }
 
+  /** Drops entries from `end` on, as a new leader whose log is shorter than the old one's. */
+  truncateFrom(topic: string, partition: number, end: bigint): void {
+    const log = this.log(topic, partition);
+    log.entries = log.entries.filter((e) => e.offset < end);
+    log.next = end;
+  }
+
   inject(topic: string, partition: number, ...codes: number[]): void {
     const k = key(topic, partition);
     this.injected.set(k, [...(this.injected.get(k) ?? []), ...codes]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveFetchEngineConfig } from '../../../src/simple-consumer/fetch-engine/config.js';
 import { FetchConfigError, MessageTooLargeError } from '../../../src/simple-consumer/fetch-engine/errors.js';
 import { grownFetchSize } from '../../../src/simple-consumer/fetch-engine/fetch-size.js';
-import { resetTarget } from '../../../src/simple-consumer/fetch-engine/offset-reset.js';
+import { outOfRangeSide, resetTarget } from '../../../src/simple-consumer/fetch-engine/offset-reset.js';
 
 const where = { topic: 't', partition: 2, offset: 9n };
 
@@ -76,5 +76,21 @@ describe('engine config', () => {
     });
     expect(resolveFetchEngineConfig({ fetchSizeBytes: 1000 }).batchBytes).toBe(1000);
     expect(resolveFetchEngineConfig({ fetchSizeBytes: 1000, batchBytes: 5000 }).batchBytes).toBe(5000);
+  });
+});
+
+describe('which side of the log an out-of-range offset lay on', () => {
+  it('reads it from the one answer the reset got', () => {
+    // A log start at or below the offset: the log ended before it.
+    expect(outOfRangeSide(30n, 'earliest', 0n)).toBe(true);
+    expect(outOfRangeSide(30n, 'earliest', 30n)).toBe(true);
+    // A log start above it: retention passed it.
+    expect(outOfRangeSide(3n, 'earliest', 20n)).toBe(false);
+    // A log end below it: cut; at or above it: the log may have grown back, so nothing is said.
+    expect(outOfRangeSide(30n, 'latest', 20n)).toBe(true);
+    expect(outOfRangeSide(30n, 'latest', 30n)).toBeUndefined();
+    expect(outOfRangeSide(3n, 'latest', 50n)).toBeUndefined();
+    // A start position is no out-of-range offset.
+    expect(outOfRangeSide(undefined, 'earliest', 0n)).toBeUndefined();
   });
 });

@@ -148,7 +148,44 @@ describe('FetchEngine: errors handled in place', () => {
       }
       expect(values(await take(e, expected.length))).toEqual(expected);
       expect(resets).toEqual([
-        { topic: 'o', partition: 0, from: 3n, to: target === 'earliest' ? 20n : 30n, target },
+        {
+          topic: 'o',
+          partition: 0,
+          from: 3n,
+          to: target === 'earliest' ? 20n : 30n,
+          target,
+          // Below the log start; a log end above the offset cannot say which side it lay on.
+          beyondLogEnd: target === 'earliest' ? false : undefined,
+        },
+      ]);
+    });
+  }
+
+  for (const policy of ['smallest', 'largest'] as const) {
+    it(`says a reset came from a log cut beneath the reader (auto.offset.reset=${policy})`, async () => {
+      const c = await cluster(1);
+      c.addPartition('cut', 0, 0);
+      c.append('cut', 0, range('v', 0, 30));
+      const e = engine(c, { autoOffsetReset: policy });
+      const resets: OffsetResetEvent[] = [];
+      e.on('offset-reset', (ev) => resets.push(ev));
+      e.assign([{ topic: 'cut', partition: 0, offset: 0n }]);
+      expect(values(await take(e, 30))).toEqual(range('v', 0, 30));
+      // A new leader whose log ends at 20; what it takes next reuses offsets 20 and on.
+      c.truncateFrom('cut', 0, 20n);
+      while (resets.length === 0) await new Promise((r) => setTimeout(r, 10));
+      c.append('cut', 0, ['new-20', 'new-21']);
+      const replay = policy === 'smallest' ? range('v', 0, 20) : [];
+      expect(values(await take(e, replay.length + 2))).toEqual([...replay, 'new-20', 'new-21']);
+      expect(resets).toEqual([
+        {
+          topic: 'cut',
+          partition: 0,
+          from: 30n,
+          to: policy === 'smallest' ? 0n : 20n,
+          target: policy === 'smallest' ? 'earliest' : 'latest',
+          beyondLogEnd: true,
+        },
       ]);
     });
   }
