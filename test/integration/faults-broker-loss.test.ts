@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -46,6 +47,25 @@ function tail(path: string, bytes: number): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * What the brokers' logs say of one partition's leaders and truncations, in time order: printed
+ * when a reader was reset for a cut, to tell an unclean election from KAFKA-1211.
+ */
+function brokerSide(logFiles: string[], topic: string, partition: number): string[] {
+  const pattern = `Truncating log ${topic}-${partition} to|\\[${topic},${partition}\\].*[Ll]eader|[Ll]eader.*\\[${topic},${partition}\\]`;
+  const lines = logFiles.flatMap((file, broker) => {
+    const r = spawnSync('grep', ['-h', '-E', pattern, file], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('[') && !l.includes('Created log') && !l.includes('state.change.logger'))
+      .map((l) => `${l.slice(1, 24)} broker ${broker}: ${l.slice(26, 300)}`);
+  });
+  return lines.sort();
 }
 
 /** Waits until every partition of every topic has all 3 replicas in sync (restarted ones caught up). */
@@ -207,6 +227,11 @@ describe('broker loss: leaders killed and restarted under a producer and two con
     const s = trackers.source;
     // A reset for a cut that freed no offset for other records was not the broker's doing.
     const unconfirmed = [c, s].flatMap((t) => t.cuts.filter((cut) => t.rewritten[cut.partition] === 0));
+    const logFiles = k.descriptor().brokerList.map((b) => b.logFile);
+    for (const p of new Set([...c.cuts, ...s.cuts].map((cut) => cut.partition)))
+      console.error(
+        `a cut of partition ${p}, as the brokers tell it:\n${brokerSide(logFiles, topic, p).join('\n')}`,
+      );
     reportFigures('broker-loss', {
       fault:
         'partition leaders killed (SIGKILL) and restarted, one controlled shutdown; RF 3, producer running',
