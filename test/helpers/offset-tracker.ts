@@ -10,11 +10,12 @@ function hash(value: string): number {
 
 /**
  * Per partition: the next offset expected, gaps, repeats, and when each record arrived. A 0.8
- * broker can cut a leader's log beneath the readers (KAFKA-1211: a follower truncated to its high
- * watermark is elected before it caught up); the reader's reset then says so (`beyondLogEnd`),
- * and with `smallest` it reads the partition again from the reset's offset. Those offsets, each
- * once and in order, are counted as replayed; any other repeat is a duplicate. A real cut shows
- * in the data: the offsets it freed hold other records when read again (`rewritten`).
+ * broker can cut a leader's log beneath the readers (an unclean election, or KAFKA-1211: a
+ * follower truncated to its high watermark is elected before it caught up); the reader's reset
+ * then says so (`beyondLogEnd`), and with `smallest` it reads the partition again from the
+ * reset's offset. Those offsets, each once and in order, are counted as replayed; any other
+ * repeat is a duplicate. A real cut shows in the data: the offsets it freed hold other records
+ * when read again (`rewritten`).
  */
 export class OffsetTracker {
   readonly next: number[];

@@ -241,7 +241,7 @@ describe('broker loss: leaders killed and restarted under a producer and two con
       duplicated: c.duplicated,
       worstRecoveryMs: Math.max(recovery(c), recovery(s)),
       peakMemoryBytes: peak,
-      notes: `checkpointed FlinkKafkaConsumer082: ${c.records} records, lost ${c.lost}, duplicated ${c.duplicated}; KafkaSource: ${s.records} records, lost ${s.lost}, duplicated ${s.duplicated}; read again after a cut of the leader's log (KAFKA-1211): ${c.replayed} and ${s.replayed}, of them holding other records than at first: ${c.rewritten.reduce((a, b) => a + b, 0)} and ${s.rewritten.reduce((a, b) => a + b, 0)}; producer batches that failed and were retried: ${produceFailures}; the last stop was a controlled shutdown (the broker's log: ${controlled ? 'succeeded' : 'not confirmed'}); offset resets: ${resets.join(', ') || 'none'}`,
+      notes: `checkpointed FlinkKafkaConsumer082: ${c.records} records, lost ${c.lost}, duplicated ${c.duplicated}; KafkaSource: ${s.records} records, lost ${s.lost}, duplicated ${s.duplicated}; read again after a cut of the leader's log (an unclean election or KAFKA-1211): ${c.replayed} and ${s.replayed}, of them holding other records than at first: ${c.rewritten.reduce((a, b) => a + b, 0)} and ${s.rewritten.reduce((a, b) => a + b, 0)}; producer batches that failed and were retried: ${produceFailures}; the last stop was a controlled shutdown (the broker's log: ${controlled ? 'succeeded' : 'not confirmed'}); offset resets: ${resets.join(', ') || 'none'}`,
     });
     expect(failures).toEqual([]);
     expect(controlled).toBe(true);

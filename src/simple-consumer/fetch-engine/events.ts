@@ -19,11 +19,11 @@ export interface OffsetResetEvent {
   target: ResetTarget;
   /**
    * For an out-of-range offset, where it lay: `true` beyond the partition's log end, so the
-   * leader's log was cut beneath the reader (on brokers before 0.11 a leader change can drop
-   * records already read and acknowledged, KAFKA-1211; the offsets that follow are reused by
-   * new records); `false` before the log start (retention deleted it). Undefined for a start
-   * position, and when the leader's answer cannot tell: a log end at or above the offset may
-   * have grown back past it since the fetch.
+   * leader's log was cut beneath the reader (on brokers before 0.11 an unclean election, or a
+   * leader change as in KAFKA-1211, can drop records already read and acknowledged; the offsets
+   * from the new end on are reused by new records); `false` before the log start (retention
+   * deleted it). Undefined for a start position, and when the leader's answer cannot tell: a
+   * log end at or above the offset may have grown back past it since the fetch.
    */
   beyondLogEnd: boolean | undefined;
 }
