@@ -14,6 +14,11 @@
 // measured with it too, as `<row>@before`, interleaved in the same rounds), --node NAME=PATH[,...]
 // (other Node.js binaries: every row is measured under each too, as `<row>@NAME`, with its own
 // nextBatch() as the base).
+//
+// After each round, bench/scripts/await-floor.js runs under each Node.js binary: the price of the
+// empty promise protocol per record, with no consumer. The `for await` and `read()` rows print
+// what they cost per record over their nextBatch() and how much of that is above this floor,
+// the part the library can still take away.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,6 +39,9 @@ const profileDir = value('cpu-prof') === undefined ? undefined : resolve(value('
 const compareDir = value('compare') === undefined ? undefined : resolve(value('compare'));
 const SIZE = 100;
 const TOPIC = 'forms-1p-100B';
+/** The floor each per-record promise form cannot go below (a key of await-floor.js's JSON). */
+const FLOOR_OF = { 'for-await': 'forAwait', read: 'awaitBuffer' };
+const FLOOR_RECORDS = 2_000_000;
 
 /** `base` is the row every ratio is taken against; `schemaOf` names the raw-bytes row of a schema row. */
 const ROWS = [
@@ -81,6 +89,7 @@ const rows = current.flatMap((r) =>
           schemaOf: r.schemaOf && `${r.schemaOf}${v.suffix}`,
           dist: v.dist,
           node: v.node,
+          nodeLabel: v.node && v.suffix.slice(1),
         },
   ),
 );
@@ -100,6 +109,8 @@ console.log(`${messages} x ${SIZE} B JSON values, 1 partition, ${runs} round(s),
 const kafka = await startLocalKafka({ version: '0.8.2.2', topics: [{ name: TOPIC, partitions: 1 }] });
 const perRow = new Map(rows.map((r) => [r.name, []]));
 const loads = [];
+/** The await-floor samples of each Node.js binary the rows run under (key: its label). */
+const floors = new Map();
 try {
   const p = await produceScenario({
     brokers: kafka.brokers,
@@ -120,6 +131,19 @@ try {
       perRow.get(row.name).push(res);
       console.log(`  ${row.name.padEnd(24)} ${describeRun(res)}`);
     }
+    for (const [node, label] of new Map(
+      rows.map((r) => [r.node ?? 'node', r.nodeLabel ?? process.version]),
+    )) {
+      const f = await measureFloor(node);
+      if (typeof f === 'string') {
+        // The rows' figures stand without it; the floor columns then use the other rounds.
+        console.log(`  floor (${label}): not measured: ${f}`);
+        continue;
+      }
+      if (!floors.has(label)) floors.set(label, []);
+      floors.get(label).push(f);
+      console.log(`  floor (${label}): ${describeFloor(f)}`);
+    }
   }
 } finally {
   await kafka.stop();
@@ -133,13 +157,21 @@ for (const r of results) {
   const raw = results.find((x) => x.name === rows.find((y) => y.name === r.name)?.schemaOf);
   if (raw?.msgsPerSec && r.msgsPerSec)
     r.extraNsPerRecord = Math.round(1e9 / r.msgsPerSec - 1e9 / raw.msgsPerSec);
+  const row = rows.find((y) => y.name === r.name);
+  const floorKey = FLOOR_OF[row.form];
+  const samples = floors.get(row.nodeLabel ?? process.version) ?? [];
+  if (row.schema === 'raw' && floorKey && base?.msgsPerSec && r.msgsPerSec && samples.length > 0) {
+    r.overBaseNs = Math.round(1e9 / r.msgsPerSec - 1e9 / base.msgsPerSec);
+    r.floorNs = Math.round(median(samples.map((f) => f[floorKey])));
+    r.beyondFloorNs = r.overBaseNs - r.floorNs;
+  }
 }
 machine.loadAvgAtEnd = loadavg();
 if (profileDir === undefined) {
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'forms-latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), messages, size: SIZE, runs, compare: compareDir ?? null, machine, roundLoads: loads, results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), messages, size: SIZE, runs, compare: compareDir ?? null, machine, roundLoads: loads, floors: Object.fromEntries(floors), results }, null, 2)}\n`,
   );
 }
 printTable();
@@ -177,6 +209,26 @@ async function runRow(row, round) {
   // Lets the broker's and ZooKeeper's work for the last consumer (session close) settle.
   await new Promise((res) => setTimeout(res, 300));
   return out;
+}
+
+/** One round of await-floor.js under `node`: ns per record of each empty loop, or why not. */
+async function measureFloor(node) {
+  const r = await runTimed(
+    node,
+    [join(here, 'scripts', 'await-floor.js'), String(FLOOR_RECORDS), '1', '--json'],
+    { timeoutMs },
+  );
+  const line = lastJsonLine(r.stdout);
+  if (!line) return `no result (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-300)}`;
+  return { forAwait: line.forAwait[0], awaitBuffer: line.awaitBuffer[0], awaitObject: line.awaitObject[0] };
+}
+
+function signed(n) {
+  return n < 0 ? String(n) : `+${n}`;
+}
+
+function describeFloor(f) {
+  return `empty for await ${f.forAwait} ns/record, await Promise.resolve(Buffer) ${f.awaitBuffer}`;
 }
 
 function summarize(row, list) {
@@ -233,6 +285,15 @@ function printTable() {
     console.log(
       `${r.name.padEnd(24)} ${(r.msgsPerSec ? fmt(r.msgsPerSec) : '-').padStart(8)} ${String(r.vsNextBatch ?? '-').padStart(12)} ${r.vsNextBatchPerRound.join(' ').padStart(16)} ${ns.padStart(7)} ${(r.extraNsPerRecord === undefined ? '' : `+${r.extraNsPerRecord}`).padStart(8)} ${String(r.peakRssMb ?? '-').padStart(8)} ${String(r.cpuSec ?? '-').padStart(6)}  ${r.status}`,
     );
+  }
+  const floored = results.filter((r) => r.beyondFloorNs !== undefined);
+  if (floored.length > 0) {
+    console.log('\nper-record promise forms against the protocol floor (median ns per record):');
+    for (const r of floored) {
+      console.log(
+        `  ${r.name.padEnd(22)} ${signed(r.overBaseNs)} over its nextBatch(), floor ${r.floorNs}, beyond the floor ${r.beyondFloorNs}`,
+      );
+    }
   }
   console.log(
     `load at start ${machine.loadAvgAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadText()}`,

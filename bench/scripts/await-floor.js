@@ -1,9 +1,13 @@
 // The per-record price of the promise protocols, with no consumer at all: empty loops over N
 // in-memory values (default 5M), ns per record, 3 rounds. What `for await` and `await read()`
 // cannot go below on the Node running this (compare versions by running it under each).
+// `--json` prints one JSON line instead (bench/forms.js runs it so, beside its rows).
 //
-//   node bench/scripts/await-floor.js [records]
-const N = Number(process.argv[2] ?? 5_000_000);
+//   node bench/scripts/await-floor.js [records] [rounds] [--json]
+const args = process.argv.slice(2).filter((a) => a !== '--json');
+const json = process.argv.includes('--json');
+const N = Number(args[0] ?? 5_000_000);
+const ROUNDS = Number(args[1] ?? 3);
 const buffer = Buffer.alloc(100);
 const object = { a: 1 };
 
@@ -37,12 +41,24 @@ const loops = [
   ['await Promise.resolve(object)', () => awaitEach(object)],
 ];
 const out = Object.fromEntries(loops.map(([name]) => [name, []]));
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < ROUNDS; round++) {
   for (const [name, loop] of loops) {
     const t = process.hrtime.bigint();
     if ((await loop()) !== N) throw new Error(`${name}: lost values`);
     out[name].push(+(Number(process.hrtime.bigint() - t) / N).toFixed(1));
   }
 }
-console.log(`Node ${process.version}, ns per record over ${N} records:`);
-for (const [name, ns] of Object.entries(out)) console.log(`  ${name.padEnd(32)} ${ns.join(' / ')}`);
+if (json) {
+  console.log(
+    JSON.stringify({
+      node: process.version,
+      records: N,
+      forAwait: out['for await, Buffer values'],
+      awaitBuffer: out['await Promise.resolve(Buffer)'],
+      awaitObject: out['await Promise.resolve(object)'],
+    }),
+  );
+} else {
+  console.log(`Node ${process.version}, ns per record over ${N} records:`);
+  for (const [name, ns] of Object.entries(out)) console.log(`  ${name.padEnd(32)} ${ns.join(' / ')}`);
+}
