@@ -28,6 +28,7 @@ const COLUMNS = [
   ['Offsets v0', (c) => single(c, 'offsets')],
   ['Fetch: written by kafka08', (c) => codecs(c, 'fetch-kafka08')],
   ["Fetch: written by the version's Java producer", (c) => codecs(c, 'fetch-java')],
+  ['`Producer`, batches joined per request', (c) => codecs(c, 'produce-producer')],
   ['zstd', (c) => single(c, 'fetch-java:zstd', 'no zstd in this version')],
   ['`message.downconversion.enable=false`', (c) => single(c, 'downconversion-off', 'no such setting')],
   ['OffsetCommit/Fetch v0 (ZooKeeper)', (c) => single(c, 'commit-v0-zookeeper')],

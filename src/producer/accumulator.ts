@@ -77,8 +77,13 @@ export class Batch {
   closed = false;
   /** In a request now in flight. */
   sending = false;
-  /** The compressed wrapper, kept so a retry does not compress again. */
+  /**
+   * The compressed wrapper this batch heads, kept so a retry does not compress again. It holds
+   * the records of {@link wrapped} batches: this one and the ones after it in its queue.
+   */
   compressed: Buffer | undefined;
+  /** Batches in the wrapper this one heads; -1 when an earlier batch's wrapper holds it; 0 before compression. */
+  wrapped = 0;
   /**
    * How each record is told its outcome, two slots per record: a promise's resolve and reject,
    * or a callback and null. Two flat slots instead of an object per record, as most records of

@@ -51,6 +51,16 @@ export class BatchSizing {
     this.ratio = this.ratio * DAMPING + (wire / raw) * (1 - DAMPING);
   }
 
+  /** The wire bytes `raw` uncompressed bytes are expected to compress to (with Java's margin). */
+  estimatedWire(raw: number): number {
+    return this.compressed ? raw * this.ratio * ESTIMATE_MARGIN : raw;
+  }
+
+  /** The most uncompressed bytes one batch may take, and so one wrapper (a single larger record aside). */
+  get maxBatchBytes(): number {
+    return this.maxBytes;
+  }
+
   /** The compression ratio the next batch is sized by. */
   get estimatedRatio(): number {
     return this.ratio;

@@ -28,10 +28,19 @@ export interface RequestLimits {
  * Chooses the batches of one request and lays out their message sets: the oldest unsent batches
  * of each queue, in order, within max.request.size (wire bytes, compressed when a codec is set)
  * and the caller's share of buffer.memory. Taken batches are marked in flight.
+ *
+ * Compressed, a request carries one wrapper per partition, holding that partition's oldest
+ * unsent batches (as many as one batch may hold uncompressed): newer brokers (2.8 and 3.9 of
+ * the rig; 1.1 and older took several) refuse a produced partition with more than one
+ * compressed wrapper (INVALID_RECORD), and every broker inflates each wrapper it is sent to
+ * number its records (Kafka's LZ4 reader allocates two 64 KiB block buffers per wrapper). A
+ * wrapper, once made, is kept with its batches and sent whole again on a retry.
  */
 export class RequestBuilder {
   private readonly config: ProducerConfig;
   private readonly accumulator: RecordAccumulator;
+  /** Where batches are joined before compression, reused: the compressor copies what it reads. */
+  private scratch = Buffer.alloc(0);
 
   constructor(config: ProducerConfig, accumulator: RecordAccumulator) {
     this.config = config;
@@ -41,20 +50,39 @@ export class RequestBuilder {
   build(queues: readonly PartitionQueue[], limits: RequestLimits): PlannedRequest {
     const carried: Carried[] = [];
     const topics = new Map<string, ProduceRequestTopic>();
+    const codec = this.config.codec;
+    const maxWire = this.config.maxRequestSize;
     let wire = 0;
     let held = 0;
     let leftOver = false;
     for (const q of queues) {
       const taken: Batch[] = [];
-      for (let i = q.sendingBatches; i < q.batches.length; i++) {
-        const b = q.batches[i]!;
+      const batches = q.batches;
+      for (let i = q.sendingBatches; i < batches.length; ) {
+        const b = batches[i]!;
         if (limits.closedOnly && !b.closed) break;
-        const size = this.wireSize(b);
         const first = wire === 0;
-        if (!first && (wire + size > this.config.maxRequestSize || held + b.held > limits.maxHeld)) break;
+        let n = 1;
+        let size = b.bytes;
+        let groupHeld = b.held;
+        if (codec !== 0) {
+          if (b.compressed === undefined) {
+            // Not compressed for a request it cannot join: it may share a wrapper with later batches.
+            const estimate = this.accumulator.sizing.estimatedWire(b.bytes);
+            if (!first && (wire + estimate > maxWire || held + b.held > limits.maxHeld)) break;
+            this.compressRun(q, i, codec, limits, maxWire - wire, limits.maxHeld - held);
+          }
+          n = b.wrapped;
+          size = b.compressed!.length;
+          for (let j = 1; j < n; j++) groupHeld += batches[i + j]!.held;
+        }
+        if (!first && (wire + size > maxWire || held + groupHeld > limits.maxHeld)) break;
         wire += size;
-        held += b.held;
-        taken.push(b);
+        held += groupHeld;
+        for (let j = 0; j < n; j++) taken.push(batches[i + j]!);
+        i += n;
+        // Compressed, one wrapper per partition: newer brokers refuse a second (INVALID_RECORD).
+        if (codec !== 0) break;
       }
       if (taken.length === 0) {
         leftOver = true;
@@ -79,33 +107,83 @@ export class RequestBuilder {
     return { carried, topics: [...topics.values()], leftOver };
   }
 
-  private wireSize(b: Batch): number {
-    const codec = this.config.codec;
-    return codec === 0 ? b.bytes : this.compressed(b, codec).length;
+  /**
+   * One partition's message set: its batches' sets, as written at append time, sent as they lie
+   * (pieces of the request, not joined); compressed, the wrappers its batches head.
+   */
+  private messageSet(batches: Batch[]): Uint8Array | Uint8Array[] {
+    if (this.config.codec === 0) {
+      return batches.length === 1 ? batches[0]!.messageSet : batches.map((b) => b.messageSet);
+    }
+    const wrappers: Buffer[] = [];
+    for (const b of batches) if (b.compressed !== undefined) wrappers.push(b.compressed);
+    return wrappers.length === 1 ? wrappers[0]! : wrappers;
   }
 
   /**
-   * One partition's message set: its batches' sets, as written at append time, sent as they lie
-   * (pieces of the request, not joined). Compressed, each batch is one wrapper (as the Java
-   * producer compresses per batch), kept for retries.
+   * Compresses the unsent batches of `q` from `from` on into one wrapper: as many as fit, by
+   * their estimated compressed size, in the request's room (`roomWire`, `roomHeld`) and in what
+   * one batch may take uncompressed, so a wrapper stays as far below the broker's
+   * message.max.bytes as one batch does. The first batch is always in it.
    */
-  private messageSet(batches: Batch[]): Uint8Array | Uint8Array[] {
-    const codec = this.config.codec;
-    if (batches.length === 1) {
-      const b = batches[0]!;
-      return codec === 0 ? b.messageSet : this.compressed(b, codec);
+  private compressRun(
+    q: PartitionQueue,
+    from: number,
+    codec: 1 | 2 | 3,
+    limits: RequestLimits,
+    roomWire: number,
+    roomHeld: number,
+  ): void {
+    const sizing = this.accumulator.sizing;
+    const batches = q.batches;
+    let raw = batches[from]!.bytes;
+    let held = batches[from]!.held;
+    let end = from + 1;
+    for (; end < batches.length; end++) {
+      const b = batches[end]!;
+      if (limits.closedOnly && !b.closed) break;
+      const nextRaw = raw + b.bytes;
+      if (
+        nextRaw > sizing.maxBatchBytes ||
+        held + b.held > roomHeld ||
+        sizing.estimatedWire(nextRaw) > roomWire
+      )
+        break;
+      raw = nextRaw;
+      held += b.held;
     }
-    return batches.map((b) => (codec === 0 ? b.messageSet : this.compressed(b, codec)));
-  }
-
-  private compressed(b: Batch, codec: 1 | 2 | 3): Buffer {
-    if (b.compressed === undefined) {
-      // The wrapper's offset is its last inner message's, relative to the batch as the inner ones are.
-      b.compressed = encodeWrapper(codec, b.messageSet, b.count - 1);
-      this.accumulator.sizing.observe(b.bytes, b.compressed.length);
-      // The wrapper is all a retry needs: the batch's buffer can serve the next batch.
+    const run = batches.slice(from, end);
+    const head = run[0]!;
+    let count = 0;
+    for (const b of run) count += b.count;
+    // The wrapper's offset is its last inner message's, relative to the run as the inner ones are.
+    head.compressed = encodeWrapper(codec, this.joinedSet(run, raw), count - 1);
+    head.wrapped = run.length;
+    sizing.observe(raw, head.compressed.length);
+    for (const b of run) {
+      if (b !== head) b.wrapped = -1;
+      // Nothing can be appended to a compressed batch; its buffer can serve the next batch.
+      b.closed = true;
       this.accumulator.releaseBuffer(b);
     }
-    return b.compressed;
+  }
+
+  /**
+   * The message sets of `run` as one set of `raw` bytes, its entries numbered 0, 1, ... across
+   * the batches (each batch numbers its own from 0; the offset field lies outside the CRC). Valid
+   * until the next call.
+   */
+  private joinedSet(run: Batch[], raw: number): Buffer {
+    if (run.length === 1) return run[0]!.messageSet;
+    if (this.scratch.length < raw) this.scratch = Buffer.allocUnsafeSlow(raw);
+    const out = this.scratch.subarray(0, raw);
+    let at = 0;
+    for (const b of run) at += b.messageSet.copy(out, at);
+    let next = 0;
+    for (let p = 0; p < raw; p += 12 + out.readInt32BE(p + 8)) {
+      out.writeInt32BE(0, p);
+      out.writeInt32BE(next++, p + 4);
+    }
+    return out;
   }
 }

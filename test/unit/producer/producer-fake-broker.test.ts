@@ -69,6 +69,28 @@ describe('Producer against fake brokers', () => {
     expect(c.metadataRequests).toBeGreaterThan(before);
   });
 
+  it('lz4: a retried request carries the same wrapper, its batches joined, every record once and in order', async () => {
+    const { c, p } = await setup([0], {
+      retries: 3,
+      batchSize: 512,
+      compressionType: 'lz4',
+      lingerMs: 60_000,
+    });
+    c.inject('t', 0, ErrorCode.NOT_LEADER_FOR_PARTITION);
+    const sent = Array.from({ length: 80 }, (_, i) =>
+      p.send({ topic: 't', value: `record ${i} ${'x'.repeat(60)}` }),
+    );
+    await p.flush();
+    const acks = await Promise.all(sent);
+    expect(values(c, 0)).toEqual(Array.from({ length: 80 }, (_, i) => `record ${i} ${'x'.repeat(60)}`));
+    expect(acks.map((a) => a.offset)).toEqual(Array.from({ length: 80 }, (_, i) => BigInt(i)));
+    // The refused request and its retry: one wrapper holding several batches, sent twice byte for byte.
+    const [refused, retried] = c.produces.map((r) => r.partitions[0]!);
+    expect(refused!.messageSet.equals(retried!.messageSet)).toBe(true);
+    expect(refused!.messageSet.length).toBe(12 + refused!.messageSet.readInt32BE(8));
+    expect(refused!.count).toBeGreaterThan(512 / 100);
+  });
+
   it('follows a leader that moved to another broker', async () => {
     const { c, p } = await setup([0], { retries: 2 });
     await p.send({ topic: 't', value: 'before' });
