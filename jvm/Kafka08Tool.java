@@ -90,7 +90,8 @@ public final class Kafka08Tool {
   }
 
   /** Records file: repeated [int32 partition][int32 keyLen|-1][key][int32 valueLen|-1][value]. */
-  private static String produce(String brokers, String topic, String codec, String file) throws IOException {
+  private static String produce(String brokers, String topic, String codec, String file)
+      throws IOException, InterruptedException {
     List<KeyedMessage<byte[], byte[]>> batch = new ArrayList<>();
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(file), 1 << 16))) {
       while (in.available() > 0) {
@@ -137,8 +138,30 @@ public final class Kafka08Tool {
     return String.valueOf(batch.size());
   }
 
-  /** Log end offset of a partition, or -1 when the topic does not exist yet (auto-created on send). */
-  private static long latestOffset(String brokers, String topic, int partition) {
+  /**
+   * Log end offset of a partition, or -1 when the topic does not exist yet (auto-created on send).
+   * Right after a leader change a broker's metadata may still name the old leader, which answers
+   * NotLeaderForPartition (6) or LeaderNotAvailable (5): asked again, for up to 10 s.
+   */
+  private static long latestOffset(String brokers, String topic, int partition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      try {
+        return latestOffsetOnce(brokers, topic, partition);
+      } catch (LeaderMovedException e) {
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException(e.getMessage());
+        Thread.sleep(250);
+      }
+    }
+  }
+
+  private static final class LeaderMovedException extends Exception {
+    LeaderMovedException(String message) {
+      super(message);
+    }
+  }
+
+  private static long latestOffsetOnce(String brokers, String topic, int partition) throws LeaderMovedException {
     String leader = null;
     for (String b : brokers.split(",")) {
       leader = leaderOf(b, topic, partition);
@@ -153,7 +176,11 @@ public final class Kafka08Tool {
       req.put(tp, new kafka.api.PartitionOffsetRequestInfo(kafka.api.OffsetRequest.LatestTime(), 1));
       kafka.javaapi.OffsetResponse r = c.getOffsetsBefore(
           new kafka.javaapi.OffsetRequest(req, kafka.api.OffsetRequest.CurrentVersion(), "kafka08-rig"));
-      if (r.hasError()) throw new IllegalStateException("offset request error code " + r.errorCode(topic, partition));
+      if (r.hasError()) {
+        short code = r.errorCode(topic, partition);
+        if (code == 5 || code == 6) throw new LeaderMovedException("offset request error code " + code + " for 10 s");
+        throw new IllegalStateException("offset request error code " + code);
+      }
       return r.offsets(topic, partition)[0];
     } finally {
       c.close();
