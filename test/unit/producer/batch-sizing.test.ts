@@ -127,7 +127,7 @@ describe('compressed batches grow past batch.size', () => {
     return c.produces.flatMap((r) => r.partitions.flatMap((x) => wrappers(x.messageSet)));
   }
 
-  it('gzip on the wire: batches sized by their compressed estimate, a request taking several in one wrapper', async () => {
+  it('gzip on the wire: wrappers carry many times batch.size, none more than one batch may take', async () => {
     const batchSize = 1024;
     const all = await gzipWrappers(
       batchSize,
