@@ -53,7 +53,8 @@ const NO_SETTLERS: Settler[] = [];
 /**
  * Records for one partition, sent together, encoded as they are appended: `buffer` holds the
  * uncompressed message set (offsets 0, 1, ... relative to the batch, as the Java producer writes
- * them), so sending costs no per-record work and a compressed batch is compressed once. A batch
+ * them), so sending an uncompressed batch costs no per-record work, and a compressed one is
+ * compressed once (with the partition's other batches of its request, renumbered). A batch
  * takes records until its bytes reach its `limit` ({@link BatchSizing}: batch.size, or more when
  * compressed); a record larger than that gets a batch of its own.
  */
