@@ -70,7 +70,7 @@ export class RequestBuilder {
             // Not compressed for a request it cannot join: it may share a wrapper with later batches.
             const estimate = this.accumulator.sizing.estimatedWire(b.bytes);
             if (!first && (wire + estimate > maxWire || held + b.held > limits.maxHeld)) break;
-            this.compressRun(q, i, codec, limits, maxWire - wire, limits.maxHeld - held);
+            this.compressRun(q, i, codec, limits.closedOnly, maxWire - wire, limits.maxHeld - held);
           }
           n = b.wrapped;
           size = b.compressed!.length;
@@ -109,15 +109,11 @@ export class RequestBuilder {
 
   /**
    * One partition's message set: its batches' sets, as written at append time, sent as they lie
-   * (pieces of the request, not joined); compressed, the wrappers its batches head.
+   * (pieces of the request, not joined); compressed, the one wrapper its first batch heads.
    */
   private messageSet(batches: Batch[]): Uint8Array | Uint8Array[] {
-    if (this.config.codec === 0) {
-      return batches.length === 1 ? batches[0]!.messageSet : batches.map((b) => b.messageSet);
-    }
-    const wrappers: Buffer[] = [];
-    for (const b of batches) if (b.compressed !== undefined) wrappers.push(b.compressed);
-    return wrappers.length === 1 ? wrappers[0]! : wrappers;
+    if (this.config.codec !== 0) return batches[0]!.compressed!;
+    return batches.length === 1 ? batches[0]!.messageSet : batches.map((b) => b.messageSet);
   }
 
   /**
@@ -130,7 +126,7 @@ export class RequestBuilder {
     q: PartitionQueue,
     from: number,
     codec: 1 | 2 | 3,
-    limits: RequestLimits,
+    closedOnly: boolean,
     roomWire: number,
     roomHeld: number,
   ): void {
@@ -141,7 +137,7 @@ export class RequestBuilder {
     let end = from + 1;
     for (; end < batches.length; end++) {
       const b = batches[end]!;
-      if (limits.closedOnly && !b.closed) break;
+      if (closedOnly && !b.closed) break;
       const nextRaw = raw + b.bytes;
       if (
         nextRaw > sizing.maxBatchBytes ||

@@ -14,14 +14,20 @@ import { letterText, randomBytes } from '../../helpers/xorshift.js';
 
 type Codec = 'gzip' | 'snappy' | 'lz4';
 
-function setup(codec: Codec | 'none', batchSize: number, extra: Record<string, number> = {}) {
+/** `shareLimit` caps what one batch, and so one wrapper, may take uncompressed. */
+function setup(
+  codec: Codec | 'none',
+  batchSize: number,
+  extra: Record<string, number> = {},
+  shareLimit = 1 << 24,
+) {
   const config = resolveProducerConfig({
     bootstrapServers: '127.0.0.1:9092',
     compressionType: codec,
     batchSize,
     ...extra,
   });
-  const sizing = new BatchSizing(batchSize, codec !== 'none', config.maxRequestSize, 1 << 24);
+  const sizing = new BatchSizing(batchSize, codec !== 'none', config.maxRequestSize, shareLimit);
   const acc = new RecordAccumulator(batchSize, () => 0, 1 << 24, sizing);
   return { config, sizing, acc, builder: new RequestBuilder(config, acc) };
 }
@@ -117,6 +123,28 @@ describe('RequestBuilder, compressed', () => {
       expect(w.offset).toBe(BigInt(w.values.length - 1));
     }
   });
+
+  for (const codec of ['gzip', 'snappy', 'lz4'] as const) {
+    it(`${codec}: batches fill the cap exactly and join; one byte less and the last waits`, () => {
+      // 100-byte values make 126-byte entries; the first guess (0.5) makes batches of 7 (882 bytes).
+      for (const [cap, joined] of [
+        [3 * 882, 3],
+        [3 * 882 - 1, 2],
+        [3 * 882 + 1, 3],
+      ] as const) {
+        const { acc, builder, sizing } = setup(codec, 512, {}, cap);
+        expect(sizing.maxBatchBytes).toBe(cap);
+        append(acc, 0, values.slice(0, 42));
+        const q = acc.queue('t', 0);
+        expect(q.batches.map((b) => b.bytes)).toEqual([882, 882, 882, 882, 882, 882]);
+        const planned = builder.build([q], { closedOnly: false, maxHeld: Number.POSITIVE_INFINITY });
+        expect(planned.carried[0]!.batches).toHaveLength(joined);
+        expect(entries(planned.topics[0]!.partitions[0]!.messageSet)[0]!.values).toEqual(
+          values.slice(0, 7 * joined).map(String),
+        );
+      }
+    });
+  }
 
   it('closed batches only, when asked: the open batch stays out of the wrapper and takes records', () => {
     const { acc, builder } = setup('lz4', 1024);
