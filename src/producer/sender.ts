@@ -24,6 +24,8 @@ const STALE_LEADER = new Set<number>([
   ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
   ErrorCode.LEADER_NOT_AVAILABLE,
   ErrorCode.NOT_LEADER_FOR_PARTITION,
+  // Newer brokers: the leader's log directory failed, and leadership moves to another replica.
+  ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
 
 export interface SenderOptions {

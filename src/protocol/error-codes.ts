@@ -35,14 +35,23 @@ export const ErrorCode = {
   MESSAGE_SET_SIZE_TOO_LARGE: 18,
   NOT_ENOUGH_REPLICAS: 19,
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
+  INVALID_REQUIRED_ACKS: 21,
   ILLEGAL_GENERATION: 22,
+  INVALID_GROUP_ID: 24,
   UNKNOWN_MEMBER_ID: 25,
   REBALANCE_IN_PROGRESS: 27,
   INVALID_COMMIT_OFFSET_SIZE: 28,
   TOPIC_AUTHORIZATION_FAILED: 29,
   GROUP_AUTHORIZATION_FAILED: 30,
+  CLUSTER_AUTHORIZATION_FAILED: 31,
+  INVALID_TIMESTAMP: 32,
   UNSUPPORTED_VERSION: 35,
+  INVALID_REQUEST: 42,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  POLICY_VIOLATION: 44,
+  KAFKA_STORAGE_ERROR: 56,
   UNSUPPORTED_COMPRESSION_TYPE: 76,
+  INVALID_RECORD: 87,
 } as const;
 
 function info(code: number, name: string, retriable: boolean, description: string): KafkaErrorCodeInfo {
@@ -132,12 +141,14 @@ export const KAFKA_ERROR_CODES: readonly KafkaErrorCodeInfo[] = Object.freeze([
     true,
     'NotEnoughReplicasAfterAppend: written, but to too few replicas',
   ),
+  info(21, 'INVALID_REQUIRED_ACKS', false, 'Newer broker: a Produce request with acks other than -1, 0 or 1'),
   info(
     22,
     'ILLEGAL_GENERATION',
     false,
     'Newer broker: OffsetCommit v1 against a group a modern consumer is managing',
   ),
+  info(24, 'INVALID_GROUP_ID', false, 'Newer broker: an offset request named an empty or invalid group'),
   info(
     25,
     'UNKNOWN_MEMBER_ID',
@@ -148,6 +159,13 @@ export const KAFKA_ERROR_CODES: readonly KafkaErrorCodeInfo[] = Object.freeze([
   info(28, 'INVALID_COMMIT_OFFSET_SIZE', false, 'Newer broker: the offset commit was too large'),
   info(29, 'TOPIC_AUTHORIZATION_FAILED', false, 'Newer broker: not authorized to access the topic'),
   info(30, 'GROUP_AUTHORIZATION_FAILED', false, 'Newer broker: not authorized to access the group'),
+  info(31, 'CLUSTER_AUTHORIZATION_FAILED', false, 'Newer broker: not authorized for a cluster action'),
+  info(
+    32,
+    'INVALID_TIMESTAMP',
+    false,
+    "Newer broker: a message's timestamp is outside the topic's allowed range",
+  ),
   info(
     35,
     'UNSUPPORTED_VERSION',
@@ -155,10 +173,35 @@ export const KAFKA_ERROR_CODES: readonly KafkaErrorCodeInfo[] = Object.freeze([
     'Newer broker: down-conversion disabled, or v0 offset commit/fetch on KRaft',
   ),
   info(
+    42,
+    'INVALID_REQUEST',
+    false,
+    'Newer broker: the request is malformed or not valid for this broker (its log says why)',
+  ),
+  info(
+    43,
+    'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+    false,
+    "Newer broker: the topic's message format version does not support the request",
+  ),
+  info(44, 'POLICY_VIOLATION', false, "Newer broker: the request breaks the broker's configured policy"),
+  info(
+    56,
+    'KAFKA_STORAGE_ERROR',
+    true,
+    "Newer broker: a disk error on the broker's log directory; the partition's leadership moves elsewhere",
+  ),
+  info(
     76,
     'UNSUPPORTED_COMPRESSION_TYPE',
     false,
     'Newer broker: the topic uses a codec (zstd) a v0 fetch cannot receive',
+  ),
+  info(
+    87,
+    'INVALID_RECORD',
+    false,
+    "Newer broker: the broker's validation refused a record or message set (its log says why)",
   ),
 ]);
 

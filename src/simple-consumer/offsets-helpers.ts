@@ -64,11 +64,13 @@ const LEADER_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.NOT_LEADER_FOR_PARTITION,
   ErrorCode.LEADER_NOT_AVAILABLE,
   ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
 
 /**
  * Offsets v0 for one partition, sent to its current leader through `cluster`'s pool. On
- * NotLeaderForPartition, LeaderNotAvailable, UnknownTopicOrPartition or a broken connection it
+ * NotLeaderForPartition, LeaderNotAvailable, UnknownTopicOrPartition, KafkaStorageError (newer
+ * brokers) or a broken connection it
  * forgets the leader, waits `cluster.refreshBackoffMs` and tries again, at most
  * `cluster.maxRetries` more times; then the last error is thrown (KafkaProtocolError carrying
  * topic/partition, or the ConnectionError).

@@ -91,6 +91,18 @@ describe('Producer against fake brokers', () => {
     expect(refused!.count).toBeGreaterThan(512 / 100);
   });
 
+  it("after a newer broker's KafkaStorageError, retries at the partition's new leader", async () => {
+    const { c, p } = await setup([0], { retries: 1 });
+    await p.send({ topic: 't', value: 'before' });
+    // The leader's log directory failed: it answers 56 once, and leadership has moved to broker 1.
+    // Broker 0 would answer a second attempt NotLeader, which one retry could not survive.
+    c.inject('t', 0, ErrorCode.KAFKA_STORAGE_ERROR);
+    c.topics.set('t', [1]);
+    expect((await p.send({ topic: 't', value: 'after' })).offset).toBe(1n);
+    expect(values(c, 0)).toEqual(['before', 'after']);
+    expect(c.produces.map((r) => r.brokerId)).toEqual([0, 0, 1]);
+  });
+
   it('follows a leader that moved to another broker', async () => {
     const { c, p } = await setup([0], { retries: 2 });
     await p.send({ topic: 't', value: 'before' });
@@ -115,6 +127,14 @@ describe('Producer against fake brokers', () => {
     const { c, p } = await setup([0], { retries: 5 });
     c.inject('t', 0, ErrorCode.MESSAGE_TOO_LARGE);
     await expect(p.send({ topic: 't', value: 'x' })).rejects.toMatchObject({ code: 10, attempts: 1 });
+  });
+
+  it("names a newer broker's refusal (INVALID_RECORD) and does not retry it", async () => {
+    const { c, p } = await setup([0], { retries: 5 });
+    c.inject('t', 0, ErrorCode.INVALID_RECORD);
+    const err = await p.send({ topic: 't', value: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 87, attempts: 1 });
+    expect((err as Error).message).toContain('INVALID_RECORD');
   });
 
   it('duplicates a record when the answer is lost and the batch is retried (no idempotence in 0.8)', async () => {

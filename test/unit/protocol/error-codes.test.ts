@@ -14,7 +14,10 @@ import {
 describe('error code table', () => {
   it('covers -1..20 and the newer codes a v0 client can see, once each', () => {
     const codes = KAFKA_ERROR_CODES.map((e) => e.code);
-    const expected = [...Array.from({ length: 22 }, (_, i) => i - 1), 22, 25, 27, 28, 29, 30, 35, 76];
+    const expected = [
+      ...Array.from({ length: 23 }, (_, i) => i - 1),
+      ...[22, 24, 25, 27, 28, 29, 30, 31, 32, 35, 42, 43, 44, 56, 76, 87],
+    ];
     expect(codes).toEqual(expected);
     expect(new Set(KAFKA_ERROR_CODES.map((e) => e.name)).size).toBe(codes.length);
   });
@@ -25,7 +28,7 @@ describe('error code table', () => {
 
   it('classifies retriable codes as the reference does', () => {
     const retriable = KAFKA_ERROR_CODES.filter((e) => e.retriable).map((e) => e.code);
-    expect(retriable).toEqual([2, 3, 5, 6, 7, 14, 15, 16, 19, 20]);
+    expect(retriable).toEqual([2, 3, 5, 6, 7, 14, 15, 16, 19, 20, 56]);
     expect(isRetriableErrorCode(ErrorCode.OFFSET_OUT_OF_RANGE)).toBe(false);
   });
 

@@ -71,8 +71,11 @@ async function twoBrokers(notLeaderCode: number) {
 }
 
 describe('leader-routed offsets helpers', () => {
-  it('sends to the leader, and follows it after NotLeaderForPartition', async () => {
-    const { state, cm } = await twoBrokers(6);
+  it.each([
+    ['NotLeaderForPartition', 6],
+    ["a newer broker's KafkaStorageError", 56],
+  ])('sends to the leader, and follows it after %s', async (_name, code) => {
+    const { state, cm } = await twoBrokers(code);
     expect(await earliestOffset(cm, 't', 0)).toBe(100n);
     state.leader = 2;
     expect(await latestOffset(cm, 't', 0)).toBe(2000n);

@@ -108,7 +108,7 @@ describe('FetchEngine: errors handled in place', () => {
     expect(c.fetches.find((f) => f.brokerId === 1)?.partitions[0]?.fetchOffset).toBe(10n);
   });
 
-  it('retries LeaderNotAvailable, UnknownTopicOrPartition and error -1 without losing the position', async () => {
+  it('retries LeaderNotAvailable, UnknownTopicOrPartition, error -1 and KafkaStorageError without losing the position', async () => {
     const c = await cluster(1);
     c.addPartition('l', 0, 0);
     c.append('l', 0, range('v', 0, 3));
@@ -118,13 +118,14 @@ describe('FetchEngine: errors handled in place', () => {
       ErrorCode.LEADER_NOT_AVAILABLE,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
       ErrorCode.UNKNOWN_SERVER_ERROR,
+      ErrorCode.KAFKA_STORAGE_ERROR,
     );
     const e = engine(c);
     const errors: RetriableErrorEvent[] = [];
     e.on('error', (ev) => errors.push(ev));
     e.assign([{ topic: 'l', partition: 0, offset: 0n }]);
     expect(values(await take(e, 3))).toEqual(range('v', 0, 3));
-    expect(errors.map((x) => (x.error as { code?: number }).code)).toEqual([5, 3, -1]);
+    expect(errors.map((x) => (x.error as { code?: number }).code)).toEqual([5, 3, -1, 56]);
   });
 
   for (const [policy, expected, target] of [
