@@ -21,6 +21,12 @@ export interface CopiedWalkOptions {
    * when it is bigger still.
    */
   chunkBytes?: number;
+  /**
+   * `set` is memory of its own that nothing writes to again (a decompressed inner set): when that
+   * memory is no larger than a chunk may grow (4 x `chunkBytes`), the views are cut from it as it
+   * is, with no copy. A kept view then pins that memory, as it would pin a chunk.
+   */
+  ownMemory?: boolean;
   /** Error context only. */
   topic?: string;
   partition?: number;
@@ -90,6 +96,10 @@ export function forEachCopiedSpan(
   // Below every int64: visit everything.
   const [fromHi, fromLo] =
     options.fetchOffset === undefined ? [-0x80000000, 0] : splitOffset(options.fetchOffset);
+  if (options.ownMemory === true && set.buffer.byteLength <= LARGE_ENTRIES_PER_CHUNK * chunkBytes) {
+    walkChunk(set, 0, fromHi, fromLo, visit, options);
+    return;
+  }
   const end = set.length;
   let pos = 0;
   while (end - pos >= HEADER) {

@@ -36,7 +36,9 @@ export interface MessageBatch extends FetchBatch {
    * `forEachMessage`, with key and value in memory of their own rather than in the response
    * frame: the set is copied into chunks of about `chunkBytes` (16 KiB by default; larger
    * messages share chunks of up to four of them, at most 4 x `chunkBytes`, and a message bigger
-   * than that gets a chunk to itself). The views may be kept: each pins only its chunk. One copy
+   * than that gets a chunk to itself; a decompressed inner set no bigger than 4 x `chunkBytes` is
+   * memory of its own already and is not copied). The views may be kept: each pins only its
+   * chunk. One copy
    * per chunk costs far less than one per value. The offset comes as its two 32-bit words
    * (`joinOffset(hi, lo)` is the bigint), so a reader that does not need it pays nothing for it.
    */
@@ -75,6 +77,8 @@ export class LazyMessageBatch implements MessageBatch {
   private readonly crcChecked: number;
   /** What the set's compressed wrappers may expand to, together. */
   private readonly maxDecompressed: number | undefined;
+  /** `copyOptions` for decompressed pieces (see `pieceOptions`), made once per batch. */
+  private ownOptions: CopiedWalkOptions | undefined;
   /** See `entries()`. */
   private entryOutline: { end: number; nextOffset: bigint }[] | undefined;
 
@@ -348,18 +352,37 @@ export class LazyMessageBatch implements MessageBatch {
 
   forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void {
     const options = this.copyOptions(chunkBytes);
-    for (const set of this.expanded ?? [this.set]) forEachCopiedMessage(set, visit, options);
+    const pieces = this.expanded;
+    if (pieces === undefined) forEachCopiedMessage(this.set, visit, options);
+    else for (const piece of pieces) forEachCopiedMessage(piece, visit, this.pieceOptions(piece, options));
   }
 
   forEachSpanCopied(visit: CopiedSpanVisitor, chunkBytes?: number): void {
     const options = this.copyOptions(chunkBytes);
-    for (const set of this.expanded ?? [this.set]) forEachCopiedSpan(set, visit, options);
+    const pieces = this.expanded;
+    if (pieces === undefined) forEachCopiedSpan(this.set, visit, options);
+    else for (const piece of pieces) forEachCopiedSpan(piece, visit, this.pieceOptions(piece, options));
   }
 
   private copyOptions(chunkBytes: number | undefined): CopiedWalkOptions {
     // The copying walk relies on the verify pass for magic and CRCs, and reads plain sets only.
     if (this.counted < 0) this.verify(false);
     return { fetchOffset: this.fetchOffset, chunkBytes, topic: this.topic, partition: this.partition };
+  }
+
+  /**
+   * A piece outside the response's memory is a decompressed inner set, a buffer of its own that
+   * only this batch holds: a small one can be handed out as it is (`ownMemory`). Plain runs are
+   * views into the response, which `releaseFrames` reuses, so they are always copied.
+   */
+  private pieceOptions(piece: Buffer, options: CopiedWalkOptions): CopiedWalkOptions {
+    if (piece.buffer === this.set.buffer) return options;
+    let own = this.ownOptions;
+    if (own === undefined || own.chunkBytes !== options.chunkBytes) {
+      own = { ...options, ownMemory: true };
+      this.ownOptions = own;
+    }
+    return own;
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bufferView, fastBufferViews, memoryView } from '../../../src/protocol/buffer-view.js';
 import { Codec } from '../../../src/protocol/compression/index.js';
 import { CorruptError } from '../../../src/protocol/errors.js';
@@ -96,6 +96,37 @@ describe('forEachCopiedMessage', () => {
       expect(copied).toBeLessThanOrEqual(set.length * most);
       expect(chunks.length).toBeLessThanOrEqual(count);
       for (const c of chunks) expect(c.byteLength).toBeLessThanOrEqual(bytes);
+    }
+  });
+
+  it('ownMemory: cuts the views from the set itself when its memory is no bigger than 4 chunks, else copies', () => {
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`value ${i}`),
+    }));
+    const encoded = encodeMessageSet(messages, { baseOffset: 7n });
+    const own = Buffer.allocUnsafeSlow(encoded.length);
+    own.set(encoded);
+    const expected = messages.map((m, i) => show(7n + BigInt(i), m.key, m.value));
+    for (const [chunkBytes, ownMemory, inPlace] of [
+      [own.length, true, true],
+      [Math.ceil(own.length / 4), true, true],
+      [Math.ceil(own.length / 4) - 1, true, false],
+      [own.length, false, false],
+    ] as const) {
+      const seen: Seen[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      forEachCopiedMessage(
+        own,
+        (hi, lo, k, v) => {
+          seen.push(show(joinOffset(hi, lo), k, v));
+          buffers.add(k!.buffer).add(v!.buffer);
+        },
+        { chunkBytes, ownMemory },
+      );
+      expect(seen).toEqual(expected);
+      if (inPlace) expect([...buffers]).toEqual([own.buffer]);
+      else expect(buffers.has(own.buffer)).toBe(false);
     }
   });
 
@@ -219,6 +250,33 @@ describe('LazyMessageBatch.forEachMessageCopied', () => {
       expect(direct[0]?.offset).toBe(fetchOffset);
       for (const v of values) expect(v.buffer).not.toBe(frame.buffer);
     }
+  });
+
+  it('hands small decompressed sets out as they are and copies the plain runs of the response', () => {
+    const parts: Buffer[] = [];
+    let next = 0n;
+    for (const codec of [Codec.None, Codec.Gzip, Codec.None, Codec.Snappy, Codec.Lz4]) {
+      const messages = Array.from({ length: 10 }, (_, i) => ({ value: Buffer.from(`v${next + BigInt(i)}`) }));
+      parts.push(encodeMessageSet(messages, { codec, baseOffset: next }));
+      next += 10n;
+    }
+    // Memory of its own, as a response frame is (a small Buffer.concat would sit in Node's pool).
+    const joined = Buffer.concat(parts);
+    const frame = Buffer.allocUnsafeSlow(joined.length);
+    frame.set(joined);
+    const batch = new LazyMessageBatch('t', 0, frame, 0n, next, next, true);
+    batch.verify(true);
+    const allocations = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const values: Buffer[] = [];
+    try {
+      batch.forEachMessageCopied((_hi, _lo, _k, v) => values.push(v!));
+      // One copy per plain run; the three decompressed sets are not copied again.
+      expect(allocations).toHaveBeenCalledTimes(2);
+    } finally {
+      allocations.mockRestore();
+    }
+    expect(values.map((v) => v.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
+    for (const v of values) expect(v.buffer).not.toBe(frame.buffer);
   });
 
   it('checks the structure of a batch nobody verified before copying it', () => {
