@@ -102,6 +102,35 @@ describe('DecodedRecords', () => {
     }
   });
 
+  it('reads records of small wrappers from their decompressed sets (pooled memory at an offset), in every codec', () => {
+    for (const codec of [Codec.Gzip, Codec.Snappy, Codec.Lz4]) {
+      const parts: Buffer[] = [];
+      const all: Input[] = [];
+      for (let w = 0; w < 6; w++) {
+        // Plain runs between wrappers stay in the response and are copied.
+        const c = w % 3 === 2 ? Codec.None : codec;
+        const records: Input[] = Array.from({ length: 12 }, (_, i) => ({
+          key: i % 4 === 0 ? null : Buffer.from(`k${w}.${i}`),
+          value: i % 5 === 0 ? null : Buffer.from(`value ${w}.${i} `.repeat(1 + (i % 3))),
+        }));
+        parts.push(encodeMessageSet(records, { baseOffset: BigInt(all.length), codec: c }));
+        all.push(...records);
+      }
+      const joined = Buffer.concat(parts);
+      const frame = Buffer.allocUnsafeSlow(joined.length);
+      frame.set(joined);
+      const end = BigInt(all.length);
+      const batch = new LazyMessageBatch('t', 0, frame, 3n, end, end, true);
+      batch.verify(true);
+      const d = new DecodedRecords();
+      d.decode(batch);
+      expect(read(d)).toEqual(expected(all, 0n, 3));
+      for (let i = 0; i < d.length; i++) {
+        for (const v of [d.key(i), d.value(i)]) if (v !== null) expect(v.buffer).not.toBe(frame.buffer);
+      }
+    }
+  });
+
   it('keeps nothing of a previous batch, larger or smaller', () => {
     const d = new DecodedRecords();
     const many: Input[] = Array.from({ length: 3000 }, (_, i) => ({
