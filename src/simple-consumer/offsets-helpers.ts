@@ -70,10 +70,9 @@ const LEADER_ERRORS: ReadonlySet<number> = new Set([
 /**
  * Offsets v0 for one partition, sent to its current leader through `cluster`'s pool. On
  * NotLeaderForPartition, LeaderNotAvailable, UnknownTopicOrPartition, KafkaStorageError (newer
- * brokers) or a broken connection it
- * forgets the leader, waits `cluster.refreshBackoffMs` and tries again, at most
- * `cluster.maxRetries` more times; then the last error is thrown (KafkaProtocolError carrying
- * topic/partition, or the ConnectionError).
+ * brokers) or a broken connection it forgets the leader, waits `cluster.refreshBackoffMs` and
+ * tries again, at most `cluster.maxRetries` more times; then the last error is thrown
+ * (KafkaProtocolError carrying topic/partition, or the ConnectionError).
  */
 export async function offsetsBefore(
   cluster: ClusterMetadata,
