@@ -44,9 +44,9 @@ export interface ConsumerBatch<T> {
  *
  * Schemas are given keys and values copied out of the fetch response (in chunks, see
  * `forEachMessageCopied`), so a schema may return or keep them as they are: a kept record then
- * pins a chunk of 16 to 64 KiB (or its own message, when that is bigger; or a small decompressed
- * set, which is memory of its own), never a whole response, and the engine's prefetch limit stays
- * a true bound on the memory of responses.
+ * pins a chunk of at most 16 KiB (or its own message, when that is bigger; or a decompressed set
+ * of at most 64 KiB, which is memory of its own), never a whole response, and the engine's
+ * prefetch limit stays a true bound on the memory of responses.
  *
  * A value-only schema is called as it is, not through the keyed wrapper: it needs no offset, and
  * the batch form then makes no bigint per record (the offset of a record that stops the batch is

@@ -6,25 +6,20 @@ import type { SplitOffsetVisitor } from './message-set-types.js';
 /** Default chunk: small enough that a kept view pins little, large enough to amortize the copy. */
 export const DEFAULT_COPY_CHUNK_BYTES = 16 * 1024;
 /**
- * A chunk starting with an entry over an eighth of `chunkBytes` may grow to this many times that
- * entry (at most this many times `chunkBytes`): 10 KB records were one allocation each, and
- * allocating fresh memory cost the consumer class as much as the copy itself.
+ * A set of its own (`ownMemory`) in memory of at most this many chunks is not copied: a kept view
+ * then pins up to 4 x `chunkBytes` (64 KiB), a typical 0.8 wrapper of 200 small records whole.
  */
-const LARGE_ENTRIES_PER_CHUNK = 4;
+const OWN_MEMORY_CHUNKS = 4;
 
 export interface CopiedWalkOptions {
   /** Messages below this offset are not visited (a fetch inside a compressed wrapper). */
   fetchOffset?: bigint;
-  /**
-   * Most bytes one chunk holds (default 16 KiB), unless its first entry is over an eighth of
-   * that: then up to four times that entry, at most four times `chunkBytes`, or the entry alone
-   * when it is bigger still.
-   */
+  /** Most bytes one chunk holds, unless a single entry is bigger. Default 16 KiB. */
   chunkBytes?: number;
   /**
    * `set` is memory of its own that nothing writes to again (a decompressed inner set): when that
-   * memory is no larger than a chunk may grow (4 x `chunkBytes`), the views are cut from it as it
-   * is, with no copy. A kept view then pins that memory, as it would pin a chunk.
+   * memory is at most 4 x `chunkBytes`, the views are cut from it as it is, with no copy. A kept
+   * view then pins that memory, as it would pin a chunk.
    */
   ownMemory?: boolean;
   /** Error context only. */
@@ -35,9 +30,10 @@ export interface CopiedWalkOptions {
 /**
  * Visits the messages of a plain (uncompressed) message set that was verified before, with key
  * and value in fresh memory instead of views into `set`: the set is copied a chunk at a time and
- * the views are cut from the chunks. A kept view pins its chunk (see `chunkBytes`), never the
- * fetch response, which holds every partition the broker answered for. One copy per chunk costs
- * far less than one per value.
+ * the views are cut from the chunks. A kept view pins its chunk, at most `chunkBytes` (or its own
+ * entry, when that is bigger; or a set of its own, see `ownMemory`), never the fetch response,
+ * which holds every partition the broker answered for. One copy per chunk costs far less than one
+ * per value.
  *
  * Why one walk: copying the set into chunks first and decoding the chunks afterwards read every
  * header twice and re-checked what the verify pass had checked. Here a chunk is copied starting
@@ -96,7 +92,7 @@ export function forEachCopiedSpan(
   // Below every int64: visit everything.
   const [fromHi, fromLo] =
     options.fetchOffset === undefined ? [-0x80000000, 0] : splitOffset(options.fetchOffset);
-  if (options.ownMemory === true && set.buffer.byteLength <= LARGE_ENTRIES_PER_CHUNK * chunkBytes) {
+  if (options.ownMemory === true && set.buffer.byteLength <= OWN_MEMORY_CHUNKS * chunkBytes) {
     walkChunk(set, 0, fromHi, fromLo, visit, options);
     return;
   }
@@ -114,16 +110,14 @@ export function forEachCopiedSpan(
 
 /** Bytes to copy for a chunk starting at `pos`, whose first entry is `firstBytes` long. */
 function chunkLength(set: Buffer, pos: number, firstBytes: number, chunkBytes: number): number {
+  if (firstBytes >= chunkBytes) return firstBytes;
   const rest = set.length - pos;
   // Small entries: a fixed chunk wastes less than one entry, far less than a header walk costs.
   if (firstBytes <= chunkBytes >> 3) return Math.min(chunkBytes, rest);
-  const most = LARGE_ENTRIES_PER_CHUNK * Math.min(firstBytes, chunkBytes);
-  const limit = Math.min(rest, Math.max(chunkBytes, most));
-  if (firstBytes >= limit) return firstBytes;
   let length = firstBytes;
   while (rest - length >= HEADER) {
     const size = int32(set, pos + length + 8);
-    if (size < MIN_MESSAGE_SIZE || length + HEADER + size > limit) break;
+    if (size < MIN_MESSAGE_SIZE || length + HEADER + size > Math.min(chunkBytes, rest)) break;
     length += HEADER + size;
   }
   return length;

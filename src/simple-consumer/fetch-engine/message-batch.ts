@@ -34,13 +34,12 @@ export interface MessageBatch extends FetchBatch {
   forEachMessage(visit: MessageVisitor): void;
   /**
    * `forEachMessage`, with key and value in memory of their own rather than in the response
-   * frame: the set is copied into chunks of `chunkBytes` (16 KiB by default; a chunk whose first
-   * message is over an eighth of that may grow to four times it, at most 4 x `chunkBytes`, and a
-   * message bigger than that gets a chunk to itself). A decompressed inner set no bigger than
-   * 4 x `chunkBytes` is memory of its own already and is not copied. The views may be kept: each
-   * pins only its chunk. One copy per chunk costs far less than one per value. The offset comes
-   * as its two 32-bit words (`joinOffset(hi, lo)` is the bigint), so a reader that does not need
-   * it pays nothing for it.
+   * frame: the set is copied into chunks of at most `chunkBytes` (16 KiB by default; a bigger
+   * message gets a chunk to itself). A decompressed inner set in at most 4 x `chunkBytes` of
+   * memory is memory of its own already and is not copied. The views may be kept: each pins only
+   * its chunk (or set). One copy per chunk costs far less than one per value. The offset comes as
+   * its two 32-bit words (`joinOffset(hi, lo)` is the bigint), so a reader that does not need it
+   * pays nothing for it.
    */
   forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void;
   /**
