@@ -76,8 +76,6 @@ export class LazyMessageBatch implements MessageBatch {
   private readonly crcChecked: number;
   /** What the set's compressed wrappers may expand to, together. */
   private readonly maxDecompressed: number | undefined;
-  /** `copyOptions` for decompressed pieces (see `pieceOptions`), made once per batch. */
-  private ownOptions: CopiedWalkOptions | undefined;
   /** See `entries()`. */
   private entryOutline: { end: number; nextOffset: bigint }[] | undefined;
 
@@ -350,38 +348,39 @@ export class LazyMessageBatch implements MessageBatch {
   }
 
   forEachMessageCopied(visit: SplitOffsetVisitor, chunkBytes?: number): void {
-    const options = this.copyOptions(chunkBytes);
-    const pieces = this.expanded;
-    if (pieces === undefined) forEachCopiedMessage(this.set, visit, options);
-    else for (const piece of pieces) forEachCopiedMessage(piece, visit, this.pieceOptions(piece, options));
+    this.walkCopied(forEachCopiedMessage, visit, chunkBytes);
   }
 
   forEachSpanCopied(visit: CopiedSpanVisitor, chunkBytes?: number): void {
-    const options = this.copyOptions(chunkBytes);
-    const pieces = this.expanded;
-    if (pieces === undefined) forEachCopiedSpan(this.set, visit, options);
-    else for (const piece of pieces) forEachCopiedSpan(piece, visit, this.pieceOptions(piece, options));
-  }
-
-  private copyOptions(chunkBytes: number | undefined): CopiedWalkOptions {
-    // The copying walk relies on the verify pass for magic and CRCs, and reads plain sets only.
-    if (this.counted < 0) this.verify(false);
-    return { fetchOffset: this.fetchOffset, chunkBytes, topic: this.topic, partition: this.partition };
+    this.walkCopied(forEachCopiedSpan, visit, chunkBytes);
   }
 
   /**
-   * A piece outside the response's memory is a decompressed inner set, a buffer of its own that
-   * only this batch holds: a small one can be handed out as it is (`ownMemory`). Plain runs are
-   * views into the response, which `releaseFrames` reuses, so they are always copied.
+   * A copying walk over the set, or over a compressed set's pieces. A piece outside the
+   * response's memory is a decompressed inner set, a buffer of its own that only this batch
+   * holds: a small one is handed out as it is (`ownMemory`). Plain runs are views into the
+   * response, which `releaseFrames` reuses, so they are always copied.
    */
-  private pieceOptions(piece: Buffer, options: CopiedWalkOptions): CopiedWalkOptions {
-    if (piece.buffer === this.set.buffer) return options;
-    let own = this.ownOptions;
-    if (own === undefined || own.chunkBytes !== options.chunkBytes) {
-      own = { ...options, ownMemory: true };
-      this.ownOptions = own;
+  private walkCopied<V>(
+    walk: (set: Buffer, visit: V, options: CopiedWalkOptions) => void,
+    visit: V,
+    chunkBytes: number | undefined,
+  ): void {
+    // The copying walk relies on the verify pass for magic and CRCs, and reads plain sets only.
+    if (this.counted < 0) this.verify(false);
+    const options: CopiedWalkOptions = {
+      fetchOffset: this.fetchOffset,
+      chunkBytes,
+      topic: this.topic,
+      partition: this.partition,
+    };
+    const pieces = this.expanded;
+    if (pieces === undefined) {
+      walk(this.set, visit, options);
+      return;
     }
-    return own;
+    const own: CopiedWalkOptions = { ...options, ownMemory: true };
+    for (const piece of pieces) walk(piece, visit, piece.buffer === this.set.buffer ? options : own);
   }
 
   private options(verifyCrc: boolean): DecodeMessageSetOptions {
