@@ -68,13 +68,21 @@ export class BatchSizing {
 }
 
 /**
- * buffer.memory one request may hold when partitions pipeline: with max.in.flight requests out,
- * a share is still free for the caller to fill meanwhile.
+ * Requests that keep a broker busy: a 0.8 broker reads a connection's next request only after
+ * answering the last, so one being worked and one waiting leave it no gap. More in flight would
+ * each carry less (and a broker pays per request and per wrapper), not make it work faster.
+ */
+const BUSY_REQUESTS = 2;
+
+/**
+ * buffer.memory one request may hold when partitions pipeline: with {@link BUSY_REQUESTS}
+ * (or max.in.flight, when lower) requests out, a share is still free for the caller to fill.
  */
 export function requestShare(
   c: Pick<ProducerConfig, 'bufferMemory' | 'maxInFlightRequestsPerConnection'>,
 ): number {
-  return Math.max(1, Math.floor(c.bufferMemory / (c.maxInFlightRequestsPerConnection + 1)));
+  const out = Math.min(BUSY_REQUESTS, c.maxInFlightRequestsPerConnection);
+  return Math.max(1, Math.floor(c.bufferMemory / (out + 1)));
 }
 
 /** The sizing a producer with config `c` uses. */

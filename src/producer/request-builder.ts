@@ -3,6 +3,16 @@ import type { ProduceRequestTopic } from '../protocol/produce.js';
 import type { Batch, PartitionQueue, RecordAccumulator } from './accumulator.js';
 import type { ProducerConfig } from './config.js';
 
+/**
+ * The most a wrapper of joined batches may hold: half the largest message a broker takes by
+ * default (message.max.bytes, 1,000,000 on 0.8 to 0.10), so that a broker rewriting it (inflating
+ * and compressing it again with its own codec; 0.10 adding a timestamp to every record) keeps
+ * it within that limit.
+ */
+export const JOINED_WRAPPER_MAX = 500_000;
+/** Offset and size before each message of a set; a broker measures the message without them. */
+const LOG_OVERHEAD = 12;
+
 /** One partition's share of a Produce request: the oldest unsent batches, in order. */
 export interface Carried {
   queue: PartitionQueue;
@@ -30,7 +40,8 @@ export interface RequestLimits {
  * and the caller's share of buffer.memory. Taken batches are marked in flight.
  *
  * Compressed, a request carries one wrapper per partition, holding that partition's oldest
- * unsent batches (as many as one batch may hold uncompressed): newer brokers (2.8 and 3.9 of
+ * unsent batches (up to {@link RequestBuilder.wrapperMax} bytes, before and after compression):
+ * newer brokers (2.8 and 3.9 of
  * the rig; 1.1 and older took several) refuse a produced partition with more than one
  * compressed wrapper (INVALID_RECORD), and every broker inflates each wrapper it is sent to
  * number its records (Kafka's LZ4 reader allocates two 64 KiB block buffers per wrapper). A
@@ -41,10 +52,18 @@ export class RequestBuilder {
   private readonly accumulator: RecordAccumulator;
   /** Where batches are joined before compression, reused: the compressor copies what it reads. */
   private scratch = Buffer.alloc(0);
+  /**
+   * How large a wrapper of joined batches may be, its records uncompressed and the message
+   * compressed: max.request.size, and {@link JOINED_WRAPPER_MAX}, whatever the data compresses
+   * to. A single batch is bounded by the batch sizing instead; batch.size 0 (batching off) joins
+   * none.
+   */
+  readonly wrapperMax: number;
 
   constructor(config: ProducerConfig, accumulator: RecordAccumulator) {
     this.config = config;
     this.accumulator = accumulator;
+    this.wrapperMax = config.batchSize === 0 ? 0 : Math.min(config.maxRequestSize, JOINED_WRAPPER_MAX);
   }
 
   build(queues: readonly PartitionQueue[], limits: RequestLimits): PlannedRequest {
@@ -118,9 +137,9 @@ export class RequestBuilder {
 
   /**
    * Compresses the unsent batches of `q` from `from` on into one wrapper: as many as fit, by
-   * their estimated compressed size, in the request's room (`roomWire`, `roomHeld`) and in what
-   * one batch may take uncompressed, so a wrapper stays as far below the broker's
-   * message.max.bytes as one batch does. The first batch is always in it.
+   * their estimated compressed size, in the request's room (`roomWire`, `roomHeld`) and within
+   * {@link wrapperMax} uncompressed. Should the data compress worse than that, fewer batches are
+   * joined until the message is within {@link wrapperMax} too. The first batch is always in it.
    */
   private compressRun(
     q: PartitionQueue,
@@ -139,29 +158,40 @@ export class RequestBuilder {
       const b = batches[end]!;
       if (closedOnly && !b.closed) break;
       const nextRaw = raw + b.bytes;
-      if (
-        nextRaw > sizing.maxBatchBytes ||
-        held + b.held > roomHeld ||
-        sizing.estimatedWire(nextRaw) > roomWire
-      )
+      if (nextRaw > this.wrapperMax || held + b.held > roomHeld || sizing.estimatedWire(nextRaw) > roomWire)
         break;
       raw = nextRaw;
       held += b.held;
     }
-    const run = batches.slice(from, end);
+    let run = batches.slice(from, end);
+    let wrapper = this.wrap(run, codec);
+    while (run.length > 1 && wrapper.length - LOG_OVERHEAD > this.wrapperMax) {
+      run = run.slice(0, run.length >> 1);
+      wrapper = this.wrap(run, codec);
+    }
     const head = run[0]!;
-    let count = 0;
-    for (const b of run) count += b.count;
-    // The wrapper's offset is its last inner message's, relative to the run as the inner ones are.
-    head.compressed = encodeWrapper(codec, this.joinedSet(run, raw), count - 1);
+    head.compressed = wrapper;
     head.wrapped = run.length;
-    sizing.observe(raw, head.compressed.length);
+    let runRaw = 0;
+    for (const b of run) runRaw += b.bytes;
+    sizing.observe(runRaw, wrapper.length);
     for (const b of run) {
       if (b !== head) b.wrapped = -1;
       // Nothing can be appended to a compressed batch; its buffer can serve the next batch.
       b.closed = true;
       this.accumulator.releaseBuffer(b);
     }
+  }
+
+  /** `run`'s records in one compressed wrapper, whose offset is its last record's (relative, as theirs). */
+  private wrap(run: Batch[], codec: 1 | 2 | 3): Buffer {
+    let raw = 0;
+    let count = 0;
+    for (const b of run) {
+      raw += b.bytes;
+      count += b.count;
+    }
+    return encodeWrapper(codec, this.joinedSet(run, raw), count - 1);
   }
 
   /**

@@ -118,8 +118,8 @@ describe('compressed batches grow past batch.size', () => {
   });
 
   /** Sends `values` through a gzip producer whose batches fill by size; the wrappers as sent. */
-  async function gzipWrappers(batchSize: number, values: Buffer[]) {
-    const { c, p } = await setup([0], { compressionType: 'gzip', batchSize, lingerMs: 60_000 });
+  async function gzipWrappers(batchSize: number, values: Buffer[], extra: { maxRequestSize?: number } = {}) {
+    const { c, p } = await setup([0], { compressionType: 'gzip', batchSize, lingerMs: 60_000, ...extra });
     const sent = values.map((value) => p.send({ topic: 't', value }));
     await p.flush();
     await Promise.all(sent);
@@ -127,29 +127,48 @@ describe('compressed batches grow past batch.size', () => {
     return c.produces.flatMap((r) => r.partitions.flatMap((x) => wrappers(x.messageSet)));
   }
 
-  it('gzip on the wire: wrappers carry many times batch.size, none more than one batch may take', async () => {
+  it('gzip on the wire: wrappers carry many times batch.size, within max.request.size', async () => {
     const batchSize = 1024;
     const all = await gzipWrappers(
       batchSize,
       Array.from({ length: 6000 }, (_, i) => compressible(i)),
+      { maxRequestSize: 100_000 },
     );
     const full = all.slice(0, -1);
-    expect(Math.max(...full.map((w) => w.innerBytes))).toBeGreaterThan(5 * batchSize);
-    // No wrapper holds more than one batch may take uncompressed.
-    for (const w of all) expect(w.innerBytes).toBeLessThanOrEqual(MAX_INFLATION * batchSize);
+    // Batches are joined past what one batch may take (16 x batch.size), up to max.request.size.
+    expect(Math.max(...full.map((w) => w.innerBytes))).toBeGreaterThan(MAX_INFLATION * batchSize);
+    for (const w of all) expect(w.innerBytes).toBeLessThanOrEqual(100_000);
     // Batches of batch.size uncompressed, one wrapper each, would have made 750 wrappers of 8 records.
     expect(all.length).toBeLessThan(750 / 2);
   });
 
-  it('gzip of data that compresses a hundredfold: batches stop at 16 times batch.size', async () => {
+  it('gzip of data that compresses a hundredfold: batches stop at 16 times batch.size', () => {
     const batchSize = 1024;
-    const all = await gzipWrappers(
+    const config = resolveProducerConfig({
+      bootstrapServers: '127.0.0.1:9092',
+      compressionType: 'gzip',
       batchSize,
-      Array.from({ length: 8000 }, () => Buffer.alloc(100, 1)),
-    );
-    const full = all.slice(0, -1);
-    expect(Math.max(...full.map((w) => w.innerBytes))).toBeGreaterThan((MAX_INFLATION - 1) * batchSize);
-    for (const w of all) expect(w.innerBytes).toBeLessThanOrEqual(MAX_INFLATION * batchSize);
+    });
+    const sizing = new BatchSizing(batchSize, true, config.maxRequestSize, 1 << 24);
+    const acc = new RecordAccumulator(batchSize, () => 0, 1 << 24, sizing);
+    const builder = new RequestBuilder(config, acc);
+    const q = acc.queue('t', 0);
+    const sizes: number[] = [];
+    // Each build compresses what is full: the wrappers' ratio lets the next batches grow.
+    for (let i = 0; i < 8000; i++) {
+      acc.append('t', 0, null, Buffer.alloc(100, 1), 0, () => {}, null);
+      if (i % 200 === 199) {
+        const planned = builder.build([q], { closedOnly: true, maxHeld: Number.POSITIVE_INFINITY });
+        for (const c of planned.carried) {
+          sizes.push(...c.batches.map((b) => b.bytes));
+          c.queue.batches.splice(0, c.batches.length);
+          c.queue.sendingBatches = 0;
+          c.queue.inFlightRequests = 0;
+        }
+      }
+    }
+    expect(Math.max(...sizes)).toBeGreaterThan((MAX_INFLATION - 1) * batchSize);
+    for (const bytes of sizes) expect(bytes).toBeLessThanOrEqual(MAX_INFLATION * batchSize);
   });
 
   it('batch.size 0 (batching off, as in Java): each record is a batch of its own, compressed or not', async () => {

@@ -1,14 +1,14 @@
 /**
- * Compressed, the batches one request takes from a partition go out as one wrapper (up to what
- * one batch may hold uncompressed), its records numbered 0, 1, ... across the batches, and a
- * request carries one wrapper per partition. A wrapper stays with its batches and is sent whole
- * again on a retry.
+ * Compressed, the batches one request takes from a partition go out as one wrapper (up to
+ * max.request.size or half a broker's default message.max.bytes, whichever is less, before and
+ * after compression), its records numbered 0, 1, ... across the batches, and a request carries one
+ * wrapper per partition. A wrapper stays with its batches and is sent whole again on a retry.
  */
 import { describe, expect, it } from 'vitest';
 import { type Batch, type PartitionQueue, RecordAccumulator } from '../../../src/producer/accumulator.js';
 import { BatchSizing } from '../../../src/producer/batch-sizing.js';
 import { resolveProducerConfig } from '../../../src/producer/config.js';
-import { RequestBuilder } from '../../../src/producer/request-builder.js';
+import { JOINED_WRAPPER_MAX, RequestBuilder } from '../../../src/producer/request-builder.js';
 import { decodeMessageSet } from '../../../src/protocol/message-set.js';
 import { letterText, randomBytes } from '../../helpers/xorshift.js';
 
@@ -87,9 +87,10 @@ describe('RequestBuilder, compressed', () => {
     });
   }
 
-  it('one wrapper per partition in a request, of no more uncompressed bytes than one batch may take', () => {
+  it('one wrapper per partition in a request, of no more than max.request.size uncompressed', () => {
     // Random bytes keep the ratio near 1, so batches stay near batch.size and many fill the cap.
-    const { acc, builder, sizing } = setup('lz4', 512);
+    const { acc, builder } = setup('lz4', 512, { maxRequestSize: 10_000 });
+    expect(builder.wrapperMax).toBe(10_000);
     const random = Array.from({ length: 400 }, (_, i) => randomBytes(100, i + 1));
     append(acc, 0, random);
     append(acc, 1, random.slice(0, 30));
@@ -115,13 +116,27 @@ describe('RequestBuilder, compressed', () => {
     }
     expect(requests).toBeGreaterThan(1);
     expect(sent.flatMap((w) => w.values)).toEqual(random.map(String));
-    const cap = sizing.maxBatchBytes;
-    for (const w of sent) expect(w.values.length * 126).toBeLessThanOrEqual(cap);
+    for (const w of sent) expect(w.values.length * 126).toBeLessThanOrEqual(10_000);
+    // Past what one batch may take: joining is bounded by the request, not by batch.size.
+    expect(Math.max(...sent.map((w) => w.values.length * 126))).toBeGreaterThan(16 * 512);
     // Each wrapper numbers its own records from 0 and names the last.
     for (const w of sent) {
       expect(w.innerOffsets).toEqual(w.values.map((_, i) => BigInt(i)));
       expect(w.offset).toBe(BigInt(w.values.length - 1));
     }
+  });
+
+  it("a joined wrapper's bound: max.request.size, and half a broker's default message.max.bytes", () => {
+    for (const [maxRequestSize, bound] of [
+      [300_000, 300_000],
+      [1_048_576, JOINED_WRAPPER_MAX],
+      [4_000_000, JOINED_WRAPPER_MAX],
+    ] as const) {
+      expect(setup('snappy', 16_384, { maxRequestSize }).builder.wrapperMax).toBe(bound);
+    }
+    expect(JOINED_WRAPPER_MAX).toBe(500_000);
+    // batch.size 0 turns batching off: nothing is joined.
+    expect(setup('snappy', 0).builder.wrapperMax).toBe(0);
   });
 
   for (const codec of ['gzip', 'snappy', 'lz4'] as const) {
@@ -132,8 +147,8 @@ describe('RequestBuilder, compressed', () => {
         [3 * 882 - 1, 2],
         [3 * 882 + 1, 3],
       ] as const) {
-        const { acc, builder, sizing } = setup(codec, 512, {}, cap);
-        expect(sizing.maxBatchBytes).toBe(cap);
+        const { acc, builder } = setup(codec, 512, { maxRequestSize: cap });
+        expect(builder.wrapperMax).toBe(cap);
         append(acc, 0, values.slice(0, 42));
         const q = acc.queue('t', 0);
         expect(q.batches.map((b) => b.bytes)).toEqual([882, 882, 882, 882, 882, 882]);
@@ -143,6 +158,33 @@ describe('RequestBuilder, compressed', () => {
           values.slice(0, 7 * joined).map(String),
         );
       }
+    });
+
+    it(`${codec}: a joined run that does not compress is cut back until its message is within the bound`, () => {
+      // Records of 5000 random bytes, a batch each: four (20,104 bytes) fit the bound
+      // uncompressed, but every codec adds framing to random bytes, so their wrapper does not.
+      const cap = 4 * 5026 + 10;
+      const { acc, builder } = setup(codec, 512, { maxRequestSize: cap });
+      const random = Array.from({ length: 12 }, (_, i) => randomBytes(5000, 7000 + i));
+      append(acc, 0, random);
+      const q = acc.queue('t', 0);
+      expect(q.batches.map((b) => b.bytes)).toEqual(random.map(() => 5026));
+      const sent: ReturnType<typeof entries> = [];
+      const sizes: number[] = [];
+      while (q.nextUnsent !== undefined) {
+        const planned = builder.build([q], { closedOnly: false, maxHeld: Number.POSITIVE_INFINITY });
+        const set = planned.topics[0]!.partitions[0]!.messageSet as Uint8Array;
+        sizes.push(set.length - 12);
+        sent.push(...entries(set));
+        for (const c of planned.carried) {
+          unsend(c.queue, c.batches);
+          c.queue.batches.splice(0, c.batches.length);
+        }
+      }
+      // Halved: two of the four batches.
+      expect(sent[0]!.values).toHaveLength(2);
+      for (const size of sizes) expect(size).toBeLessThanOrEqual(cap);
+      expect(sent.flatMap((w) => w.values)).toEqual(random.map(String));
     });
   }
 
