@@ -41,11 +41,11 @@ export interface RequestLimits {
  *
  * Compressed, a request carries one wrapper per partition, holding that partition's oldest
  * unsent batches (up to {@link RequestBuilder.wrapperMax} bytes, before and after compression):
- * newer brokers (2.8 and 3.9 of
- * the rig; 1.1 and older took several) refuse a produced partition with more than one
- * compressed wrapper (INVALID_RECORD), and every broker inflates each wrapper it is sent to
- * number its records (Kafka's LZ4 reader allocates two 64 KiB block buffers per wrapper). A
- * wrapper, once made, is kept with its batches and sent whole again on a retry.
+ * newer brokers (2.8 and 3.9 of the rig; 1.1 and older took several) refuse a produced
+ * partition with more than one compressed wrapper (INVALID_RECORD), and every broker inflates
+ * each wrapper it is sent to number its records (Kafka's LZ4 reader allocates two 64 KiB block
+ * buffers per wrapper). A wrapper, once made, is kept with its batches and sent whole again on a
+ * retry.
  */
 export class RequestBuilder {
   private readonly config: ProducerConfig;
