@@ -14,20 +14,14 @@ import { letterText, randomBytes } from '../../helpers/xorshift.js';
 
 type Codec = 'gzip' | 'snappy' | 'lz4';
 
-/** `shareLimit` caps what one batch, and so one wrapper, may take uncompressed. */
-function setup(
-  codec: Codec | 'none',
-  batchSize: number,
-  extra: Record<string, number> = {},
-  shareLimit = 1 << 24,
-) {
+function setup(codec: Codec | 'none', batchSize: number, extra: Record<string, number> = {}) {
   const config = resolveProducerConfig({
     bootstrapServers: '127.0.0.1:9092',
     compressionType: codec,
     batchSize,
     ...extra,
   });
-  const sizing = new BatchSizing(batchSize, codec !== 'none', config.maxRequestSize, shareLimit);
+  const sizing = new BatchSizing(batchSize, codec !== 'none', config.maxRequestSize, 1 << 24);
   const acc = new RecordAccumulator(batchSize, () => 0, 1 << 24, sizing);
   return { config, sizing, acc, builder: new RequestBuilder(config, acc) };
 }
