@@ -56,11 +56,6 @@ export class BatchSizing {
     return this.compressed ? raw * this.ratio * ESTIMATE_MARGIN : raw;
   }
 
-  /** The most uncompressed bytes one batch may take, and so one wrapper (a single larger record aside). */
-  get maxBatchBytes(): number {
-    return this.maxBytes;
-  }
-
   /** The compression ratio the next batch is sized by. */
   get estimatedRatio(): number {
     return this.ratio;

@@ -164,17 +164,15 @@ export class RequestBuilder {
       held += b.held;
     }
     let run = batches.slice(from, end);
-    let wrapper = this.wrap(run, codec);
-    while (run.length > 1 && wrapper.length - LOG_OVERHEAD > this.wrapperMax) {
+    let wrapped = this.wrap(run, codec);
+    while (run.length > 1 && wrapped.wrapper.length - LOG_OVERHEAD > this.wrapperMax) {
       run = run.slice(0, run.length >> 1);
-      wrapper = this.wrap(run, codec);
+      wrapped = this.wrap(run, codec);
     }
     const head = run[0]!;
-    head.compressed = wrapper;
+    head.compressed = wrapped.wrapper;
     head.wrapped = run.length;
-    let runRaw = 0;
-    for (const b of run) runRaw += b.bytes;
-    sizing.observe(runRaw, wrapper.length);
+    sizing.observe(wrapped.raw, wrapped.wrapper.length);
     for (const b of run) {
       if (b !== head) b.wrapped = -1;
       // Nothing can be appended to a compressed batch; its buffer can serve the next batch.
@@ -183,15 +181,18 @@ export class RequestBuilder {
     }
   }
 
-  /** `run`'s records in one compressed wrapper, whose offset is its last record's (relative, as theirs). */
-  private wrap(run: Batch[], codec: 1 | 2 | 3): Buffer {
+  /**
+   * `run`'s records in one compressed wrapper, whose offset is its last record's (relative, as
+   * theirs), and the uncompressed bytes it holds.
+   */
+  private wrap(run: Batch[], codec: 1 | 2 | 3): { wrapper: Buffer; raw: number } {
     let raw = 0;
     let count = 0;
     for (const b of run) {
       raw += b.bytes;
       count += b.count;
     }
-    return encodeWrapper(codec, this.joinedSet(run, raw), count - 1);
+    return { wrapper: encodeWrapper(codec, this.joinedSet(run, raw), count - 1), raw };
   }
 
   /**

@@ -112,12 +112,13 @@ export function forEachCopiedSpan(
 function chunkLength(set: Buffer, pos: number, firstBytes: number, chunkBytes: number): number {
   if (firstBytes >= chunkBytes) return firstBytes;
   const rest = set.length - pos;
+  const limit = Math.min(chunkBytes, rest);
   // Small entries: a fixed chunk wastes less than one entry, far less than a header walk costs.
-  if (firstBytes <= chunkBytes >> 3) return Math.min(chunkBytes, rest);
+  if (firstBytes <= chunkBytes >> 3) return limit;
   let length = firstBytes;
   while (rest - length >= HEADER) {
     const size = int32(set, pos + length + 8);
-    if (size < MIN_MESSAGE_SIZE || length + HEADER + size > Math.min(chunkBytes, rest)) break;
+    if (size < MIN_MESSAGE_SIZE || length + HEADER + size > limit) break;
     length += HEADER + size;
   }
   return length;
