@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RecordAccumulator } from '../../../src/producer/accumulator.js';
-import { BatchSizing, MAX_INFLATION } from '../../../src/producer/batch-sizing.js';
+import { BatchSizing, MAX_INFLATION, requestShare } from '../../../src/producer/batch-sizing.js';
 import { resolveProducerConfig } from '../../../src/producer/config.js';
 import { RequestBuilder } from '../../../src/producer/request-builder.js';
 import { decodeMessageSet } from '../../../src/protocol/message-set.js';
@@ -66,6 +66,18 @@ describe('BatchSizing', () => {
     expect(wellCompressed(new BatchSizing(16_384, true, 1 << 20, 50_000))).toBe(50_000);
     expect(wellCompressed(new BatchSizing(16_384, true, 1000, 1000))).toBe(16_384);
     expect(wellCompressed(new BatchSizing(0, true, 1 << 20, 1 << 24))).toBe(0);
+  });
+});
+
+describe('requestShare', () => {
+  it('a third of buffer.memory with two or more requests in flight, a half with one', () => {
+    const share = (bufferMemory: number, inFlight: number) =>
+      requestShare({ bufferMemory, maxInFlightRequestsPerConnection: inFlight });
+    expect(share(3_000, 5)).toBe(1_000);
+    expect(share(3_000, 2)).toBe(1_000);
+    expect(share(3_000, 1)).toBe(1_500);
+    expect(share(3_001, 5)).toBe(1_000);
+    expect(share(2, 5)).toBe(1);
   });
 });
 

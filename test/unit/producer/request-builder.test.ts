@@ -180,6 +180,27 @@ describe('RequestBuilder, compressed', () => {
       for (const size of sizes) expect(size).toBeLessThanOrEqual(cap);
       expect(sent.flatMap((w) => w.values)).toEqual(random.map(String));
     });
+
+    it(`${codec}: a compressed message exactly at the bound is sent whole; one byte over, it is cut`, () => {
+      const random = Array.from({ length: 6 }, (_, i) => randomBytes(5000, 8000 + i));
+      // The message four of these records make, found with room to spare (a fifth would not fit).
+      const first = (cap: number) => {
+        const { acc, builder } = setup(codec, 512, { maxRequestSize: cap });
+        append(acc, 0, random);
+        const planned = builder.build([acc.queue('t', 0)], {
+          closedOnly: false,
+          maxHeld: Number.POSITIVE_INFINITY,
+        });
+        const set = planned.topics[0]!.partitions[0]!.messageSet as Uint8Array;
+        return { message: set.length - 12, records: entries(set)[0]!.values.length };
+      };
+      const four = first(25_000);
+      expect(four.records).toBe(4);
+      // Random bytes grow under every codec: the message is over the 20,104 bytes joined.
+      expect(four.message).toBeGreaterThan(4 * 5026);
+      expect(first(four.message)).toEqual(four);
+      expect(first(four.message - 1).records).toBe(2);
+    });
   }
 
   it('closed batches only, when asked: the open batch stays out of the wrapper and takes records', () => {
