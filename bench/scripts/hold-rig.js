@@ -2,7 +2,8 @@
 // the broker list as one JSON line, then stays up until SIGINT/SIGTERM. Lets engine measurements
 // (engine-memory.js, the kafka08 drivers, --cpu-prof runs) reuse one loaded broker.
 //
-//   node bench/scripts/hold-rig.js [--brokers 1] [--count 1000000] [--size 100]
+//   node bench/scripts/hold-rig.js [--brokers 1] [--count 1000000] [--size 100] [--partitions 64,256]
+// (--partitions: also mem-<n>p topics of that many partitions, the count spread over them)
 import { produceScenario } from '../lib/produce.js';
 
 const { startLocalKafka } = await import('../../dist/rig/index.js');
@@ -19,6 +20,10 @@ const topics = [
   { name: 'mem-8p', partitions: 8, compression: 'none' },
   { name: 'mem-snappy', partitions: 1, compression: 'snappy' },
   { name: 'mem-gzip', partitions: 1, compression: 'gzip' },
+  ...(value('partitions', '') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((n) => ({ name: `mem-${Number(n)}p`, partitions: Number(n), compression: 'none' })),
 ];
 const kafka = await startLocalKafka({
   brokers,

@@ -11,7 +11,7 @@ import {
   UndecodableResponseError,
   unreadableReason,
 } from './errors.js';
-import { hasLargeEntries, planFetch, type Requested } from './fetch-plan.js';
+import { type FetchPlan, hasLargeEntries, planFetch, type Requested } from './fetch-plan.js';
 import { grownFetchSize } from './fetch-size.js';
 import { LazyMessageBatch } from './message-batch.js';
 import { resetTarget } from './offset-reset.js';
@@ -77,15 +77,14 @@ export class BrokerFetcher {
     }
   }
 
-  private pick(): Requested[] | undefined {
+  private pick(): FetchPlan | undefined {
     const plan = planFetch(this.ctx, this.brokerId, this.cursor);
-    if (plan === undefined) return undefined;
-    this.cursor = plan.cursor;
-    return plan.parts;
+    if (plan !== undefined) this.cursor = plan.cursor;
+    return plan;
   }
 
   /** Reserves the request's bytes and writes it (synchronously when connected). */
-  private send(parts: Requested[]): Sent {
+  private send({ parts, wait }: FetchPlan): Sent {
     const { budget, config, signal } = this.ctx;
     const reserved = parts.reduce((n, p) => n + p.size, 0);
     budget.reserve(reserved);
@@ -101,7 +100,7 @@ export class BrokerFetcher {
       outcome = conn
         .send(
           fetchRequest({
-            maxWaitMs: config.maxWaitMs,
+            maxWaitMs: wait ? config.maxWaitMs : 0,
             minBytes: config.minBytes,
             topics: [...byTopic].map(([topic, list]) => ({
               topic,
@@ -277,10 +276,12 @@ export class BrokerFetcher {
     // Not for compressed sets: a batch of those is decompressed and decoded whole at hand-out,
     // and larger fetches measurably pushed peak RSS over 150 MB with snappy. Not for a full
     // probe either: that partition asks for its fetch size next, and only a full answer to that
-    // makes it behind (a request carries one behind partition, so 256 partitions whose first
-    // probes came back full were read one per request, at half the rate).
+    // makes it behind (a request asks for about one catch-up fetch in all, so 256 partitions
+    // whose first probes came back full were read one per request, at half the rate).
     s.behind = answer.messageSet.length >= p.size && p.size >= p.base && !outline.compressed;
     s.largeEntries = hasLargeEntries(outline);
+    if (outline.entries > 0) s.entryBytes = outline.validBytes / outline.entries;
+    if (outline.entries > 0) s.entryBytes = outline.validBytes / outline.entries;
     if (outline.nextOffset !== null) {
       s.fetchOffset = outline.nextOffset;
       s.fetchSize = this.ctx.config.fetchSizeBytes;

@@ -9,7 +9,10 @@ export type AutoOffsetReset = 'smallest' | 'earliest' | 'largest' | 'latest' | '
 
 /** Names follow the Kafka 0.8 consumer properties they mirror (in the comments). */
 export interface FetchEngineOptions {
-  /** `fetch.wait.max.ms`: how long a broker may hold a fetch waiting for `minBytes` (default 100). */
+  /**
+   * `fetch.wait.max.ms`: how long a broker may hold a fetch waiting for `minBytes` (default 100).
+   * Also how often a partition at its log end is asked while others still have data.
+   */
   maxWaitMs?: number;
   /** `fetch.min.bytes`: bytes a broker waits for before answering (default 1). */
   minBytes?: number;
@@ -37,7 +40,10 @@ export interface FetchEngineOptions {
    * messages faster than 2 MiB. It changes only how much a request asks for: a message bigger
    * than the fetch size is handled exactly as without it (growth, MessageTooLargeError), and the
    * answer is still handed out in batches of about `batchBytes`. Partitions whose data arrives
-   * compressed keep the plain fetch size.
+   * compressed keep the plain fetch size. It is also what one request asks of all partitions
+   * with data together, counting what each likely holds (or the fetch size, if larger): with
+   * many partitions, requests of about this size kept the broker and the reader busy where
+   * requests of as many partitions as the budget held left each waiting for the other.
    */
   catchUpFetchBytes?: number;
   /**

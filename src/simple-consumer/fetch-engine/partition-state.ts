@@ -34,6 +34,10 @@ export class PartitionState implements TopicPartition {
   behind = false;
   /** Its last answer's entries averaged at least LARGE_ENTRY_BYTES (see catchUpFetchBytes). */
   largeEntries = false;
+  /** Average bytes per entry of its last answer with entries (0 before one). */
+  entryBytes = 0;
+  /** When (performance.now()) a request last carried it as a caught-up probe. */
+  probedAt = -Infinity;
   paused = false;
   /** Empty answers in a row at `emptyAt` below the high watermark (see stall-watch.ts). */
   emptyAnswers = 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeMessageSet } from '../../../src/protocol/index.js';
 import {
   FetchEngine,
   type FetchEngineInit,
@@ -154,5 +155,39 @@ describe('FetchEngine: catch-up fetch size', () => {
     expect(boosted.error).toBeInstanceOf(MessageTooLargeError);
     expect((boosted.error as MessageTooLargeError).offset).toBe(22n);
     expect(boosted.grown).toEqual(plain.grown);
+  });
+  it('asks partitions with data for about one catch-up fetch per request in all', async () => {
+    // 16 partitions of about 280 KB and a budget with room for all of them at their fetch size:
+    // a request used to carry every one (160_000 asked); the broker then idled while that
+    // answer was handed out. Now at most what one catch-up fetch holds, by each one's backlog.
+    const { c, e } = await setup({
+      fetchSizeBytes: 10_000,
+      catchUpFetchBytes: 20_000,
+      prefetchBytes: 1_000_000,
+    });
+    const count = 3000;
+    const entry = (p: number) => encodeMessageSet([{ value: Buffer.from(text(p * 10_000)) }]).length;
+    for (let p = 0; p < 16; p++) {
+      c.addPartition('w', p, 0);
+      c.append(
+        'w',
+        p,
+        Array.from({ length: count }, (_, i) => text(p * 10_000 + i)),
+      );
+    }
+    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 'w', partition, offset: 0n })));
+    const { values } = await read(e, 16 * count);
+    expect(values).toHaveLength(16 * count);
+    // What each partition of a request had left to read, up to what it asked for.
+    const likely = (p: { partition: number; fetchOffset: bigint; maxBytes: number }) =>
+      Math.min(p.maxBytes, (count - Number(p.fetchOffset)) * entry(p.partition));
+    for (const f of c.fetches.slice(1)) {
+      const withData = f.partitions.filter((p) => p.fetchOffset < BigInt(count));
+      if (withData.length < 2) continue;
+      // The first always goes; the others only within the 20_000.
+      expect(withData.reduce((n, p) => n + likely(p), 0) - likely(withData[0]!)).toBeLessThan(20_000);
+      expect(withData.reduce((n, p) => n + likely(p), 0)).toBeLessThanOrEqual(20_000 + 10_000);
+    }
+    expect(c.fetches.length).toBeGreaterThan((16 * count * entry(0)) / 20_000);
   });
 });

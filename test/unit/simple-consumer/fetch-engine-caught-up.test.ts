@@ -89,8 +89,8 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
   });
 
   it('after a full first probe asks for the fetch size, for every partition alike', async () => {
-    // A request carries one partition at the catch-up size; were full probes to make partitions
-    // behind, the others would wait, and 16 partitions would be read one per request.
+    // A request asks for about one catch-up fetch in all; were full probes to make partitions
+    // behind, 16 partitions would be read one per request.
     const { c, e } = await setup(1, { fetchSizeBytes: 100_000, prefetchBytes: 1_600_000, maxWaitMs: 100 });
     assignFilled(c, e, 16, 3000);
     expect(await readAll(e, 48_000, 10_000)).toBe(48_000);
@@ -102,7 +102,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     expect(second.every((p) => p.maxBytes === 100_000)).toBe(true);
   });
 
-  it('never sends a request of caught-up partitions only while another partition has data', async () => {
+  it('never lets the broker hold a request of caught-up partitions only while another has data', async () => {
     const { c, e } = await setup(1, { fetchSizeBytes: 1000, prefetchBytes: 16_000, maxWaitMs: 100 });
     const ends = new Map<number, bigint>();
     for (let p = 0; p < 64; p++) {
@@ -126,9 +126,10 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
       c.fetches[lastWithData]!.partitions.every((p) => p.fetchOffset >= ends.get(p.partition)!)
     )
       lastWithData--;
+    // Probes may go alone when partitions with data wait for room, but with MaxWaitTime 0.
     const idleOnly = c.fetches
       .slice(0, lastWithData)
-      .filter((f) => f.partitions.every((p) => p.fetchOffset >= ends.get(p.partition)!));
+      .filter((f) => f.maxWaitMs > 0 && f.partitions.every((p) => p.fetchOffset >= ends.get(p.partition)!));
     expect(idleOnly.length, `of ${c.fetches.length} requests`).toBe(0);
   }, 30_000);
 
@@ -153,5 +154,84 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     const probe = asked.findIndex((a) => a.offset === 1n);
     expect(asked[probe]!.size).toBeLessThan(200_000);
     expect(asked[probe + 1]!.size).toBeGreaterThanOrEqual(200_000);
+  }, 30_000);
+  it('asks a caught-up partition at most once per maxWaitMs while another has data', async () => {
+    // 20 empty partitions beside one with 300 KB to read in 1000-byte fetches (about 300
+    // requests, read well within the 10 s wait): each empty one is asked once when it is found
+    // at its end, then not again while partition 0 has data. Every request used to carry them.
+    const { c, e } = await setup(1, {
+      fetchSizeBytes: 1000,
+      catchUpFetchBytes: 1000,
+      maxWaitMs: 10_000,
+      socketTimeoutMs: 20_000,
+    });
+    for (let p = 0; p <= 20; p++) c.addPartition('t', p, 0);
+    const count = 3000;
+    c.append(
+      't',
+      0,
+      Array.from({ length: count }, (_, i) => value(0, i)),
+    );
+    e.assign(Array.from({ length: 21 }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
+    expect(await readAll(e, count, 20_000)).toBe(count);
+    const whileData = c.fetches.filter((f) =>
+      f.partitions.some((p) => p.partition === 0 && p.fetchOffset < BigInt(count)),
+    );
+    expect(whileData.length).toBeGreaterThan(100);
+    for (let p = 1; p <= 20; p++) {
+      const asked = whileData.filter((f) => f.partitions.some((x) => x.partition === p)).length;
+      // The first request (not fetched yet), then once at its end.
+      expect(asked, `partition ${p}`).toBeLessThanOrEqual(2);
+    }
+  }, 30_000);
+
+  it('still reads new records of a caught-up partition while another has data', async () => {
+    // Partition 0 is read slowly (a pause after every batch) and the budget holds two of its
+    // answers, so it has data for seconds and takes all the room each answer handed out frees;
+    // records appended to the caught-up partition 1 meanwhile arrive within about maxWaitMs.
+    // Partition 1 used to be asked again only once partition 0 was read to its end.
+    const { c, e } = await setup(1, {
+      fetchSizeBytes: 2000,
+      catchUpFetchBytes: 2000,
+      prefetchBytes: 4000,
+      maxWaitMs: 200,
+    });
+    c.addPartition('t', 0, 0);
+    c.addPartition('t', 1, 0);
+    const count = 4000;
+    c.append(
+      't',
+      0,
+      Array.from({ length: count }, (_, i) => value(0, i)),
+    );
+    e.assign([
+      { topic: 't', partition: 0, offset: 0n },
+      { topic: 't', partition: 1, offset: 0n },
+    ]);
+    let fromZero = 0;
+    let appendedAt: number | undefined;
+    let arrivedAfter: number | undefined;
+    let zeroLeft: number | undefined;
+    const deadline = Date.now() + 20_000;
+    while (arrivedAfter === undefined && Date.now() < deadline) {
+      const b = await e.next();
+      if (b.partition === 0) fromZero += b.count;
+      else if (appendedAt !== undefined) {
+        arrivedAfter = Date.now() - appendedAt;
+        zeroLeft = count - fromZero;
+      }
+      if (appendedAt === undefined && fromZero >= 200) {
+        c.append('t', 1, ['new']);
+        appendedAt = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(arrivedAfter).toBeDefined();
+    expect(arrivedAfter!).toBeLessThan(2000);
+    expect(zeroLeft!).toBeGreaterThan(0);
+    // Probes that went without partition 0 (no room for it) asked the broker not to wait.
+    const probesAlone = c.fetches.filter((f) => f.partitions.every((p) => p.partition === 1)).slice(1);
+    expect(probesAlone.length).toBeGreaterThan(0);
+    expect(probesAlone.every((f) => f.maxWaitMs === 0)).toBe(true);
   }, 30_000);
 });

@@ -42,6 +42,7 @@ interface Log {
 
 export interface FetchSeen {
   brokerId: number;
+  maxWaitMs: number;
   partitions: { topic: string; partition: number; fetchOffset: bigint; maxBytes: number }[];
 }
 
@@ -207,6 +208,7 @@ export class FakeCluster {
         const r = decodeFetchRequestBody(body);
         this.fetches.push({
           brokerId: id,
+          maxWaitMs: r.maxWaitMs,
           partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p }))),
         });
         let bytes = 0;
