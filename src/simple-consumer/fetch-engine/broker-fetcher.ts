@@ -281,7 +281,6 @@ export class BrokerFetcher {
     s.behind = answer.messageSet.length >= p.size && p.size >= p.base && !outline.compressed;
     s.largeEntries = hasLargeEntries(outline);
     if (outline.entries > 0) s.entryBytes = outline.validBytes / outline.entries;
-    if (outline.entries > 0) s.entryBytes = outline.validBytes / outline.entries;
     if (outline.nextOffset !== null) {
       s.fetchOffset = outline.nextOffset;
       s.fetchSize = this.ctx.config.fetchSizeBytes;

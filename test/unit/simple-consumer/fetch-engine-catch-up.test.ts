@@ -190,4 +190,35 @@ describe('FetchEngine: catch-up fetch size', () => {
     }
     expect(c.fetches.length).toBeGreaterThan((16 * count * entry(0)) / 20_000);
   });
+
+  it('counts what a partition likely holds, not what it asks for, toward that catch-up fetch', async () => {
+    // 32 partitions of 100 entries of 72 bytes: the first probes (4096 bytes each) come back
+    // full, then each asks for its 10_000 fetch size with 44 entries (3,168 bytes) left. By
+    // their asks two would share a request; by what they hold, six.
+    const { c, e } = await setup({
+      fetchSizeBytes: 10_000,
+      catchUpFetchBytes: 20_000,
+      prefetchBytes: 1_000_000,
+    });
+    const count = 100;
+    const entry = encodeMessageSet([{ value: Buffer.from(text(0)) }]).length;
+    for (let p = 0; p < 32; p++) {
+      c.addPartition('s', p, 0);
+      c.append(
+        's',
+        p,
+        Array.from({ length: count }, (_, i) => text(i)),
+      );
+    }
+    e.assign(Array.from({ length: 32 }, (_, partition) => ({ topic: 's', partition, offset: 0n })));
+    expect((await read(e, 32 * count)).values).toHaveLength(32 * count);
+    const second = c.fetches[1]!.partitions[0]!;
+    expect(second.maxBytes).toBe(10_000);
+    const left = (count - Number(second.fetchOffset)) * entry;
+    expect(left).toBeLessThan(10_000 / 2);
+    const widest = Math.max(
+      ...c.fetches.slice(1).map((f) => f.partitions.filter((p) => p.fetchOffset < BigInt(count)).length),
+    );
+    expect(widest).toBe(Math.floor(20_000 / left));
+  });
 });
