@@ -204,6 +204,10 @@ export function invokeCallback(
 export class PartitionQueue {
   readonly topic: string;
   readonly partition: number;
+  /** Its place among the accumulator's queues, which are never removed. */
+  readonly order: number;
+  /** The accumulator's {@link RecordAccumulator.era} of its last append. */
+  appendedIn = -1;
   readonly batches: Batch[] = [];
   /** Batches at the head that are in requests now in flight. */
   sendingBatches = 0;
@@ -212,9 +216,10 @@ export class PartitionQueue {
   /** No send before this time (a retry's backoff). */
   retryAt = 0;
 
-  constructor(topic: string, partition: number) {
+  constructor(topic: string, partition: number, order: number) {
     this.topic = topic;
     this.partition = partition;
+    this.order = order;
   }
 
   /** The oldest batch not in flight. */
@@ -240,6 +245,11 @@ export class RecordAccumulator {
    * much is ready to go without waiting for the end of the caller's tick.
    */
   closedHeld = 0;
+  /**
+   * Bumped by the sender's scheduled drains, which run when the caller's code has yielded: a
+   * queue appended to in the current era is one the caller may still be filling.
+   */
+  era = 0;
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   private readonly now: () => number;
   private readonly freeBuffers: Buffer[] = [];
@@ -269,7 +279,7 @@ export class RecordAccumulator {
     }
     let q = byPartition[partition];
     if (q === undefined) {
-      q = new PartitionQueue(topic, partition);
+      q = new PartitionQueue(topic, partition, this.queues.length);
       byPartition[partition] = q;
       this.queues.push(q);
     }
@@ -290,6 +300,7 @@ export class RecordAccumulator {
     second: Reject | null,
   ): void {
     const q = this.queue(topic, partition);
+    q.appendedIn = this.era;
     const bytes = messageEntrySize(key, value);
     let batch = q.batches[q.batches.length - 1];
     if (batch === undefined || batch.room < bytes) {

@@ -28,7 +28,10 @@ export interface PlannedRequest {
 }
 
 export interface RequestLimits {
-  /** Take only closed (full) batches: an open batch is neither full nor lingered yet. */
+  /**
+   * Take only closed (full) batches of partitions appended to in the current era: the caller may
+   * still be filling their open batches.
+   */
   closedOnly: boolean;
   /** The buffer.memory the request's batches may hold; its first batch is always taken. */
   maxHeld: number;
@@ -77,9 +80,11 @@ export class RequestBuilder {
     for (const q of queues) {
       const taken: Batch[] = [];
       const batches = q.batches;
+      // Full batches only while the caller may still be filling this partition (see Sender).
+      const closedOnly = limits.closedOnly && q.appendedIn === this.accumulator.era;
       for (let i = q.sendingBatches; i < batches.length; ) {
         const b = batches[i]!;
-        if (limits.closedOnly && !b.closed) break;
+        if (closedOnly && !b.closed) break;
         const first = wire === 0;
         let n = 1;
         let size = b.bytes;
@@ -89,7 +94,7 @@ export class RequestBuilder {
             // Not compressed for a request it cannot join: it may share a wrapper with later batches.
             const estimate = this.accumulator.sizing.estimatedWire(b.bytes);
             if (!first && (wire + estimate > maxWire || held + b.held > limits.maxHeld)) break;
-            this.compressRun(q, i, codec, limits.closedOnly, maxWire - wire, limits.maxHeld - held);
+            this.compressRun(q, i, codec, closedOnly, maxWire - wire, limits.maxHeld - held);
           }
           n = b.wrapped;
           size = b.compressed!.length;

@@ -68,6 +68,13 @@ export class Sender {
   /** buffer.memory one request may hold when partitions pipeline ({@link requestShare}). */
   private readonly requestShare: number;
   private readonly inFlightByBroker = new Map<number, number>();
+  /**
+   * Per broker, the queue order its next request starts from: the one after the last queue the
+   * previous request carried, as Java's drainIndex. Starting from the first queue every time, a
+   * partition whose backlog filled each request kept the others of its broker waiting for as
+   * long as that backlog lasted.
+   */
+  private readonly drainFrom = new Map<number, number>();
   private readonly leaderLookups = new Set<PartitionQueue>();
   private drainScheduled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -142,6 +149,7 @@ export class Sender {
   private drain(fullOnly: boolean): void {
     if (this.stopped) return;
     this.accumulator.closedHeld = 0;
+    if (!fullOnly) this.accumulator.era++;
     const now = this.now();
     const pressed = this.urgent > 0 || this.pressed();
     let nextWake = Number.POSITIVE_INFINITY;
@@ -172,7 +180,10 @@ export class Sender {
     const next = q.nextUnsent;
     if (next === undefined || q.inFlightRequests >= this.perPartition) return Number.POSITIVE_INFINITY;
     if (q.retryAt > now) return q.retryAt;
-    if (fullOnly) return next.closed ? now : Number.POSITIVE_INFINITY;
+    // Inside the caller's loop, an open batch waits for more records, unless its partition got
+    // none since the loop last yielded: then it is ready as at any other time (linger, pressure).
+    const filling = fullOnly && q.appendedIn === this.accumulator.era;
+    if (filling) return next.closed ? now : Number.POSITIVE_INFINITY;
     if (pressed || next.closed || q.batches.length - q.sendingBatches > 1) return now;
     return next.createdAt + this.config.lingerMs;
   }
@@ -181,7 +192,10 @@ export class Sender {
     return this.inFlightByBroker.get(leader) ?? 0;
   }
 
-  /** Sends `leader` requests for its ready partitions while they have batches and it has room in flight. */
+  /**
+   * Sends `leader` requests for its ready partitions (`queues`, in queue order) while they have
+   * batches and it has room in flight.
+   */
   private sendTo(
     leader: number,
     queues: PartitionQueue[],
@@ -193,13 +207,18 @@ export class Sender {
       closedOnly: fullOnly,
       maxHeld: this.perPartition > 1 ? this.requestShare : Number.POSITIVE_INFINITY,
     };
-    let ready = queues;
+    let ready = startingAt(queues, this.drainFrom.get(leader) ?? 0);
     while (ready.length > 0 && this.inFlight(leader) < this.config.maxInFlightRequestsPerConnection) {
       const planned = this.builder.build(ready, limits);
       if (planned.carried.length === 0) return;
+      const last = planned.carried[planned.carried.length - 1]!.queue.order;
+      this.drainFrom.set(leader, last + 1);
       this.send(leader, planned);
       if (!planned.leftOver) return;
-      ready = ready.filter((q) => this.readyAt(q, now, fullOnly, pressed) <= now);
+      ready = startingAt(
+        queues.filter((q) => this.readyAt(q, now, fullOnly, pressed) <= now),
+        last + 1,
+      );
     }
   }
 
@@ -353,6 +372,12 @@ export class Sender {
     }
     if (failing < batches.length) queue.retryAt = this.now() + this.config.retryBackoffMs;
   }
+}
+
+/** `queues` (in queue order) rotated to start at the first whose order is `from` or more. */
+function startingAt(queues: PartitionQueue[], from: number): PartitionQueue[] {
+  const at = queues.findIndex((q) => q.order >= from);
+  return at <= 0 ? queues : [...queues.slice(at), ...queues.slice(0, at)];
 }
 
 /** Takes answered batches off their queue: normally its head, as one partition's requests are answered in order. */
