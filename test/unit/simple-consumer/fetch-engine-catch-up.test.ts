@@ -7,7 +7,7 @@ import {
   MessageTooLargeError,
 } from '../../../src/simple-consumer/fetch-engine/index.js';
 import type { FakeCluster } from './fetch-engine-fake-cluster.js';
-import { engineHarness } from './fetch-engine-harness.js';
+import { assignFilled, engineHarness } from './fetch-engine-harness.js';
 
 const { cluster, keep } = engineHarness();
 
@@ -156,8 +156,9 @@ describe('FetchEngine: catch-up fetch size', () => {
     expect((boosted.error as MessageTooLargeError).offset).toBe(22n);
     expect(boosted.grown).toEqual(plain.grown);
   });
+
   it('asks partitions with data for about one catch-up fetch per request in all', async () => {
-    // 16 partitions of about 280 KB and a budget with room for all of them at their fetch size:
+    // 16 partitions of about 220 KB and a budget with room for all of them at their fetch size:
     // a request used to carry every one (160_000 asked); the broker then idled while that
     // answer was handed out. Now at most what one catch-up fetch holds, by each one's backlog.
     const { c, e } = await setup({
@@ -167,15 +168,7 @@ describe('FetchEngine: catch-up fetch size', () => {
     });
     const count = 3000;
     const entry = (p: number) => encodeMessageSet([{ value: Buffer.from(text(p * 10_000)) }]).length;
-    for (let p = 0; p < 16; p++) {
-      c.addPartition('w', p, 0);
-      c.append(
-        'w',
-        p,
-        Array.from({ length: count }, (_, i) => text(p * 10_000 + i)),
-      );
-    }
-    e.assign(Array.from({ length: 16 }, (_, partition) => ({ topic: 'w', partition, offset: 0n })));
+    assignFilled(c, e, 'w', 16, count, (p, i) => text(p * 10_000 + i));
     const { values } = await read(e, 16 * count);
     expect(values).toHaveLength(16 * count);
     // What each partition of a request had left to read, up to what it asked for.
@@ -202,15 +195,7 @@ describe('FetchEngine: catch-up fetch size', () => {
     });
     const count = 100;
     const entry = encodeMessageSet([{ value: Buffer.from(text(0)) }]).length;
-    for (let p = 0; p < 32; p++) {
-      c.addPartition('s', p, 0);
-      c.append(
-        's',
-        p,
-        Array.from({ length: count }, (_, i) => text(i)),
-      );
-    }
-    e.assign(Array.from({ length: 32 }, (_, partition) => ({ topic: 's', partition, offset: 0n })));
+    assignFilled(c, e, 'w', 32, count, (_, i) => text(i));
     expect((await read(e, 32 * count)).values).toHaveLength(32 * count);
     const second = c.fetches[1]!.partitions[0]!;
     expect(second.maxBytes).toBe(10_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FetchEngine, type FetchEngineInit } from '../../../src/simple-consumer/fetch-engine/index.js';
 import type { FakeCluster } from './fetch-engine-fake-cluster.js';
-import { engineHarness } from './fetch-engine-harness.js';
+import { assignFilled, engineHarness } from './fetch-engine-harness.js';
 
 // Partitions read up to the log end while others still have data. A broker holds a request in
 // which no partition has data for MaxWaitTime, and a request reserves budget for what it asks.
@@ -29,19 +29,6 @@ async function readAll(e: FetchEngine, total: number, ms: number): Promise<numbe
     if (b !== undefined) seen += b.count;
   }
   return seen;
-}
-
-/** `partitions` partitions of topic `t` on broker 0, `count` values each, all assigned from 0. */
-function assignFilled(c: FakeCluster, e: FetchEngine, partitions: number, count: number): void {
-  for (let p = 0; p < partitions; p++) {
-    c.addPartition('t', p, 0);
-    c.append(
-      't',
-      p,
-      Array.from({ length: count }, (_, i) => value(p, i)),
-    );
-  }
-  e.assign(Array.from({ length: partitions }, (_, partition) => ({ topic: 't', partition, offset: 0n })));
 }
 
 describe('FetchEngine: partitions at the log end beside partitions with data', () => {
@@ -79,7 +66,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     // 16 partitions of 1 MiB fetch size and a 16 MiB budget: full sizes would make the first
     // request ask for all of the budget, and the broker would idle until it was handed out.
     const { c, e } = await setup(1, { fetchSizeBytes: 1 << 20, prefetchBytes: 16 << 20, maxWaitMs: 100 });
-    assignFilled(c, e, 16, 50);
+    assignFilled(c, e, 't', 16, 50, value);
     expect(await readAll(e, 800, 5000)).toBe(800);
     const first = c.fetches[0]!.partitions;
     expect(first).toHaveLength(16);
@@ -92,7 +79,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     // A request asks for about one catch-up fetch in all; were full probes to make partitions
     // behind, 16 partitions would be read one per request.
     const { c, e } = await setup(1, { fetchSizeBytes: 100_000, prefetchBytes: 1_600_000, maxWaitMs: 100 });
-    assignFilled(c, e, 16, 3000);
+    assignFilled(c, e, 't', 16, 3000, value);
     expect(await readAll(e, 48_000, 10_000)).toBe(48_000);
     // The first request: probes of 800_000 / 16 each, all of them full.
     expect(c.fetches[0]!.partitions.map((p) => p.maxBytes)).toEqual(Array(16).fill(50_000));
@@ -155,6 +142,7 @@ describe('FetchEngine: partitions at the log end beside partitions with data', (
     expect(asked[probe]!.size).toBeLessThan(200_000);
     expect(asked[probe + 1]!.size).toBeGreaterThanOrEqual(200_000);
   }, 30_000);
+
   it('asks a caught-up partition at most once per maxWaitMs while another has data', async () => {
     // 20 empty partitions beside one with 300 KB to read in 1000-byte fetches (about 300
     // requests, read well within the 10 s wait): each empty one is asked once when it is found

@@ -101,3 +101,26 @@ export async function readToError(e: FetchEngine): Promise<{ delivered: string[]
     }
   }
 }
+
+/**
+ * Partitions 0..n-1 of `topic` on broker 0, `count` values each (`make(partition, i)`), all
+ * assigned from offset 0.
+ */
+export function assignFilled(
+  c: FakeCluster,
+  e: FetchEngine,
+  topic: string,
+  partitions: number,
+  count: number,
+  make: (partition: number, i: number) => string,
+): void {
+  for (let p = 0; p < partitions; p++) {
+    c.addPartition(topic, p, 0);
+    c.append(
+      topic,
+      p,
+      Array.from({ length: count }, (_, i) => make(p, i)),
+    );
+  }
+  e.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0n })));
+}
