@@ -286,6 +286,11 @@ export class RecordAccumulator {
     return q;
   }
 
+  /** Whether the caller appended to `q` since the sender's last scheduled drain: it may still be filling it. */
+  beingFilled(q: PartitionQueue): boolean {
+    return q.appendedIn === this.era;
+  }
+
   /**
    * Encodes a record whose `held` bytes are already reserved into its partition's open batch
    * (a new one when it does not fit); `first` and `second` are how it is told its outcome.

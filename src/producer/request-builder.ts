@@ -81,7 +81,7 @@ export class RequestBuilder {
       const taken: Batch[] = [];
       const batches = q.batches;
       // Full batches only while the caller may still be filling this partition (see Sender).
-      const closedOnly = limits.closedOnly && q.appendedIn === this.accumulator.era;
+      const closedOnly = limits.closedOnly && this.accumulator.beingFilled(q);
       for (let i = q.sendingBatches; i < batches.length; ) {
         const b = batches[i]!;
         if (closedOnly && !b.closed) break;

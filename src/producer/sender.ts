@@ -12,6 +12,7 @@ import {
 import type { Batch, PartitionQueue, RecordAccumulator } from './accumulator.js';
 import { requestShare } from './batch-sizing.js';
 import type { ProducerConfig } from './config.js';
+import { DrainOrder } from './drain-order.js';
 import { ProduceFailedError } from './errors.js';
 import type { ProducerStats } from './producer-stats.js';
 import { type Carried, type PlannedRequest, RequestBuilder } from './request-builder.js';
@@ -68,13 +69,7 @@ export class Sender {
   /** buffer.memory one request may hold when partitions pipeline ({@link requestShare}). */
   private readonly requestShare: number;
   private readonly inFlightByBroker = new Map<number, number>();
-  /**
-   * Per broker, the queue order its next request starts from: the one after the last queue the
-   * previous request carried, as Java's drainIndex. Starting from the first queue every time, a
-   * partition whose backlog filled each request kept the others of its broker waiting for as
-   * long as that backlog lasted.
-   */
-  private readonly drainFrom = new Map<number, number>();
+  private readonly order = new DrainOrder();
   private readonly leaderLookups = new Set<PartitionQueue>();
   private drainScheduled = false;
   private timer: NodeJS.Timeout | undefined;
@@ -182,8 +177,7 @@ export class Sender {
     if (q.retryAt > now) return q.retryAt;
     // Inside the caller's loop, an open batch waits for more records, unless its partition got
     // none since the loop last yielded: then it is ready as at any other time (linger, pressure).
-    const filling = fullOnly && q.appendedIn === this.accumulator.era;
-    if (filling) return next.closed ? now : Number.POSITIVE_INFINITY;
+    if (fullOnly && this.accumulator.beingFilled(q)) return next.closed ? now : Number.POSITIVE_INFINITY;
     if (pressed || next.closed || q.batches.length - q.sendingBatches > 1) return now;
     return next.createdAt + this.config.lingerMs;
   }
@@ -207,17 +201,16 @@ export class Sender {
       closedOnly: fullOnly,
       maxHeld: this.perPartition > 1 ? this.requestShare : Number.POSITIVE_INFINITY,
     };
-    let ready = startingAt(queues, this.drainFrom.get(leader) ?? 0);
+    let ready = this.order.rotate(leader, queues);
     while (ready.length > 0 && this.inFlight(leader) < this.config.maxInFlightRequestsPerConnection) {
       const planned = this.builder.build(ready, limits);
       if (planned.carried.length === 0) return;
-      const last = planned.carried[planned.carried.length - 1]!.queue.order;
-      this.drainFrom.set(leader, last + 1);
+      this.order.built(leader, planned);
       this.send(leader, planned);
       if (!planned.leftOver) return;
-      ready = startingAt(
+      ready = this.order.rotate(
+        leader,
         queues.filter((q) => this.readyAt(q, now, fullOnly, pressed) <= now),
-        last + 1,
       );
     }
   }
@@ -372,12 +365,6 @@ export class Sender {
     }
     if (failing < batches.length) queue.retryAt = this.now() + this.config.retryBackoffMs;
   }
-}
-
-/** `queues` (in queue order) rotated to start at the first whose order is `from` or more. */
-function startingAt(queues: PartitionQueue[], from: number): PartitionQueue[] {
-  const at = queues.findIndex((q) => q.order >= from);
-  return at <= 0 ? queues : [...queues.slice(at), ...queues.slice(0, at)];
 }
 
 /** Takes answered batches off their queue: normally its head, as one partition's requests are answered in order. */
