@@ -1,5 +1,6 @@
 // Producer throughput benchmark (`npm run bench:producer`; `--smoke` for a 50k-message check):
-// kafka08's Producer (send() with promises, and with callbacks), kcat -P (librdkafka) and Kafka
+// kafka08's Producer (send() with promises, with callbacks, sendBatch() of 1000 records) and its
+// FlinkKafkaProducer (invoke() awaited per element), kcat -P (librdkafka) and Kafka
 // 0.8.2's own ProducerPerformance (the Java KafkaProducer, constant payload) and that KafkaProducer
 // sending our text values (jvm-text) each write N x 100-byte records with
 // acks=1 to a fresh 1-partition topic of the same local 0.8.2.2 broker, per codec, interleaved
@@ -52,6 +53,17 @@ const CLIENTS = [
     options: { api: 'callback' },
   },
   {
+    name: 'kafka08-batch',
+    file: 'kafka08.js',
+    label: 'kafka08 Producer (ours), sendBatch() of 1000 records',
+    options: { api: 'batch', batchRecords: 1000 },
+  },
+  {
+    name: 'kafka08-sink',
+    file: 'kafka08-sink.js',
+    label: 'kafka08 FlinkKafkaProducer (ours), await invoke() per element',
+  },
+  {
     name: 'kafka08-js',
     file: 'kafka08.js',
     label: 'kafka08 Producer (ours), send() per record, JS compressors (wasm off)',
@@ -96,6 +108,8 @@ const PEERS = ['kcat', 'jvm', 'jvm-text'];
 const OURS = [
   'kafka08',
   'kafka08-cb',
+  'kafka08-batch',
+  'kafka08-sink',
   'kafka08-js',
   ...(baseline ? ['base', 'base-cb'] : []),
   ...otherNodes.flatMap(({ label }) => [`kafka08@${label}`, `kafka08-cb@${label}`]),

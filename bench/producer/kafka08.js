@@ -1,5 +1,5 @@
 // kafka08's Producer: `send` per record (the API users call; the promise form unless options.api
-// is 'callback'), acks, codec and (options.wasmCompressors) the compressors from the options,
+// is 'callback'; with 'batch', sendBatch of options.batchRecords records), acks, codec and (options.wasmCompressors) the compressors from the options,
 // every other setting at its Kafka 0.8.2 default. The loop waits for buffer.memory room when it is
 // full, which is how a Node caller applies the backpressure Java's blocked send() gives.
 // Prints one JSON line: { client, complete, count, elapsedMs, error? }.
@@ -35,11 +35,26 @@ const onError = (e) => {
 };
 const onOutcome = (e) => (e ? onError(e) : onAck());
 // options.api 'callback': send(record, callback), Java's form, with no promise per record.
+// options.api 'batch': sendBatch() of options.batchRecords (default 1000) records, a promise each.
 const callbackForm = options.api === 'callback';
+const batchRecords = options.api === 'batch' ? (options.batchRecords ?? 1000) : 0;
+const onAcks = (metadata) => {
+  acked += metadata.length;
+};
 try {
   await producer.partitionCount(topic);
   const t0 = performance.now();
-  for (let i = 0; i < count && failure === undefined; i++) {
+  if (batchRecords > 0) {
+    for (let i = 0; i < count && failure === undefined; ) {
+      const records = [];
+      for (const end = Math.min(count, i + batchRecords); i < end; i++) {
+        records.push({ topic, value: values[i % BLOCK_VALUES] });
+      }
+      producer.sendBatch(records).then(onAcks, onError);
+      if (producer.bufferFull) await producer.waitForRoom();
+    }
+  }
+  for (let i = 0; batchRecords === 0 && i < count && failure === undefined; i++) {
     if (callbackForm) producer.send({ topic, value: values[i % BLOCK_VALUES] }, onOutcome);
     else producer.send({ topic, value: values[i % BLOCK_VALUES] }).then(onAck, onError);
     if (producer.bufferFull) await producer.waitForRoom();

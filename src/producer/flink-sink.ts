@@ -102,6 +102,8 @@ export class FlinkKafkaProducer<IN> {
   private logFailuresOnly = false;
   private asyncError: unknown;
   private opened: Promise<number> | undefined;
+  /** The topic's partition count once open() has found it: invoke then waits for nothing. */
+  private partitions: number | undefined;
   private context: SinkContext = { subtaskIndex: 0, parallelism: 1 };
 
   /** `(brokerList, topicId, schema)`, or `(topicId, schema, producerConfig[, customPartitioner])`. */
@@ -158,6 +160,7 @@ export class FlinkKafkaProducer<IN> {
       } catch (err) {
         throw new PartitionerError(this.topicId, 'open() threw', err);
       }
+      this.partitions = count;
       return count;
     });
     this.opened = opening;
@@ -172,10 +175,31 @@ export class FlinkKafkaProducer<IN> {
    * Sends one element. Resolves once the record is accepted (after any backpressure wait), not
    * when the broker answers; the answer's failure surfaces on a later call.
    */
-  async invoke(next: IN): Promise<void> {
+  invoke(next: IN): Promise<void> {
+    const numPartitions = this.partitions;
+    if (numPartitions === undefined) return this.invokeOpening(next);
+    try {
+      this.checkErroneous();
+      // With a callback, as Java's sink sends: a promise per element (and an async function's
+      // own) cost more CPU and memory than the record itself.
+      this.producer.send(this.record(next, numPartitions), this.answered);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.producer.bufferFull ? this.producer.waitForRoom() : ACCEPTED;
+  }
+
+  /** An element invoked before open() finished: it goes out once the partitions are known, in call order. */
+  private async invokeOpening(next: IN): Promise<void> {
     this.checkErroneous();
-    if (this.opened === undefined) await this.open();
-    const numPartitions = await (this.opened as Promise<number>);
+    // One await, the same for every element waiting here: they resume in the order they came.
+    await this.open();
+    this.producer.send(this.record(next, this.partitions!), this.answered);
+    if (this.producer.bufferFull) await this.producer.waitForRoom();
+  }
+
+  /** The element serialized and, with a custom partitioner, given its partition. */
+  private record(next: IN, numPartitions: number): ProducerRecord {
     let rawKey: unknown;
     let rawValue: unknown;
     try {
@@ -202,13 +226,14 @@ export class FlinkKafkaProducer<IN> {
       }
       record.partition = chosen;
     }
-    const sent = this.producer.send(record);
-    sent.catch((err: unknown) => {
-      if (this.logFailuresOnly) process.stderr.write(`FlinkKafkaProducer: ${String(err)}\n`);
-      else this.asyncError ??= err;
-    });
-    if (this.producer.bufferFull) await this.producer.waitForRoom();
+    return record;
   }
+
+  private readonly answered = (err: Error | null): void => {
+    if (err === null) return;
+    if (this.logFailuresOnly) process.stderr.write(`FlinkKafkaProducer: ${String(err)}\n`);
+    else this.asyncError ??= err;
+  };
 
   /** Waits for every record sent so far to be answered; throws the first failure. */
   async flush(): Promise<void> {
@@ -229,6 +254,9 @@ export class FlinkKafkaProducer<IN> {
     throw e;
   }
 }
+
+/** What invoke returns when it waits for nothing: settled once, shared by every call. */
+const ACCEPTED: Promise<void> = Promise.resolve();
 
 type AnySchema<IN> = SerializationSchema<IN> | KeyedSerializationSchema<IN>;
 

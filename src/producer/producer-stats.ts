@@ -18,6 +18,8 @@ export interface ProducerMetrics {
   failedRecords: number;
   /** Bytes held for records not yet acknowledged, against buffer.memory. */
   bufferedBytes: number;
+  /** Sends waiting to be let in (for a topic's metadata or room in buffer.memory), outside buffer.memory. */
+  waitingSends: number;
 }
 
 /** The producer's counters; the sender increments them as answers come. */
@@ -36,7 +38,7 @@ export class ProducerStats {
     this.window.sample(this.records, this.bytes);
   }
 
-  snapshot(bufferedBytes: number): ProducerMetrics {
+  snapshot(bufferedBytes: number, waitingSends: number): ProducerMetrics {
     const [recordsPerSecond, bytesPerSecond] = this.window.rates(this.records, this.bytes);
     return {
       records: this.records,
@@ -49,6 +51,7 @@ export class ProducerStats {
       retries: this.retries,
       failedRecords: this.failedRecords,
       bufferedBytes,
+      waitingSends,
     };
   }
 }

@@ -20,7 +20,9 @@ import {
 import { defaultChooser, type Partitioner } from './partitioner.js';
 import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
 import { type CheckedRecord, checkRecord, type ProducerRecord, recordWhere } from './record.js';
+import { sendEach } from './send-batch.js';
 import { Sender } from './sender.js';
+import { type WaitingSend, WaitingSends } from './waiting-sends.js';
 
 export type { RecordMetadata, SendCallback };
 
@@ -88,10 +90,11 @@ export class Producer {
   };
   private readonly topics = new Map<string, TopicPartitions>();
   private readonly metadataTimer: NodeJS.Timeout;
-  /** Sends that had to wait (metadata or memory), chained so records keep their call order. */
-  private slowTail: Promise<void> = Promise.resolve();
-  private slowPending = 0;
-  private readonly slowSends = new Set<Promise<unknown>>();
+  /** Sends that had to wait (metadata or memory), let in in call order. */
+  private readonly waiting = new WaitingSends({
+    tryAdmit: (w) => this.tryAdmit(w),
+    admit: (w) => this.admit(w),
+  });
   private closing: Promise<void> | undefined;
 
   constructor(properties: ProducerProperties) {
@@ -142,7 +145,7 @@ export class Producer {
       // A known topic's name was checked when it became known.
       r = checkRecord(record, known !== undefined, this.checked);
       this.checkSize(r);
-      if (this.slowPending === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
+      if (this.waiting.size === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
         // Read out of the reused record first: a partitioner may send too, and refill it.
         const { topic, partition, key, value, held } = r;
         let chosen: number;
@@ -157,12 +160,16 @@ export class Producer {
     } catch (err) {
       return refuse(err, callback);
     }
-    return this.sendSlowly({ ...r }, callback);
+    return this.wait({ ...r }, callback);
   }
 
-  /** Sends records in order; resolves with their metadata in the same order, or rejects with the first failure. */
+  /**
+   * Sends records in order; resolves with their metadata in the same order, or rejects with the
+   * first failure (the other records are still sent). One promise for the batch: the records are
+   * sent with callbacks, which costs about what `send(record, callback)` does.
+   */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    return Promise.all(records.map((r) => this.send(r)));
+    return sendEach(records, (r, callback) => this.send(r, callback));
   }
 
   /**
@@ -172,17 +179,16 @@ export class Producer {
   async flush(): Promise<void> {
     const done = this.sender.hurry();
     try {
-      const waits: Promise<unknown>[] = this.accumulator.pendingBatches().map((b) => b.whenDone());
-      for (const s of this.slowSends) waits.push(s);
-      await Promise.all(waits);
+      await this.waiting.whenEmpty();
+      await Promise.all(this.accumulator.pendingBatches().map((b) => b.whenDone()));
     } finally {
       done();
     }
   }
 
-  /** Records and bytes acknowledged, their rates, requests and their latency, retries, failures, buffered bytes. */
+  /** Records and bytes acknowledged, their rates, requests and their latency, retries, failures, buffered bytes, waiting sends. */
   metrics(): ProducerMetrics {
-    return this.stats.snapshot(this.bufferedBytes);
+    return this.stats.snapshot(this.bufferedBytes, this.waiting.size);
   }
 
   /**
@@ -191,12 +197,13 @@ export class Producer {
    * its record and promise outside the budget.
    */
   get bufferFull(): boolean {
-    return this.memory.full;
+    return this.waiting.size > 0 || this.memory.full;
   }
 
-  /** Resolves when no send waits for buffer.memory and at most 75% of it is used. */
+  /** Resolves when no send waits (for metadata or buffer.memory) and at most 75% of buffer.memory is used. */
   waitForRoom(): Promise<void> {
-    return this.memory.whenRoom();
+    if (this.waiting.size === 0) return this.memory.whenRoom();
+    return this.waiting.whenEmpty().then(() => this.memory.whenRoom());
   }
 
   /** Bytes of records accepted and not yet answered. */
@@ -254,37 +261,45 @@ export class Producer {
     return acked;
   }
 
-  /** The Java producer's blocking path: wait for metadata, then for memory, in call order. */
-  private sendSlowly(r: CheckedRecord, callback?: SendCallback): Promise<RecordMetadata> | undefined {
+  /** The Java producer's blocking path: the send waits (for metadata, then memory) in call order. */
+  private wait(r: CheckedRecord, callback?: SendCallback): Promise<RecordMetadata> | undefined {
     const deadline = Date.now() + this.config.maxBlockMs;
-    this.slowPending++;
-    const previous = this.slowTail;
-    // The wrapper keeps "appended" (what the next slow send waits for) apart from "acknowledged".
-    const appended = (async (): Promise<{ acked: Promise<RecordMetadata> }> => {
-      await previous;
-      const topic = await this.topicPartitions(r.topic, deadline);
-      const partition = this.choosePartition(r.topic, r.partition, r.key, r.value, topic);
-      const where = { topic: r.topic, partition };
-      await this.memory.reserve(
-        r.held,
-        Math.max(0, deadline - Date.now()),
-        () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, where),
-      );
-      return { acked: this.append(r.topic, partition, r.key, r.value, r.held)! };
-    })();
-    this.slowTail = appended.then(noop, noop).finally(() => {
-      this.slowPending--;
-    });
-    const result = appended.then((a) => a.acked);
-    const tracked = result.then(noop, noop);
-    this.slowSends.add(tracked);
-    void tracked.finally(() => this.slowSends.delete(tracked));
-    if (callback === undefined) return result;
-    result.then(
-      (metadata) => invokeCallback(callback, null, metadata),
-      (err: unknown) => invokeCallback(callback, asError(err), undefined),
+    if (callback !== undefined) {
+      this.waiting.add({ record: r, deadline, first: callback, second: null });
+      return undefined;
+    }
+    const acked = new Promise<RecordMetadata>(captureSettlers);
+    this.waiting.add({ record: r, deadline, first: capturedResolve!, second: capturedReject! });
+    return acked;
+  }
+
+  private tryAdmit(w: WaitingSend): boolean {
+    const r = w.record;
+    const known = this.topics.get(r.topic);
+    if (known === undefined || !this.memory.tryReserve(r.held)) return false;
+    let chosen: number;
+    try {
+      chosen = this.choosePartition(r.topic, r.partition, r.key, r.value, known);
+    } catch (err) {
+      this.memory.release(r.held);
+      throw err;
+    }
+    this.accumulator.append(r.topic, chosen, r.key, r.value, r.held, w.first, w.second);
+    this.sender.appended();
+    return true;
+  }
+
+  private async admit(w: WaitingSend): Promise<void> {
+    const r = w.record;
+    const topic = await this.topicPartitions(r.topic, w.deadline);
+    const partition = this.choosePartition(r.topic, r.partition, r.key, r.value, topic);
+    await this.memory.reserve(
+      r.held,
+      Math.max(0, w.deadline - Date.now()),
+      () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, { topic: r.topic, partition }),
     );
-    return undefined;
+    this.accumulator.append(r.topic, partition, r.key, r.value, r.held, w.first, w.second);
+    this.sender.appended();
   }
 
   private choosePartition(

@@ -111,6 +111,23 @@ describe('FlinkKafkaProducer and KafkaSink', () => {
     expect(values(c, 0)).toEqual(['accepted']);
   });
 
+  it('elements invoked without awaiting, before and after open, land in call order', async () => {
+    const c = await start([0]);
+    const sink = track(
+      new FlinkKafkaProducer('t', new StringSerializationSchema(), {
+        bootstrapServers: c.bootstrap,
+        bufferMemory: 20 * 4096,
+        maxRequestSize: 4096,
+      }),
+    );
+    // The first 200 before the topic's partitions are known, the next 200 without waiting for room.
+    const invoked = Array.from({ length: 200 }, (_, i) => sink.invoke(`e${i}`));
+    await Promise.all(invoked);
+    for (let i = 200; i < 400; i++) sink.invoke(`e${i}`).catch(() => undefined);
+    await sink.flush();
+    expect(values(c, 0)).toEqual(Array.from({ length: 400 }, (_, i) => `e${i}`));
+  });
+
   it('refuses a bad topic name or schema in the constructor', () => {
     expect(() => new FlinkKafkaProducer('h:1', 'bad topic', new StringSerializationSchema())).toThrow(
       ProducerConfigError,

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidRecordError, PartitionerError, type RecordMetadata } from '../../../src/producer/index.js';
+import { PENDING_SEND_OVERHEAD } from '../../../src/producer/record.js';
+import { producerOnFakeCluster } from './fake-cluster.js';
+
+const setup = producerOnFakeCluster();
+/** 26 bytes of message and log overhead plus a 10-byte value. */
+const HELD = 36 + PENDING_SEND_OVERHEAD;
+const value = (i: number) => String(i).padStart(10, '0');
+
+describe('Producer: sends beyond buffer.memory', () => {
+  it('a loop that checks bufferFull every 500 sends never has more than 500 waiting, and keeps call order', async () => {
+    // Room for 40 records: each chunk of 500 overshoots the buffer by most of the chunk.
+    const { c, p } = await setup([0, 0], { bufferMemory: 40 * HELD, maxRequestSize: 4000, lingerMs: 0 });
+    await p.partitionCount('t');
+    let acked = 0;
+    let mostWaiting = 0;
+    let fullWhileWaiting = true;
+    const done = (err: Error | null) => {
+      if (err === null) acked++;
+    };
+    for (let i = 0; i < 5000; ) {
+      for (const end = i + 500; i < end; i++) p.send({ topic: 't', partition: i % 2, value: value(i) }, done);
+      const waiting = p.metrics().waitingSends;
+      mostWaiting = Math.max(mostWaiting, waiting);
+      if (waiting > 0 && !p.bufferFull) fullWhileWaiting = false;
+      if (p.bufferFull) await p.waitForRoom();
+      // Resolved only once no send waits: the next chunk starts from an empty queue.
+      expect(p.metrics().waitingSends).toBe(0);
+    }
+    await p.flush();
+    expect(acked).toBe(5000);
+    expect(mostWaiting).toBeGreaterThan(400);
+    expect(mostWaiting).toBeLessThanOrEqual(500);
+    expect(fullWhileWaiting).toBe(true);
+    for (const partition of [0, 1]) {
+      const expected = Array.from({ length: 2500 }, (_, k) => value(2 * k + partition));
+      expect(c.log('t', partition).map((m) => m.value)).toEqual(expected);
+    }
+  });
+
+  it('a waiting send the partitioner refuses fails alone, after send returned; the rest go on', async () => {
+    let calls = 0;
+    const { c, p } = await setup([0], {
+      bufferMemory: 2 * HELD,
+      maxRequestSize: 1000,
+      lingerMs: 0,
+      partitioner: () => {
+        calls++;
+        if (calls === 4) throw new Error('no partition for this one');
+        return 0;
+      },
+    });
+    await p.partitionCount('t');
+    const outcomes: (Error | null)[] = [];
+    let returned = false;
+    for (let i = 0; i < 6; i++) {
+      p.send({ topic: 't', value: value(i) }, (err) => {
+        expect(returned).toBe(true);
+        outcomes[i] = err;
+      });
+    }
+    returned = true;
+    await p.flush();
+    expect(outcomes[3]).toBeInstanceOf(PartitionerError);
+    expect(outcomes.filter((e) => e === null)).toHaveLength(5);
+    expect(c.log('t', 0).map((m) => m.value)).toEqual([0, 1, 2, 4, 5].map(value));
+    expect(p.bufferedBytes).toBe(0);
+  });
+});
+
+describe('Producer.sendBatch', () => {
+  it('resolves with every record metadata in call order, past buffer.memory', async () => {
+    const { p } = await setup([0, 0], { bufferMemory: 20 * HELD, maxRequestSize: 4000, lingerMs: 0 });
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      topic: 't',
+      partition: i % 2,
+      value: value(i),
+    }));
+    const acks: RecordMetadata[] = await p.sendBatch(records);
+    expect(acks.map((a) => a.partition)).toEqual(records.map((r) => r.partition));
+    expect(acks.filter((a) => a.partition === 1).map((a) => a.offset)).toEqual(
+      Array.from({ length: 150 }, (_, k) => BigInt(k)),
+    );
+  });
+
+  it('rejects with the first failure while the other records are still sent', async () => {
+    const { c, p } = await setup([0]);
+    const records = [
+      { topic: 't', value: 'a' },
+      { topic: 't', value: 42 as unknown as string },
+      { topic: 't', value: 'c' },
+    ];
+    await expect(p.sendBatch(records)).rejects.toBeInstanceOf(InvalidRecordError);
+    await p.flush();
+    expect(c.log('t', 0).map((m) => m.value)).toEqual(['a', 'c']);
+  });
+
+  it('resolves an empty batch with [] and rejects what is not an array with a typed error', async () => {
+    const { p } = await setup([0]);
+    await expect(p.sendBatch([])).resolves.toEqual([]);
+    const err = await p.sendBatch({ topic: 't' } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRecordError);
+    expect(err).toMatchObject({ field: 'record' });
+  });
+});
