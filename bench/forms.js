@@ -50,6 +50,8 @@ const ROWS = [
   { name: 'poll', form: 'poll', schema: 'raw', label: '`await ready()` + `poll()` per record' },
   { name: 'for-await', form: 'for-await', schema: 'raw', label: '`for await (const v of consumer)`' },
   { name: 'read', form: 'read', schema: 'raw', label: '`await read()`' },
+  { name: 'run', form: 'run', schema: 'raw', label: '`run({ eachRecord })`, a sync handler' },
+  { name: 'run-async', form: 'run-async', schema: 'raw', label: '`run({ eachRecord })`, an async handler' },
   { name: 'stream', form: 'stream', schema: 'raw', label: "`stream()`, `'data'` listener" },
   { name: 'stream-iter', form: 'stream-iter', schema: 'raw', label: '`for await (const v of stream())`' },
   {

@@ -3,7 +3,7 @@
 // form named by options.form and the schema named by options.schema. Every form touches each
 // value once (its length), so they differ only in how records reach the loop.
 //
-//   options: { form: nextBatch | pollBatch | poll | for-await | read | stream | stream-iter,
+//   options: { form: nextBatch | pollBatch | poll | for-await | read | run | run-async | stream | stream-iter,
 //              schema: raw | string | json, zookeeper, dist?: another build's index.js }
 import { exitSoon, parseArgs, tracker } from './common.js';
 
@@ -92,6 +92,30 @@ const FORMS = {
   async read(c) {
     const n = counter();
     for (let v = await c.read(); v !== undefined; v = await c.read()) if (n.add(1, size(v))) break;
+    return n.seen;
+  },
+  /** The push loop with a synchronous handler (it stops the loop once every record was seen). */
+  async run(c) {
+    const n = counter();
+    const stop = new AbortController();
+    await c.run({
+      eachRecord: (v) => {
+        if (n.add(1, size(v))) stop.abort();
+      },
+      signal: stop.signal,
+    });
+    return n.seen;
+  },
+  /** The same with an async handler, as most handlers are written. */
+  async 'run-async'(c) {
+    const n = counter();
+    const stop = new AbortController();
+    await c.run({
+      eachRecord: async (v) => {
+        if (n.add(1, size(v))) stop.abort();
+      },
+      signal: stop.signal,
+    });
     return n.seen;
   },
   /** Flowing mode: a 'data' listener, as pipe() reads. */

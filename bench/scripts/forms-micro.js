@@ -4,7 +4,7 @@
 // engine pays too; it leaves out sockets, fetch decoding and the broker.
 //
 //   node bench/scripts/forms-micro.js <form> [raw|string|json] [records]
-//   forms: nextBatch pollBatch poll for-await read stream stream-iter
+//   forms: nextBatch pollBatch poll for-await read run run-async stream stream-iter
 //   KAFKA08_DIST=<dir> measures another build (default: dist/).
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -91,6 +91,24 @@ const FORMS = {
       s.on('end', () => res(n));
       s.on('error', rej);
     });
+  },
+  async run(c) {
+    let n = 0;
+    await c.run({
+      eachRecord: () => {
+        n++;
+      },
+    });
+    return n;
+  },
+  async 'run-async'(c) {
+    let n = 0;
+    await c.run({
+      eachRecord: async () => {
+        n++;
+      },
+    });
+    return n;
   },
   async 'stream-iter'(c) {
     let n = 0;

@@ -272,11 +272,28 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     try {
       while (!stopping) {
         if (eachRecord !== undefined) {
-          const value = await this.read();
+          // A record in hand is taken without a read() promise, and only a handler's own promise
+          // is awaited: a sync handler runs through the batch in hand like poll() does.
+          let value: T | NoRecord;
+          try {
+            value = this.takeInHand();
+          } catch (err) {
+            throw asError(err);
+          }
+          if (value === NO_RECORD) {
+            const read = await this.read();
+            if (read === undefined) break;
+            value = read;
+          }
           const where = this.recordContext();
-          if (value === undefined || where === undefined) break;
+          if (where === undefined) break;
           inHandler = true;
-          await this.handle(() => eachRecord(value, where), where);
+          try {
+            const done = eachRecord(value, where);
+            if (done !== undefined) await done;
+          } catch (err) {
+            throw new ProcessingError(where.topic, where.partition, where.offset, err);
+          }
         } else {
           const batch = await this.nextBatch();
           const where = this.recordContext();

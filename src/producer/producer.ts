@@ -165,8 +165,8 @@ export class Producer {
 
   /**
    * Sends records in order; resolves with their metadata in the same order, or rejects with the
-   * first failure (the other records are still sent). One promise for the batch: the records are
-   * sent with callbacks, which costs about what `send(record, callback)` does.
+   * first failure (the other records are still sent). One promise for the batch, not one per
+   * record: the records are sent with callbacks.
    */
   sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     return sendEach(records, (r, callback) => this.send(r, callback));
@@ -192,9 +192,9 @@ export class Producer {
   }
 
   /**
-   * True when a send would (nearly) have to wait for buffer.memory: a loop sending many records
-   * should then `await waitForRoom()` rather than pile up waiting sends, each of which holds
-   * its record and promise outside the budget.
+   * True when a send would (nearly) have to wait: buffer.memory is 95% used, or sends already
+   * wait. A loop sending many records should then `await waitForRoom()` rather than pile up
+   * waiting sends, each of which holds its record (and promise) outside the budget.
    */
   get bufferFull(): boolean {
     return this.waiting.size > 0 || this.memory.full;

@@ -168,6 +168,49 @@ describe('run()', () => {
     expect(await k.read()).toBeUndefined();
   });
 
+  it('a sync handler: every record in order; a throw stops there with a ProcessingError, commits stop before it', async () => {
+    const c = await cluster(1, 20);
+    const k = consumer(c, 'g-run-sync');
+    const seen: string[] = [];
+    const failure = new Error('bad record');
+    const err = await within(
+      k
+        .run({
+          eachRecord: (v) => {
+            if (v === '0:12') throw failure;
+            seen.push(v);
+          },
+        })
+        .catch((e: unknown) => e),
+      5000,
+      'run',
+    );
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `0:${i}`));
+    expect(err).toBeInstanceOf(ProcessingError);
+    expect(err).toMatchObject({ topic: 't', partition: 0, offset: 12n, cause: failure });
+    expect(committed(c, 'g-run-sync')).toBe(12n);
+  });
+
+  it('a sync handler that aborts stops after its own record, with more in hand', async () => {
+    const c = await cluster(1, 50);
+    const k = consumer(c, 'g-run-sync-abort');
+    const ac = new AbortController();
+    const seen: string[] = [];
+    await within(
+      k.run({
+        eachRecord: (v) => {
+          seen.push(v);
+          if (seen.length === 7) ac.abort();
+        },
+        signal: ac.signal,
+      }),
+      5000,
+      'run',
+    );
+    expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `0:${i}`));
+    expect(committed(c, 'g-run-sync-abort')).toBe(7n);
+  });
+
   it('eachBatch: a batch is committed once its handler resolves', async () => {
     const c = await cluster(1, 8);
     const k = consumer(c, 'g-run-batch');
