@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import {
   type CompressionType,
   Producer,
@@ -6,9 +5,9 @@ import {
   type ProducerProperties,
   type RecordMetadata,
 } from '../producer/index.js';
-import type { MessageToEncode } from '../protocol/message-set-encode.js';
 import { COMMON_HELP, type Flags, parseFlags } from './args.js';
-import { decodeText, ENCODINGS, type Encoding } from './encoding.js';
+import { ENCODINGS, type Encoding } from './encoding.js';
+import { LineCutter, type LineFormat, lineToRecord } from './produce-lines.js';
 import { Progress } from './progress.js';
 import { parseProperties, producerProperties } from './properties.js';
 import { UsageError } from './usage.js';
@@ -16,13 +15,14 @@ import { UsageError } from './usage.js';
 const HELP = `usage: kafka08 produce --topic T [--partition P] [--compression none|gzip|snappy|lz4]
                        [--key-separator S] [--null-value S] [--acks 1|-1] [--batch N]
                        [--key-encoding utf8|base64|hex] [--value-encoding ...] [-X property=value ...]
-  Sends each line of stdin as one message.
+  Sends each line of stdin as one message (a line ends at \\n; a \\r before it is dropped).
   --key-separator S  text before the first S is the key, after it the value; a line without S
                      has a null key (default: no keys)
   --null-value S     a value equal to S is sent as null
   --partition P      every message to P (default: Kafka's murmur2 key hash, as Java producers
                      place keys; round-robin without a key)
-  --batch N          messages per produce request and partition (default 500)
+  --batch N          at most N lines waiting for the broker's answers (default: as many as
+                     buffer.memory holds)
   -X key=value       a Producer property (linger.ms, batch.size, retries, request.timeout.ms,
                      max.block.ms, ...); it wins over the flag or default that sets the same
   Retriable broker errors are retried 10 times; a retry after a lost answer can duplicate.
@@ -59,7 +59,7 @@ function options(flags: Flags): ProduceOptions {
     keySeparator: sep,
     nullValue: flags.string('null-value'),
     acks: acks === '1' ? 1 : -1,
-    batch: Math.max(1, flags.int('batch', 500, 1_000_000)),
+    batch: Math.max(1, flags.int('batch', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
     keyEncoding: flags.choice('key-encoding', ENCODINGS, 'utf8'),
     valueEncoding: flags.choice('value-encoding', ENCODINGS, 'utf8'),
     quiet: flags.bool('quiet'),
@@ -93,26 +93,6 @@ export async function produceCommand(args: string[]): Promise<number> {
   }
   if (flags.bool('json')) process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;
-}
-
-/** One stdin line as a message. */
-export function lineToMessage(line: string, lineNo: number, o: ProduceOptions): MessageToEncode {
-  let keyText: string | undefined;
-  let valueText = line;
-  if (o.keySeparator !== undefined) {
-    const at = line.indexOf(o.keySeparator);
-    if (at >= 0) {
-      keyText = line.slice(0, at);
-      valueText = line.slice(at + o.keySeparator.length);
-    }
-  }
-  return {
-    key: keyText === undefined ? null : decodeText(keyText, o.keyEncoding, `the key on line ${lineNo}`),
-    value:
-      o.nullValue !== undefined && valueText === o.nullValue
-        ? null
-        : decodeText(valueText, o.valueEncoding, `the value on line ${lineNo}`),
-  };
 }
 
 interface PartitionSummary {
@@ -152,7 +132,11 @@ function producerFor(brokers: string, o: ProduceOptions): Producer {
   }
 }
 
-/** Lines become sends; at most `--batch` lines are waiting on the broker per window, two windows at a time. */
+/**
+ * Lines become sends with callbacks, read as fast as the producer takes them: stdin is read on
+ * only while no send waits for buffer.memory (and, with `--batch`, while fewer lines than that
+ * wait for the broker's answers).
+ */
 async function produce(producer: Producer, o: ProduceOptions): Promise<ProduceSummary> {
   const partitionCount = await producer.partitionCount(o.topic);
   if (o.partition !== undefined && o.partition >= partitionCount) {
@@ -160,12 +144,19 @@ async function produce(producer: Producer, o: ProduceOptions): Promise<ProduceSu
   }
   const perPartition = new Map<number, { count: number; first: bigint; last: bigint }>();
   let sent = 0;
+  let answered = 0;
   let failure: unknown;
-  const record = (m: RecordMetadata): void => {
-    sent++;
-    const offset = m.offset ?? -1n;
-    const prev = perPartition.get(m.partition);
-    if (prev === undefined) perPartition.set(m.partition, { count: 1, first: offset, last: offset });
+  let drained: (() => void) | undefined;
+  const onAnswer = (err: Error | null, m: RecordMetadata | undefined): void => {
+    answered++;
+    if (drained !== undefined && sent - answered <= o.batch / 2) drained();
+    if (err !== null) {
+      failure ??= err;
+      return;
+    }
+    const offset = m!.offset ?? -1n;
+    const prev = perPartition.get(m!.partition);
+    if (prev === undefined) perPartition.set(m!.partition, { count: 1, first: offset, last: offset });
     else {
       prev.count++;
       if (offset < prev.first) prev.first = offset;
@@ -174,42 +165,49 @@ async function produce(producer: Producer, o: ProduceOptions): Promise<ProduceSu
   };
   const progress = new Progress(
     o.quiet,
-    (rate) => `${o.topic}: ${sent} sent, ${Math.round(rate)} msg/s`,
-    () => sent,
+    (rate) => `${o.topic}: ${answered} sent, ${Math.round(rate)} msg/s`,
+    () => answered,
   );
-  let window: Promise<void>[] = [];
-  let previousWindow: Promise<void>[] = [];
-  const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  const format: LineFormat = {
+    keySeparator: o.keySeparator === undefined ? undefined : Buffer.from(o.keySeparator, 'utf8'),
+    nullValue: o.nullValue === undefined ? undefined : Buffer.from(o.nullValue, 'utf8'),
+    keyEncoding: o.keyEncoding,
+    valueEncoding: o.valueEncoding,
+  };
+  let lineNo = 0;
+  const sendLine = (line: Buffer): void => {
+    const { key, value } = lineToRecord(line, ++lineNo, format);
+    producer.send({ topic: o.topic, partition: o.partition, key, value }, onAnswer);
+    sent++;
+  };
+  const lines = new LineCutter();
   try {
-    let lineNo = 0;
-    for await (const line of rl) {
-      lineNo++;
-      const m = lineToMessage(line, lineNo, o);
-      const send = producer.send({ topic: o.topic, partition: o.partition, key: m.key, value: m.value });
-      window.push(
-        send.then(record, (e: unknown) => {
-          failure ??= e;
-        }),
-      );
-      if (window.length >= o.batch) {
-        await Promise.all(previousWindow);
-        previousWindow = window;
-        window = [];
+    read: for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      for (const line of lines.cut(chunk)) {
+        sendLine(line);
+        if (failure !== undefined) break read;
+        if (producer.bufferFull) await producer.waitForRoom();
+        if (sent - answered >= o.batch) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+          });
+          drained = undefined;
+        }
       }
-      if (failure !== undefined) break;
     }
-    await Promise.all([...previousWindow, ...window]);
+    const last = failure === undefined ? lines.end() : undefined;
+    if (last !== undefined) sendLine(last);
+    await producer.flush();
   } finally {
-    rl.close();
     progress.stop();
   }
   if (failure !== undefined) throw failure;
   if (!o.quiet && process.stderr.isTTY === true) {
-    process.stderr.write(`produced ${sent} message(s) to ${o.topic} in ${progress.elapsedMs} ms\n`);
+    process.stderr.write(`produced ${answered} message(s) to ${o.topic} in ${progress.elapsedMs} ms\n`);
   }
   return {
     topic: o.topic,
-    count: sent,
+    count: answered,
     partitions: [...perPartition]
       .sort(([a], [b]) => a - b)
       .map(([partition, v]) => ({
