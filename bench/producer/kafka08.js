@@ -1,7 +1,8 @@
 // kafka08's Producer: `send` per record (the API users call; the promise form unless options.api
-// is 'callback'; with 'batch', sendBatch of options.batchRecords records), acks, codec and (options.wasmCompressors) the compressors from the options,
-// every other setting at its Kafka 0.8.2 default. The loop waits for buffer.memory room when it is
-// full, which is how a Node caller applies the backpressure Java's blocked send() gives.
+// is 'callback'; with 'batch', sendBatch of options.batchRecords records), acks, codec and
+// (options.wasmCompressors) the compressors from the options, every other setting at its Kafka
+// 0.8.2 default. The loop waits for buffer.memory room when it is full, which is how a Node
+// caller applies the backpressure Java's blocked send() gives.
 // Prints one JSON line: { client, complete, count, elapsedMs, error? }.
 import { performance } from 'node:perf_hooks';
 import { BLOCK_VALUES, payloadBlock } from './payload.js';

@@ -39,6 +39,20 @@ describe('Producer: sends beyond buffer.memory', () => {
     }
   });
 
+  it('a backlog of thousands, past the compaction of the queue, is let in whole and in call order', async () => {
+    const { c, p } = await setup([0], { bufferMemory: 10 * HELD, maxRequestSize: 2000, lingerMs: 0 });
+    await p.partitionCount('t');
+    const order: number[] = [];
+    for (let i = 0; i < 3000; i++)
+      p.send({ topic: 't', value: value(i) }, (err) => err === null && order.push(i));
+    expect(p.metrics().waitingSends).toBe(2990);
+    await p.waitForRoom();
+    expect(p.metrics().waitingSends).toBe(0);
+    await p.flush();
+    expect(order).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(c.log('t', 0).map((m) => m.value)).toEqual(Array.from({ length: 3000 }, (_, i) => value(i)));
+  });
+
   it('a waiting send the partitioner refuses fails alone, after send returned; the rest go on', async () => {
     let calls = 0;
     const { c, p } = await setup([0], {
