@@ -10,7 +10,8 @@ const CR = 0x0d;
  * to the producer exactly as they were read.
  */
 export class LineCutter {
-  private rest: Buffer | undefined;
+  /** The unfinished line's pieces, joined once when its end comes (not at every chunk). */
+  private rest: Buffer[] = [];
 
   /** The lines the chunk completes. */
   cut(chunk: Buffer): Buffer[] {
@@ -19,24 +20,22 @@ export class LineCutter {
     for (let end = chunk.indexOf(LF); end >= 0; end = chunk.indexOf(LF, start)) {
       let line = chunk.subarray(start, end);
       start = end + 1;
-      if (this.rest !== undefined) {
-        line = Buffer.concat([this.rest, line]);
-        this.rest = undefined;
+      if (this.rest.length > 0) {
+        this.rest.push(line);
+        line = Buffer.concat(this.rest);
+        this.rest = [];
       }
       out.push(withoutCr(line));
     }
-    if (start < chunk.length) {
-      const tail = chunk.subarray(start);
-      this.rest = this.rest === undefined ? tail : Buffer.concat([this.rest, tail]);
-    }
+    if (start < chunk.length) this.rest.push(chunk.subarray(start));
     return out;
   }
 
   /** The last line, when the input did not end with a line end. */
   end(): Buffer | undefined {
-    const rest = this.rest;
-    this.rest = undefined;
-    return rest !== undefined && rest.length > 0 ? withoutCr(rest) : undefined;
+    const rest = Buffer.concat(this.rest);
+    this.rest = [];
+    return rest.length > 0 ? withoutCr(rest) : undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LineCutter, lineToRecord } from '../../../src/cli/produce-lines.js';
 import { UsageError } from '../../../src/cli/usage.js';
 
@@ -79,5 +79,23 @@ describe('lineToRecord', () => {
     expect(() => lineToRecord(Buffer.from('xyz AAAA'), 7, f)).toThrow(UsageError);
     expect(() => lineToRecord(Buffer.from('xyz AAAA'), 7, f)).toThrow(/the key on line 7 is not valid hex/);
     expect(() => lineToRecord(Buffer.from('00 A'), 9, f)).toThrow(/the value on line 9 is not valid base64/);
+  });
+});
+
+describe('LineCutter on a long line', () => {
+  it('joins a line spread over many chunks once, not at every chunk', () => {
+    const cutter = new LineCutter();
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      for (let i = 0; i < 100; i++) expect(cutter.cut(piece)).toEqual([]);
+      const [line] = cutter.cut(Buffer.from('b\n'));
+      expect(line!.length).toBe(100 * 64 * 1024 + 1);
+      expect(line![line!.length - 1]).toBe(0x62);
+      // Joined at every chunk, a line of n chunks copies about n^2 / 2 chunks' bytes.
+      expect(concat).toHaveBeenCalledTimes(1);
+    } finally {
+      concat.mockRestore();
+    }
   });
 });
