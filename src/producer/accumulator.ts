@@ -163,9 +163,7 @@ export class Batch {
     const s = this.settlers;
     const n = this.settlerSlots;
     for (let i = 0; i < n; i += 2) {
-      const second = s[i + 1];
-      if (second === null) invokeCallback(s[i] as SendCallback, error, undefined);
-      else (second as Reject)(error);
+      failSettler(s[i] as Resolve | SendCallback, s[i + 1] as Reject | null, error);
     }
     this.settled();
   }
@@ -180,6 +178,17 @@ export class Batch {
     for (const w of this.doneWaiters ?? []) w();
     this.doneWaiters = undefined;
   }
+}
+
+/** Tells one pending send it failed: its promise's reject, or its callback (as `invokeCallback`). */
+export function failSettler(first: Resolve | SendCallback, second: Reject | null, error: Error): void {
+  if (second === null) invokeCallback(first as SendCallback, error, undefined);
+  else second(error);
+}
+
+/** What was thrown, as an Error to reject or call back with. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** A callback that throws must not stop the others: its error surfaces as an uncaught exception. */

@@ -189,13 +189,13 @@ export class FlinkKafkaProducer<IN> {
     return this.producer.bufferFull ? this.producer.waitForRoom() : ACCEPTED;
   }
 
-  /** An element invoked before open() finished: it goes out once the partitions are known, in call order. */
+  /**
+   * An element invoked before open() finished: sent once the partitions are known. One await, the
+   * same for every element waiting here, so they resume (and are sent) in the order they came.
+   */
   private async invokeOpening(next: IN): Promise<void> {
-    this.checkErroneous();
-    // One await, the same for every element waiting here: they resume in the order they came.
     await this.open();
-    this.producer.send(this.record(next, this.partitions!), this.answered);
-    if (this.producer.bufferFull) await this.producer.waitForRoom();
+    return this.invoke(next);
   }
 
   /** The element serialized and, with a custom partitioner, given its partition. */

@@ -1,23 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
-import {
-  LeaderNotAvailableError,
-  NoBrokerAvailableError,
-  UnknownPartitionError,
-} from '../simple-consumer/errors.js';
+import { LeaderNotAvailableError, NoBrokerAvailableError } from '../simple-consumer/errors.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
-import { invokeCallback, RecordAccumulator, type RecordMetadata, type SendCallback } from './accumulator.js';
+import {
+  asError,
+  invokeCallback,
+  RecordAccumulator,
+  type RecordMetadata,
+  type SendCallback,
+} from './accumulator.js';
 import { batchSizingFor } from './batch-sizing.js';
 import { BufferMemory } from './buffer-memory.js';
 import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } from './config.js';
-import {
-  MaxBlockTimeoutError,
-  PartitionerError,
-  ProducerClosedError,
-  RecordTooLargeError,
-} from './errors.js';
-import { defaultChooser, type Partitioner } from './partitioner.js';
+import { MaxBlockTimeoutError, ProducerClosedError, RecordTooLargeError } from './errors.js';
+import { PartitionChoice, type TopicPartitions } from './partition-choice.js';
 import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
 import { type CheckedRecord, checkRecord, type ProducerRecord, recordWhere } from './record.js';
 import { sendEach } from './send-batch.js';
@@ -25,13 +22,6 @@ import { Sender } from './sender.js';
 import { type WaitingSend, WaitingSends } from './waiting-sends.js';
 
 export type { RecordMetadata, SendCallback };
-
-interface TopicPartitions {
-  count: number;
-  /** Partitions with a leader, ascending, as of metadata change number `availableAs`. */
-  available: number[];
-  availableAs: number;
-}
 
 const noop = (): void => undefined;
 
@@ -44,10 +34,6 @@ let capturedReject: ((e: Error) => void) | undefined;
 function captureSettlers(resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {
   capturedResolve = resolve;
   capturedReject = reject;
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** A send refused before anything was queued: a rejected promise, or the callback called soon. */
@@ -76,9 +62,7 @@ export class Producer {
   private readonly memory: BufferMemory;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
-  /** The configured partitioner; without one, {@link defaultChoice} (the same choice, no input object). */
-  private readonly partitioner: Partitioner | undefined;
-  private readonly defaultChoice = defaultChooser();
+  private readonly partitions: PartitionChoice;
   /** Filled by each send's check, in place of a new object per record (see `checkRecord`). */
   private readonly checked: CheckedRecord = {
     topic: '',
@@ -122,7 +106,7 @@ export class Producer {
       now: Date.now,
       stats: this.stats,
     });
-    this.partitioner = c.partitioner;
+    this.partitions = new PartitionChoice(c.partitioner, this.metadata);
     this.metadataTimer = setInterval(() => this.refreshTopics(), Math.max(1000, c.metadataMaxAgeMs));
     this.metadataTimer.unref();
   }
@@ -148,13 +132,7 @@ export class Producer {
       if (this.waiting.size === 0 && known !== undefined && this.memory.tryReserve(r.held)) {
         // Read out of the reused record first: a partitioner may send too, and refill it.
         const { topic, partition, key, value, held } = r;
-        let chosen: number;
-        try {
-          chosen = this.choosePartition(topic, partition, key, value, known);
-        } catch (err) {
-          this.memory.release(held);
-          throw err;
-        }
+        const chosen = this.chooseReserved(topic, partition, key, value, held, known);
         return this.append(topic, chosen, key, value, held, callback);
       }
     } catch (err) {
@@ -250,15 +228,43 @@ export class Producer {
     held: number,
     callback?: SendCallback,
   ): Promise<RecordMetadata> | undefined {
-    let acked: Promise<RecordMetadata> | undefined;
-    if (callback === undefined) {
-      acked = new Promise<RecordMetadata>(captureSettlers);
-      this.accumulator.append(topic, partition, key, value, held, capturedResolve!, capturedReject!);
-    } else {
-      this.accumulator.append(topic, partition, key, value, held, callback, null);
+    if (callback !== undefined) {
+      this.appendSettled(topic, partition, key, value, held, callback, null);
+      return undefined;
     }
-    this.sender.appended();
+    const acked = new Promise<RecordMetadata>(captureSettlers);
+    this.appendSettled(topic, partition, key, value, held, capturedResolve!, capturedReject!);
     return acked;
+  }
+
+  private appendSettled(
+    topic: string,
+    partition: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    held: number,
+    first: WaitingSend['first'],
+    second: WaitingSend['second'],
+  ): void {
+    this.accumulator.append(topic, partition, key, value, held, first, second);
+    this.sender.appended();
+  }
+
+  /** The partition for a record whose buffer.memory is reserved; the memory goes back if none is chosen. */
+  private chooseReserved(
+    topic: string,
+    partition: number | undefined,
+    key: Buffer | null,
+    value: Buffer | null,
+    held: number,
+    known: TopicPartitions,
+  ): number {
+    try {
+      return this.partitions.choose(topic, partition, key, value, known);
+    } catch (err) {
+      this.memory.release(held);
+      throw err;
+    }
   }
 
   /** The Java producer's blocking path: the send waits (for metadata, then memory) in call order. */
@@ -277,79 +283,21 @@ export class Producer {
     const r = w.record;
     const known = this.topics.get(r.topic);
     if (known === undefined || !this.memory.tryReserve(r.held)) return false;
-    let chosen: number;
-    try {
-      chosen = this.choosePartition(r.topic, r.partition, r.key, r.value, known);
-    } catch (err) {
-      this.memory.release(r.held);
-      throw err;
-    }
-    this.accumulator.append(r.topic, chosen, r.key, r.value, r.held, w.first, w.second);
-    this.sender.appended();
+    const chosen = this.chooseReserved(r.topic, r.partition, r.key, r.value, r.held, known);
+    this.appendSettled(r.topic, chosen, r.key, r.value, r.held, w.first, w.second);
     return true;
   }
 
   private async admit(w: WaitingSend): Promise<void> {
     const r = w.record;
     const topic = await this.topicPartitions(r.topic, w.deadline);
-    const partition = this.choosePartition(r.topic, r.partition, r.key, r.value, topic);
+    const partition = this.partitions.choose(r.topic, r.partition, r.key, r.value, topic);
     await this.memory.reserve(
       r.held,
       Math.max(0, w.deadline - Date.now()),
       () => new MaxBlockTimeoutError('buffer-memory', this.config.maxBlockMs, { topic: r.topic, partition }),
     );
-    this.accumulator.append(r.topic, partition, r.key, r.value, r.held, w.first, w.second);
-    this.sender.appended();
-  }
-
-  private choosePartition(
-    name: string,
-    partition: number | undefined,
-    key: Buffer | null,
-    value: Buffer | null,
-    topic: TopicPartitions,
-  ): number {
-    if (partition !== undefined) {
-      if (partition >= topic.count) {
-        throw new UnknownPartitionError(
-          name,
-          partition,
-          Array.from({ length: topic.count }, (_, i) => i),
-        );
-      }
-      return partition;
-    }
-    const available = this.available(name, topic);
-    if (this.partitioner === undefined) return this.defaultChoice(key, topic.count, available);
-    let chosen: unknown;
-    try {
-      chosen = this.partitioner({
-        topic: name,
-        key,
-        value,
-        partitionCount: topic.count,
-        availablePartitions: available,
-      });
-    } catch (err) {
-      throw new PartitionerError(name, 'the partitioner threw', err);
-    }
-    if (typeof chosen !== 'number' || !Number.isInteger(chosen) || chosen < 0 || chosen >= topic.count) {
-      throw new PartitionerError(name, `returned ${String(chosen)}, not a partition in [0, ${topic.count})`);
-    }
-    return chosen;
-  }
-
-  /** Worked out again only when the metadata changed: a clock read per keyless record cost ~60 ns. */
-  private available(name: string, topic: TopicPartitions): number[] {
-    const changes = this.metadata.changes;
-    if (topic.availableAs !== changes) {
-      topic.available = [];
-      for (let p = 0; p < topic.count; p++) {
-        if (this.metadata.leaderId(name, p) !== undefined) topic.available.push(p);
-      }
-      topic.availableAs = changes;
-    }
-    return topic.available;
+    this.appendSettled(r.topic, partition, r.key, r.value, r.held, w.first, w.second);
   }
 
   private async topicPartitions(topic: string, deadline: number): Promise<TopicPartitions> {

@@ -37,7 +37,8 @@ export interface CheckedRecord {
  */
 export const PENDING_SEND_OVERHEAD = 3072;
 
-function describe(v: unknown): string {
+/** What a value is, for an error about it ("null", "an array", "an object (Map)", "number"). */
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object'

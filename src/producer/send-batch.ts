@@ -1,6 +1,6 @@
 import type { RecordMetadata, SendCallback } from './accumulator.js';
 import { InvalidRecordError } from './errors.js';
-import type { ProducerRecord } from './record.js';
+import { describe, type ProducerRecord } from './record.js';
 
 /**
  * Sends `records` in order through `send` with callbacks and settles one promise for all of
@@ -12,9 +12,8 @@ export function sendEach(
   send: (record: ProducerRecord, callback: SendCallback) => void,
 ): Promise<RecordMetadata[]> {
   if (!Array.isArray(records)) {
-    const got = records === null ? 'null' : typeof records;
     return Promise.reject(
-      new InvalidRecordError('record', `sendBatch takes an array of records, got ${got}`, {}),
+      new InvalidRecordError('record', `sendBatch takes an array of records, got ${describe(records)}`, {}),
     );
   }
   return new Promise((resolve, reject) => {

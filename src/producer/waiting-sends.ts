@@ -1,4 +1,4 @@
-import { invokeCallback, type RecordMetadata, type SendCallback } from './accumulator.js';
+import { asError, failSettler, type RecordMetadata, type SendCallback } from './accumulator.js';
 import type { CheckedRecord } from './record.js';
 
 /** A send that could not be appended when it was made, and how it is told its outcome. */
@@ -63,9 +63,7 @@ export class WaitingSends {
       try {
         if (!this.admission.tryAdmit(w)) await this.admission.admit(w);
       } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        if (w.second === null) invokeCallback(w.first as SendCallback, error, undefined);
-        else w.second(error);
+        failSettler(w.first, w.second, asError(err));
       }
       this.items[this.head++] = undefined;
       if (this.head > 1024 && 2 * this.head > this.items.length) {
