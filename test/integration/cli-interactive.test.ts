@@ -105,6 +105,21 @@ describe('kafka08 CLI on a terminal and under signals (Kafka 0.8.2.2)', () => {
     expect(await c.committed()).toBe('3');
   });
 
+  it('produce --batch 1 waits for each answer and keeps the lines in order', async () => {
+    const topic = uniqueTopic('cli-batch-1');
+    const lines = Array.from({ length: 25 }, (_, i) => `line ${i}`);
+    await produce(k().brokers, topic, lines, ['--batch', '1']);
+    const got = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [CLI, 'consume', '--brokers', k().brokers, '--topic', topic, '--exit-at-end', '--format', 'value'],
+        { timeout: 60_000 },
+        (e, stdout, stderr) => (e ? reject(new Error(stderr)) : resolve(stdout)),
+      ),
+    );
+    expect(got.trimEnd().split('\n')).toEqual(lines);
+  });
+
   it('produce without --partition keeps each key on one partition and spreads keyless lines', async () => {
     const topic = uniqueTopic('cli-keys');
     await k().createTopic({ name: topic, partitions: 3 });

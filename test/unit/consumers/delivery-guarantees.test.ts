@@ -211,6 +211,42 @@ describe('run()', () => {
     expect(committed(c, 'g-run-sync-abort')).toBe(7n);
   });
 
+  it('run() with a sync handler and read() calls overlapping it: every record exactly once, in order each', async () => {
+    const c = await cluster(1, 300);
+    const k = consumer(c, 'g-run-overlap');
+    const ac = new AbortController();
+    const byRun: string[] = [];
+    const byRead: string[] = [];
+    const total = () => byRun.length + byRead.length;
+    const reading = (async () => {
+      while (!ac.signal.aborted) {
+        const v = await k.read();
+        if (v === undefined) return;
+        byRead.push(v);
+        if (total() === 300) ac.abort();
+      }
+    })();
+    await within(
+      k.run({
+        eachRecord: (v) => {
+          byRun.push(v);
+          if (total() === 300) ac.abort();
+        },
+        signal: ac.signal,
+      }),
+      5000,
+      'run',
+    );
+    await within(reading, 5000, 'reads');
+    const offsetOf = (v: string) => Number(v.split(':')[1]);
+    expect(byRead.length).toBeGreaterThan(0);
+    expect(byRun.map(offsetOf)).toEqual([...byRun.map(offsetOf)].sort((a, b) => a - b));
+    expect(byRead.map(offsetOf)).toEqual([...byRead.map(offsetOf)].sort((a, b) => a - b));
+    expect([...byRun, ...byRead].map(offsetOf).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 300 }, (_, i) => i),
+    );
+  });
+
   it('eachBatch: a batch is committed once its handler resolves', async () => {
     const c = await cluster(1, 8);
     const k = consumer(c, 'g-run-batch');

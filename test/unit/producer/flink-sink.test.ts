@@ -128,6 +128,22 @@ describe('FlinkKafkaProducer and KafkaSink', () => {
     expect(values(c, 0)).toEqual(Array.from({ length: 400 }, (_, i) => `e${i}`));
   });
 
+  it('an element refused while open() is pending rejects alone; the others around it are sent', async () => {
+    const c = await start([0]);
+    const schema = {
+      serialize: (e: string) => {
+        if (e === 'bad') throw new Error('cannot serialize');
+        return e;
+      },
+    };
+    const sink = track(new FlinkKafkaProducer('t', schema, { bootstrapServers: c.bootstrap }));
+    const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((e) => sink.invoke(e)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(SerializationError);
+    await sink.flush();
+    expect(values(c, 0)).toEqual(['a', 'c']);
+  });
+
   it('refuses a bad topic name or schema in the constructor', () => {
     expect(() => new FlinkKafkaProducer('h:1', 'bad topic', new StringSerializationSchema())).toThrow(
       ProducerConfigError,

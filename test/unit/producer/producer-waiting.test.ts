@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRecordError, PartitionerError, type RecordMetadata } from '../../../src/producer/index.js';
+import {
+  InvalidRecordError,
+  PartitionerError,
+  ProduceFailedError,
+  type RecordMetadata,
+} from '../../../src/producer/index.js';
 import { PENDING_SEND_OVERHEAD } from '../../../src/producer/record.js';
 import { producerOnFakeCluster } from './fake-cluster.js';
 
@@ -51,6 +56,25 @@ describe('Producer: sends beyond buffer.memory', () => {
     await p.flush();
     expect(order).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     expect(c.log('t', 0).map((m) => m.value)).toEqual(Array.from({ length: 3000 }, (_, i) => value(i)));
+  });
+
+  it('a backlog behind a broker that stops answering settles every send once the connection drops', async () => {
+    const { c, p } = await setup([0], { bufferMemory: 5 * HELD, maxRequestSize: 2000, lingerMs: 0 });
+    await p.partitionCount('t');
+    c.stall = true;
+    const outcomes: (Error | null | undefined)[] = new Array(50).fill(undefined);
+    for (let i = 0; i < 50; i++) p.send({ topic: 't', value: value(i) }, (err) => (outcomes[i] = err));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.metrics().waitingSends).toBe(45);
+    expect(outcomes.every((o) => o === undefined)).toBe(true);
+    c.stall = false;
+    for (const conn of c.brokers[0]?.connections ?? []) conn.destroy();
+    await p.flush();
+    // The five in the lost request fail (retries 0); the 45 that waited go out on a new connection.
+    expect(outcomes.slice(0, 5).every((o) => o instanceof ProduceFailedError)).toBe(true);
+    expect(outcomes.slice(5)).toEqual(new Array(45).fill(null));
+    expect(c.log('t', 0).map((m) => m.value)).toEqual(Array.from({ length: 45 }, (_, i) => value(i + 5)));
+    expect([p.metrics().waitingSends, p.bufferedBytes]).toEqual([0, 0]);
   });
 
   it('a waiting send the partitioner refuses fails alone, after send returned; the rest go on', async () => {
