@@ -66,6 +66,17 @@ describe('rig versions', () => {
     }
   });
 
+  it("leaves the flush policy at Kafka's default (no fsync every N messages)", () => {
+    const dir = tempDir();
+    for (const version of ['0.8.1.1', '0.8.2.2', '3.9.2'] as const) {
+      const broker = properties(
+        writeBrokerConfig(dir, { version, id: 0, port: 9999, logDir: dir, zookeeper: 'z:1', brokerCount: 1 }),
+      );
+      expect(broker.get('log.flush.interval.messages')).toBeUndefined();
+      expect(broker.get('log.flush.interval.ms')).toBeUndefined();
+    }
+  });
+
   it('brokerProperties are written over the rig settings', () => {
     const dir = tempDir();
     const input = {
