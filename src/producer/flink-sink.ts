@@ -80,6 +80,8 @@ function isSchema<T>(s: unknown): s is SerializationSchema<T> | KeyedSerializati
 function asBuffer(v: unknown, topic: string, what: string): Buffer | null {
   if (v === null) return null;
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  // A schema's Buffer is sent as it is: a new view of it cost ~140 ns per element.
+  if (Buffer.isBuffer(v)) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   throw new SerializationError(
     topic,

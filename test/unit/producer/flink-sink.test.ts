@@ -71,6 +71,38 @@ describe('FlinkKafkaProducer and KafkaSink', () => {
     }
   });
 
+  it("sends a schema's Buffer and Uint8Array bytes as they are, and shows the partitioner Buffers", async () => {
+    const c = await start([0, 0]);
+    const backing = new Uint8Array([0, 1, 2, 107, 49, 118, 49, 9, 9]);
+    const schema: KeyedSerializationSchema<number> = {
+      // A Uint8Array that is a window of a larger buffer, and a Buffer that is one too.
+      serializeKey: () => backing.subarray(3, 5),
+      serializeValue: (n) => Buffer.from(`xxv${n}`).subarray(2),
+    };
+    const seen: [boolean, string, boolean, string][] = [];
+    const partitioner: KafkaPartitioner<number> = {
+      partition: (n, key, value) => {
+        seen.push([Buffer.isBuffer(key), String(key), Buffer.isBuffer(value), String(value)]);
+        return n % 2;
+      },
+    };
+    const sink = track(
+      new FlinkKafkaProducer('t', schema, { 'bootstrap.servers': c.bootstrap }, partitioner),
+    );
+    for (const n of [1, 2, 3]) await sink.invoke(n);
+    await sink.close();
+    expect(seen).toEqual([
+      [true, 'k1', true, 'v1'],
+      [true, 'k1', true, 'v2'],
+      [true, 'k1', true, 'v3'],
+    ]);
+    expect(c.log('t', 1).map((m) => [m.key, m.value])).toEqual([
+      ['k1', 'v1'],
+      ['k1', 'v3'],
+    ]);
+    expect(c.log('t', 0).map((m) => [m.key, m.value])).toEqual([['k1', 'v2']]);
+  });
+
   it('a schema or partitioner that throws rejects only that element, with a typed error', async () => {
     const c = await start([0, 0]);
     const schema = {
