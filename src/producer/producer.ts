@@ -16,7 +16,7 @@ import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } f
 import { MaxBlockTimeoutError, ProducerClosedError, RecordTooLargeError } from './errors.js';
 import { PartitionChoice, type TopicPartitions } from './partition-choice.js';
 import { type ProducerMetrics, ProducerStats } from './producer-stats.js';
-import { type CheckedRecord, checkRecord, type ProducerRecord, recordWhere } from './record.js';
+import { type CheckedRecord, checkRecord, type ProducerRecord, recordWhere, withOwnBytes } from './record.js';
 import { sendEach } from './send-batch.js';
 import { Sender } from './sender.js';
 import { type WaitingSend, WaitingSends } from './waiting-sends.js';
@@ -138,7 +138,7 @@ export class Producer {
     } catch (err) {
       return refuse(err, callback);
     }
-    return this.wait({ ...r }, callback);
+    return this.wait(withOwnBytes(r), callback);
   }
 
   /**

@@ -72,6 +72,19 @@ function toBytes(
 }
 
 /**
+ * `r` with copies of its key and value. A send that cannot go into a batch at once holds its
+ * record after `send` has returned, and the caller may already be filling the same buffer with
+ * the next record; a send that goes in at once has copied the bytes into its batch by then.
+ */
+export function withOwnBytes(r: CheckedRecord): CheckedRecord {
+  return {
+    ...r,
+    key: r.key === null ? null : Buffer.from(r.key),
+    value: r.value === null ? null : Buffer.from(r.value),
+  };
+}
+
+/**
  * Checks a record the way the broker would, before anything is sent. `topicChecked` says the
  * topic name was checked before (the producer knows the topic), so it is not matched again.
  * With `into`, the result is written there instead of into a new object: the producer reuses one

@@ -58,6 +58,30 @@ describe('Producer: sends beyond buffer.memory', () => {
     expect(c.log('t', 0).map((m) => m.value)).toEqual(Array.from({ length: 3000 }, (_, i) => value(i)));
   });
 
+  it('takes the bytes at send: a buffer the caller reuses after send returned does not change a waiting record', async () => {
+    // Each record also has a 4-byte key.
+    const { c, p } = await setup([0], { bufferMemory: 5 * (HELD + 4), maxRequestSize: 2000, lingerMs: 0 });
+    await p.partitionCount('t');
+    // One scratch buffer for every value and key, rewritten for the next record as soon as send
+    // returns, as a caller filling a pooled buffer would: the first five fit the budget, the
+    // other 45 wait for room holding what they were given.
+    const scratch = Buffer.alloc(10);
+    const keyScratch = new Uint8Array(8);
+    const keyView = keyScratch.subarray(2, 6);
+    for (let i = 0; i < 50; i++) {
+      scratch.write(value(i));
+      keyView.set(Buffer.from(String(i % 10000).padStart(4, '0')));
+      p.send({ topic: 't', key: keyView, value: scratch }, () => {});
+    }
+    expect(p.metrics().waitingSends).toBe(45);
+    scratch.fill(0x21);
+    keyScratch.fill(0x21);
+    await p.flush();
+    expect(c.log('t', 0).map((m) => [m.key, m.value])).toEqual(
+      Array.from({ length: 50 }, (_, i) => [String(i).padStart(4, '0'), value(i)]),
+    );
+  });
+
   it('a backlog behind a broker that stops answering settles every send once the connection drops', async () => {
     const { c, p } = await setup([0], { bufferMemory: 5 * HELD, maxRequestSize: 2000, lingerMs: 0 });
     await p.partitionCount('t');
