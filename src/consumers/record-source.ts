@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { asError } from '../protocol/as-error.js';
 import type { FetchEngine } from '../simple-consumer/fetch-engine/index.js';
 import { emitGuarded } from '../simple-consumer/guarded-emit.js';
 import type { ConsumerEvents } from './consumer-base.js';
@@ -337,10 +338,6 @@ export abstract class RecordSource<T, E extends ConsumerEvents & Record<keyof E,
     );
     return run;
   }
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 // A listener that throws is reported (`listener-error`), never unwinds into the consumer. Set on

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { asError } from '../protocol/as-error.js';
 import { Kafka08Error } from '../protocol/errors.js';
 import { ZooKeeperClient } from '../zookeeper/client.js';
 import { NodeConflictError, NoNodeError } from '../zookeeper/errors.js';
@@ -60,7 +61,7 @@ export class SubtaskClaim {
   private readonly path: string;
   private readonly data: string;
   private readonly onNewSession = (): void => {
-    this.take().catch((err: unknown) => this.lost(err instanceof Error ? err : new Error(String(err))));
+    this.take().catch((err: unknown) => this.lost(asError(err)));
   };
 
   constructor(

@@ -186,11 +186,6 @@ export function failSettler(first: Resolve | SendCallback, second: Reject | null
   else second(error);
 }
 
-/** What was thrown, as an Error to reject or call back with. */
-export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
-
 /** A callback that throws must not stop the others: its error surfaces as an uncaught exception. */
 export function invokeCallback(
   cb: SendCallback,

@@ -1,15 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { asError } from '../protocol/as-error.js';
 import { BrokerPool } from '../simple-consumer/broker-pool.js';
 import { ClusterMetadata } from '../simple-consumer/cluster-metadata.js';
 import { LeaderNotAvailableError, NoBrokerAvailableError } from '../simple-consumer/errors.js';
 import { parseSeedBrokers } from '../simple-consumer/seed-brokers.js';
-import {
-  asError,
-  invokeCallback,
-  RecordAccumulator,
-  type RecordMetadata,
-  type SendCallback,
-} from './accumulator.js';
+import { invokeCallback, RecordAccumulator, type RecordMetadata, type SendCallback } from './accumulator.js';
 import { batchSizingFor } from './batch-sizing.js';
 import { BufferMemory } from './buffer-memory.js';
 import { type ProducerConfig, type ProducerProperties, resolveProducerConfig } from './config.js';

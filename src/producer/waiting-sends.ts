@@ -1,4 +1,5 @@
-import { asError, failSettler, type RecordMetadata, type SendCallback } from './accumulator.js';
+import { asError } from '../protocol/as-error.js';
+import { failSettler, type RecordMetadata, type SendCallback } from './accumulator.js';
 import type { CheckedRecord } from './record.js';
 
 /** A send that could not be appended when it was made, and how it is told its outcome. */
