@@ -82,6 +82,22 @@ describe('Producer: sends beyond buffer.memory', () => {
     );
   });
 
+  it('takes the bytes at send for a topic whose metadata it is still fetching, promise form too', async () => {
+    const { c, p } = await setup([0]);
+    c.addTopic('u', [0]);
+    // 'u' was never asked for: every send waits for its metadata, holding the record.
+    const scratch = Buffer.alloc(10);
+    const sends = [];
+    for (let i = 0; i < 3; i++) {
+      scratch.write(value(i));
+      sends.push(p.send({ topic: 'u', value: scratch }));
+    }
+    expect(p.metrics().waitingSends).toBe(3);
+    scratch.fill(0x21);
+    await Promise.all(sends);
+    expect(c.log('u', 0).map((m) => m.value)).toEqual([value(0), value(1), value(2)]);
+  });
+
   it('a backlog behind a broker that stops answering settles every send once the connection drops', async () => {
     const { c, p } = await setup([0], { bufferMemory: 5 * HELD, maxRequestSize: 2000, lingerMs: 0 });
     await p.partitionCount('t');
